@@ -1,0 +1,26 @@
+// The `flowgate` subcommands. Each one lives in its own file with an options struct, a function
+// that registers it on the CLI11 app, and a run function that returns the exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+
+namespace flowgate::cli {
+
+// Exit codes fit CI: 0 clean, 1 findings or denies, 2 usage or input errors.
+inline constexpr int kExitClean = 0;
+inline constexpr int kExitFindings = 1;
+inline constexpr int kExitInputError = 2;
+
+// The policy folder: `explicit_dir` if given; else the nearest folder holding rules/ and
+// jurisdictions/ from the working directory upward; else the source tree flowgate was built from.
+// Prints why on stderr and returns nullopt when there is none.
+std::optional<std::string> locate_policy(const std::string& explicit_dir);
+
+// Whether to colour text for stdout (auto: when it is a terminal and NO_COLOR is unset).
+bool use_color(const std::string& mode);
+
+void add_check_command(CLI::App& app, int& exit_code);
+
+}  // namespace flowgate::cli

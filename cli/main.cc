@@ -1,0 +1,23 @@
+// flowgate: the command line. Each subcommand is registered from its own file (commands.h).
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "flowgate: privacy policy as code. Checks, compiles and answers questions about the\n"
+      "rules of a privacy policy and the laws of its users' jurisdictions."};
+  app.set_version_flag("--version", FLOWGATE_VERSION);
+  app.require_subcommand(1);
+  app.footer("Run 'flowgate COMMAND --help' for a command's options.\n"
+             "Exit status: 0 clean, 1 findings or denies, 2 usage or input errors.");
+  int exit_code = flowgate::cli::kExitClean;
+  flowgate::cli::add_check_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : flowgate::cli::kExitInputError;
+  }
+  return exit_code;
+}

@@ -1,0 +1,40 @@
+// locate_policy and use_color: the conventions every subcommand shares.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "commands.h"
+#include "flowgate/toolchain.h"
+
+namespace flowgate::cli {
+
+std::optional<std::string> locate_policy(const std::string& explicit_dir) {
+  if (!explicit_dir.empty()) {
+    if (is_policy_dir(explicit_dir)) return explicit_dir;
+    fmt::print(stderr,
+               "flowgate: error: '{}' is not a policy folder (it needs rules/ and "
+               "jurisdictions/)\n",
+               explicit_dir);
+    return std::nullopt;
+  }
+  if (auto found = find_policy_dir(std::filesystem::current_path().string())) {
+    auto relative = std::filesystem::relative(*found).string();
+    return relative.empty() ? "." : relative;
+  }
+  if (is_policy_dir(FLOWGATE_SOURCE_POLICY_DIR)) return std::string(FLOWGATE_SOURCE_POLICY_DIR);
+  fmt::print(stderr,
+             "flowgate: error: no policy folder here or above, and none where flowgate was "
+             "built\n  = help: run inside a folder holding rules/ and jurisdictions/, or pass "
+             "--policy DIR\n");
+  return std::nullopt;
+}
+
+bool use_color(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  return isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+}
+
+}  // namespace flowgate::cli

@@ -1,0 +1,322 @@
+// check_policy: the check stage's entry point. Everything `flowgate check` reports beyond what the
+// loader found: unknown and misplaced references, duplicate ids, condition types, citations of
+// sections that do not exist, quotes that are not in the policy text, the public vocabulary of
+// DESIGN.md, and jurisdiction facts that contradict themselves in time.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "check/condition_check.h"
+#include "check/policy_text.h"
+#include "flowgate/toolchain.h"
+#include "load/fields.h"
+#include "model/policy.h"
+
+namespace flowgate {
+namespace {
+
+// The public contract (DESIGN.md, "Vocabulary"): clients send these ids, so a rename breaks them.
+struct PublicIds {
+  VocabularyKind kind;
+  std::vector<std::string_view> ids;
+};
+const PublicIds kPublicIds[] = {
+    {VocabularyKind::kData,
+     {"media.photo", "media.video", "media.audio", "media.album", "correspondence.support",
+      "payment.store_user_id", "payment.result", "technical.device.info",
+      "technical.device.identifier", "technical.device.running_processes",
+      "technical.device.storage", "technical.device.sensor", "technical.network.ip_address",
+      "technical.network.info", "technical.network.bluetooth_address", "technical.software.browser",
+      "technical.software.language", "technical.software.os", "technical.software.data",
+      "technical.metadata", "technical.ads.identifier", "technical.account.user_id",
+      "technical.account.device_id", "cookies.identifier"}},
+    {VocabularyKind::kPurpose,
+     {"core_functionality", "user_functions", "paid_services", "support", "security",
+      "legal_compliance", "advertising.targeted", "advertising.measurement", "analytics",
+      "marketing", "cross_device_linking", "corporate_transaction", "third_party_marketing",
+      "ai_training"}},
+    {VocabularyKind::kRecipient,
+     {"device", "first_party", "affiliate", "service_provider.payment",
+      "service_provider.cloud_storage", "advertiser.apple", "advertiser.google",
+      "advertiser.measurement", "authority", "acquirer"}},
+    {VocabularyKind::kRight,
+     {"access", "portability", "correct", "delete", "withdraw_consent", "object", "restrict",
+      "complain", "opt_out_targeted_ads", "opt_out_sale", "opt_out_profiling", "limit_sensitive",
+      "appeal"}},
+};
+
+class PolicyChecker {
+ public:
+  PolicyChecker(Policy& policy, DiagnosticSink& sink)
+      : policy_(policy), sink_(sink), text_(policy.text ? policy.text->text() : "") {}
+
+  void run() {
+    check_public_ids();
+    for (const auto& vocabulary : policy_.vocabularies) {
+      for (const auto& term : vocabulary.terms()) check_citations(term.citations);
+    }
+    for (auto& rule : policy_.rules) check_rule(rule);
+    for (auto& entry : policy_.retention) check_retention(entry);
+    for (auto& entry : policy_.rights) check_rights(entry);
+    check_region_groups();
+    check_jurisdictions();
+    check_consent_ages();
+    for (const auto& item : policy_.inventory) check_inventory(item);
+  }
+
+ private:
+  void claim_id(const std::string& id, const SourceLocation& location, std::string_view kind) {
+    if (id.empty()) return;
+    auto [it, fresh] = ids_.emplace(id, location);
+    if (!fresh) {
+      sink_.error("duplicate-id", location,
+                  fmt::format("{} id '{}' is already used at {}:{}", kind, id, it->second.file,
+                              it->second.line),
+                  "ids name one statement each across rules, retention and rights");
+    }
+  }
+
+  void check_public_ids() {
+    for (const auto& [kind, ids] : kPublicIds) {
+      const Vocabulary& vocabulary = policy_.vocabulary(kind);
+      for (auto id : ids) {
+        if (!vocabulary.contains(id)) {
+          sink_.error("missing-public-id", {"rules/vocabulary", 0, 0},
+                      fmt::format("the public {} id '{}' is not defined", vocabulary_name(kind), id),
+                      "DESIGN.md's vocabulary ids are the query contract; apps send them");
+        }
+      }
+    }
+  }
+
+  void check_citations(const std::vector<Citation>& citations) {
+    if (!policy_.text) return;
+    for (const auto& citation : citations) {
+      if (!text_.has_section(citation.section)) {
+        sink_.error("unknown-section", citation.location,
+                    fmt::format("the policy has no section {}", citation.section),
+                    "cite a numbered heading of the policy text, or §0 for the preamble");
+      }
+    }
+  }
+
+  void check_quote(const std::string& quote, const SourceLocation& location) {
+    if (!policy_.text || quote.empty()) return;
+    if (!text_.contains_quote(quote)) {
+      std::string shown = quote.size() > 60 ? quote.substr(0, 57) + "..." : quote;
+      sink_.error("quote-not-in-policy", location,
+                  fmt::format("quote is not in the policy text: \"{}\"", shown),
+                  "copy the sentence verbatim from the policy; white space and curly quotes may "
+                  "differ");
+    }
+  }
+
+  void check_id(const IdRef& ref, VocabularyKind kind, std::string_view what) {
+    if (ref.id.empty()) return;
+    if (policy_.vocabulary(kind).contains(ref.id)) return;
+    std::vector<std::string_view> known;
+    for (const auto& term : policy_.vocabulary(kind).terms()) known.push_back(term.id);
+    std::string help = fmt::format("{} ids are defined in rules/vocabulary/{}.yaml",
+                                   vocabulary_name(kind), vocabulary_name(kind));
+    if (auto guess = nearest(ref.id, known)) help = fmt::format("did you mean '{}'?", *guess);
+    sink_.error("unknown-id", ref.location,
+                fmt::format("'{}' in {} is not a {} id", ref.id, what, vocabulary_name(kind)), help);
+  }
+
+  void check_leaf(const IdRef& ref, VocabularyKind kind, std::string_view what) {
+    auto index = policy_.vocabulary(kind).find(ref.id);
+    if (!index) return check_id(ref, kind, what);
+    if (!policy_.vocabulary(kind).is_leaf(*index)) {
+      sink_.error("group-not-leaf", ref.location,
+                  fmt::format("'{}' in {} is a group; name one {} leaf", ref.id, what,
+                              vocabulary_name(kind)));
+    }
+  }
+
+  void check_id_set(const IdSet& set, VocabularyKind kind, std::string_view what) {
+    for (const auto& ref : set.ids) check_id(ref, kind, what);
+  }
+
+  void check_place(const IdRef& ref, std::string_view what, bool allow_groups) {
+    if (ref.id == "device" || policy_.regions.is_region(ref.id)) return;
+    if (allow_groups && policy_.regions.group(ref.id)) return;
+    sink_.error("unknown-region", ref.location,
+                fmt::format("'{}' in {} is not {}", ref.id, what,
+                            allow_groups ? "device, a region or a region group"
+                                         : "device or a region"),
+                "regions are ISO codes listed in jurisdictions/regions.yaml (JP, US-CA)");
+  }
+
+  void check_rule(Rule& rule) {
+    std::string what = fmt::format("rule '{}'", rule.id);
+    claim_id(rule.id, rule.location, "rule");
+    if (rule.id == "default-deny" || rule.id == "unknown-id") {
+      sink_.error("reserved-id", rule.location,
+                  fmt::format("'{}' is the engine's own rule; pick another id", rule.id));
+    }
+    check_id_set(rule.data, VocabularyKind::kData, what);
+    check_id_set(rule.purpose, VocabularyKind::kPurpose, what);
+    check_id_set(rule.recipient, VocabularyKind::kRecipient, what);
+    for (const auto& place : rule.destination.ids) check_place(place, what, true);
+    for (const auto& obligation : rule.obligations) {
+      check_id(obligation, VocabularyKind::kObligation, what);
+    }
+    for (const auto& basis : rule.bases) check_id(basis, VocabularyKind::kLegalBasis, what);
+    bool takes_obligations = rule.effect == Effect::kAllow || rule.effect == Effect::kOblige;
+    if (!rule.obligations.empty() && !takes_obligations) {
+      sink_.error("misplaced-key", rule.obligations.front().location,
+                  fmt::format("{} has effect {}, which carries no obligations", what,
+                              effect_name(rule.effect)),
+                  "obligations go with allow and oblige rules");
+    }
+    if (rule.effect == Effect::kOblige && rule.obligations.empty()) {
+      sink_.error("missing-key", rule.location,
+                  fmt::format("{} has effect oblige but no obligations", what));
+    }
+    if (rule.effect == Effect::kBasis && rule.bases.empty()) {
+      sink_.error("missing-key", rule.location, fmt::format("{} has effect basis but no bases", what),
+                  "list the legal bases of this row: contract, consent, legitimate_interests, "
+                  "legal_obligation");
+    }
+    if (rule.effect != Effect::kBasis && !rule.bases.empty()) {
+      sink_.error("misplaced-key", rule.bases.front().location,
+                  fmt::format("{} has effect {}; only basis rules list bases", what,
+                              effect_name(rule.effect)));
+    }
+    if (rule.when) check_condition(*rule.when, policy_, fmt::format("'when' of {}", what), sink_);
+    check_citations(rule.citations);
+    check_quote(rule.quote, rule.quote_location);
+  }
+
+  void check_retention(const RetentionEntry& entry) {
+    std::string what = fmt::format("retention entry '{}'", entry.id);
+    claim_id(entry.id, entry.location, "retention");
+    check_id_set(entry.data, VocabularyKind::kData, what);
+    check_id(entry.event, VocabularyKind::kEvent, what);
+    for (const auto& event : entry.except_when) check_id(event, VocabularyKind::kEvent, what);
+    check_citations(entry.citations);
+    check_quote(entry.quote, entry.quote_location);
+  }
+
+  void check_rights(RightsEntry& entry) {
+    std::string what = fmt::format("rights entry '{}'", entry.id);
+    claim_id(entry.id, entry.location, "rights");
+    check_id(entry.right, VocabularyKind::kRight, what);
+    if (entry.when) check_condition(*entry.when, policy_, fmt::format("'when' of {}", what), sink_);
+    check_citations(entry.citations);
+    check_quote(entry.quote, entry.quote_location);
+  }
+
+  void check_region_groups() {
+    for (const auto& [id, group] : policy_.regions.groups()) {
+      for (const auto& member : group.members) {
+        if (!policy_.regions.is_region(member.region)) {
+          sink_.error("unknown-region", member.location,
+                      fmt::format("member '{}' of region group '{}' is not a region", member.region,
+                                  id),
+                      "regions are listed in jurisdictions/regions.yaml");
+        }
+        if (member.until && *member.until < member.from) {
+          sink_.error("bad-date-range", member.location,
+                      fmt::format("membership of '{}' in '{}' ends before it starts", member.region,
+                                  id));
+        }
+      }
+    }
+  }
+
+  template <typename Fact, typename SameSubject>
+  void check_overlaps(const std::vector<Fact>& facts, const Jurisdiction& j, std::string_view kind,
+                      SameSubject same) {
+    for (size_t a = 0; a < facts.size(); ++a) {
+      for (size_t b = a + 1; b < facts.size(); ++b) {
+        if (!same(facts[a], facts[b])) continue;
+        const Fact& x = facts[a];
+        const Fact& y = facts[b];
+        bool disjoint = (x.until && *x.until < y.effective) || (y.until && *y.until < x.effective);
+        if (!disjoint) {
+          sink_.error("overlapping-facts", y.location,
+                      fmt::format("{} has two {} facts in force at once (the other at line {})",
+                                  j.id, kind, x.location.line),
+                      "end the earlier one with 'until' (the last day it applied)");
+        }
+      }
+    }
+  }
+
+  void check_jurisdictions() {
+    std::map<std::string, SourceLocation> seen;
+    for (const auto& j : policy_.jurisdictions) {
+      if (auto [it, fresh] = seen.emplace(j.id, j.location); !fresh) {
+        sink_.error("duplicate-id", j.location,
+                    fmt::format("jurisdiction '{}' is described twice (first at {}:{})", j.id,
+                                it->second.file, it->second.line));
+      }
+      if (!policy_.regions.is_region(j.id) && !policy_.regions.group(j.id)) {
+        sink_.error("unknown-region", j.location,
+                    fmt::format("jurisdiction '{}' is neither a region nor a region group", j.id));
+      }
+      std::string what = fmt::format("jurisdiction {}", j.id);
+      for (const auto& fact : j.rights) check_id(fact.right, VocabularyKind::kRight, what);
+      check_overlaps(j.rights, j, "right",
+                     [](const RightFact& a, const RightFact& b) { return a.right.id == b.right.id; });
+      check_overlaps(j.response, j, "response", [](const auto&, const auto&) { return true; });
+      check_overlaps(j.universal_opt_out, j, "universal_opt_out",
+                     [](const auto&, const auto&) { return true; });
+      if (j.law.enacted && *j.law.enacted > j.law.effective) {
+        sink_.error("bad-date-range", j.law.location,
+                    fmt::format("the law of {} takes effect before it was enacted", j.id));
+      }
+    }
+  }
+
+  void check_consent_ages() {
+    std::map<std::string, std::vector<const DigitalConsentAge*>> by_region;
+    for (const auto& age : policy_.digital_consent_ages) {
+      if (!policy_.regions.is_region(age.region.id)) {
+        sink_.error("unknown-region", age.region.location,
+                    fmt::format("'{}' is not a region", age.region.id));
+      }
+      by_region[age.region.id].push_back(&age);
+    }
+  }
+
+  void check_inventory(const InventoryItem& item) {
+    std::string what = fmt::format("inventory item '{}'", item.id);
+    claim_id(item.id, item.location, "inventory");
+    check_leaf(item.data, VocabularyKind::kData, what);
+    check_citations(item.citations);
+    for (const auto& flow : item.flows) {
+      check_leaf(flow.purpose, VocabularyKind::kPurpose, what);
+      check_leaf(flow.recipient, VocabularyKind::kRecipient, what);
+      check_place(flow.destination, what, false);
+      bool on_device = flow.recipient.id == "device" && flow.destination.id == "device";
+      if (flow.action == Action::kCollect && !on_device) {
+        sink_.error("bad-flow", flow.location,
+                    fmt::format("a collect flow of {} stays on the device: recipient and "
+                                "destination must be 'device'",
+                                what));
+      }
+      if (flow.action == Action::kTransmit && flow.destination.id == "device") {
+        sink_.error("bad-flow", flow.location,
+                    fmt::format("a transmit flow of {} leaves the device: name its destination "
+                                "region",
+                                what));
+      }
+    }
+  }
+
+  Policy& policy_;
+  DiagnosticSink& sink_;
+  PolicyText text_;
+  std::map<std::string, SourceLocation> ids_;
+};
+
+}  // namespace
+
+void check_policy(const Policy& policy, DiagnosticSink& sink) {
+  // Checking annotates conditions with resolved names and types; the model is otherwise unchanged.
+  PolicyChecker(const_cast<Policy&>(policy), sink).run();
+}
+
+}  // namespace flowgate

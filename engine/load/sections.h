@@ -1,0 +1,37 @@
+// The readers of each kind of section a policy file can hold; load_policy (policy_loader.cc)
+// dispatches a file's top-level keys to them. Internal to the loader.
+#pragma once
+
+#include <vector>
+
+#include "flowgate/diagnostic.h"
+#include "load/fields.h"
+#include "load/source_file.h"
+#include "load/yaml_tree.h"
+#include "model/policy.h"
+
+namespace flowgate {
+
+// What reading files accumulates before the model can be assembled.
+struct LoadState {
+  Policy& policy;
+  DiagnosticSink& sink;
+  std::array<std::vector<Term>, kVocabularyKinds> terms;
+  std::vector<RegionGroup> region_groups;
+};
+
+void read_policy_info(const YamlNode& node, const SourceFile& file, LoadState& state);
+void read_vocabulary(const YamlNode& node, const SourceFile& file, LoadState& state);
+void read_rules(const YamlNode& node, const SourceFile& file, LoadState& state);
+void read_retention(const YamlNode& node, const SourceFile& file, LoadState& state);
+void read_rights(const YamlNode& node, const SourceFile& file, LoadState& state);
+void read_regions(const YamlNode& node, const SourceFile& file, LoadState& state);
+void read_region_groups(const YamlNode& node, const SourceFile& file, LoadState& state);
+void read_jurisdiction(const YamlNode& node, const SourceFile& file, LoadState& state);
+void read_digital_consent_ages(const YamlNode& node, const SourceFile& file, LoadState& state);
+void read_inventory(const YamlNode& node, const SourceFile& file, LoadState& state);
+
+// The quote and its location, shared by rules, retention and rights entries.
+void read_quote(const Fields& fields, std::string& quote, SourceLocation& location);
+
+}  // namespace flowgate

@@ -1,0 +1,177 @@
+// parse_yaml: yaml-cpp → YamlNode, under budgets.
+#include "load/yaml_tree.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <unordered_map>
+
+namespace flowgate {
+namespace {
+
+class Converter {
+ public:
+  Converter(const SourceFile& file, DiagnosticSink& sink, const YamlLimits& limits)
+      : file_(file), sink_(sink), limits_(limits) {}
+
+  bool convert(const YAML::Node& in, YamlNode& out, size_t depth, size_t fallback_offset) {
+    if (++nodes_ > limits_.max_nodes) {
+      if (!budget_reported_) {
+        sink_.error("yaml-too-many-nodes", file_.location(fallback_offset),
+                    fmt::format("document has more than {} nodes", limits_.max_nodes),
+                    "aliases (*name) can multiply a small file; write the data out plainly");
+        budget_reported_ = true;
+      }
+      return false;
+    }
+    const YAML::Mark mark = in.Mark();
+    out.offset = mark.is_null() ? fallback_offset : static_cast<size_t>(mark.pos);
+    out.location = file_.location(out.offset);
+    if (depth > limits_.max_depth) {
+      sink_.error("yaml-too-deep", out.location,
+                  fmt::format("nesting is deeper than {} levels", limits_.max_depth),
+                  "policy files need only a few levels of nesting");
+      return false;
+    }
+    switch (in.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        out.kind = YamlNode::Kind::kNull;
+        return true;
+      case YAML::NodeType::Scalar:
+        out.kind = YamlNode::Kind::kScalar;
+        out.scalar = in.Scalar();
+        out.quoted = in.Tag() == "!";
+        return true;
+      case YAML::NodeType::Sequence:
+        out.kind = YamlNode::Kind::kSequence;
+        for (const auto& item : in) {
+          YamlNode child;
+          if (!convert(item, child, depth + 1, out.offset)) return false;
+          out.items.push_back(std::move(child));
+        }
+        return true;
+      case YAML::NodeType::Map: {
+        out.kind = YamlNode::Kind::kMap;
+        std::unordered_map<std::string, SourceLocation> seen;
+        for (const auto& entry : in) {
+          YamlNode key;
+          YamlNode value;
+          if (!convert(entry.first, key, depth + 1, out.offset)) return false;
+          if (!convert(entry.second, value, depth + 1, key.offset)) return false;
+          if (!key.is_scalar()) {
+            sink_.error("yaml-complex-key", key.location, "mapping keys must be plain strings");
+          } else if (auto [it, fresh] = seen.emplace(key.scalar, key.location); !fresh) {
+            sink_.error("duplicate-key", key.location,
+                        fmt::format("duplicate key '{}' (first at line {})", key.scalar,
+                                    it->second.line),
+                        "YAML keeps only one of them; remove or rename the other");
+          }
+          out.entries.emplace_back(std::move(key), std::move(value));
+        }
+        return true;
+      }
+    }
+    return true;
+  }
+
+ private:
+  const SourceFile& file_;
+  DiagnosticSink& sink_;
+  const YamlLimits& limits_;
+  size_t nodes_ = 0;
+  bool budget_reported_ = false;
+};
+
+}  // namespace
+
+const YamlNode* YamlNode::find(std::string_view key) const {
+  for (const auto& [k, v] : entries) {
+    if (k.is_scalar() && k.scalar == key) return &v;
+  }
+  return nullptr;
+}
+
+const char* describe_kind(const YamlNode& node) {
+  switch (node.kind) {
+    case YamlNode::Kind::kNull:
+      return "nothing";
+    case YamlNode::Kind::kScalar:
+      return "a scalar";
+    case YamlNode::Kind::kSequence:
+      return "a list";
+    case YamlNode::Kind::kMap:
+      return "a mapping";
+  }
+  return "nothing";
+}
+
+std::optional<YamlNode> parse_yaml(const SourceFile& file, DiagnosticSink& sink,
+                                   const YamlLimits& limits) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(file.text());
+  } catch (const YAML::Exception& e) {
+    SourceLocation where{file.path(), 0, 0};
+    if (!e.mark.is_null()) {
+      where.line = static_cast<uint32_t>(e.mark.line + 1);
+      where.column = static_cast<uint32_t>(e.mark.column + 1);
+    }
+    sink.error("yaml-syntax", where, fmt::format("YAML syntax error: {}", e.msg));
+    return std::nullopt;
+  }
+  if (documents.size() > 1) {
+    sink.error("yaml-multiple-documents", file.location(documents[1].Mark().pos),
+               "a policy file holds one YAML document; found a second one ('---')");
+    return std::nullopt;
+  }
+  YamlNode root;
+  root.location = {file.path(), 1, 1};
+  if (documents.empty()) return root;
+  Converter converter(file, sink, limits);
+  if (!converter.convert(documents[0], root, 0, 0)) return std::nullopt;
+  return root;
+}
+
+SourceLocation scalar_char_location(const SourceFile& file, const YamlNode& scalar,
+                                    size_t value_offset) {
+  const std::string& text = file.text();
+  size_t pos = scalar.offset;
+  if (pos >= text.size()) return scalar.location;
+  char style = text[pos];
+  if (style == '"' || style == '\'') {
+    size_t i = pos + 1;
+    for (size_t consumed = 0; consumed < value_offset && i < text.size(); ++consumed) {
+      if (style == '"' && text[i] == '\\' && i + 1 < text.size()) {
+        i += 2;
+      } else if (style == '\'' && text[i] == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        i += 2;
+      } else {
+        ++i;
+      }
+    }
+    return file.location(i);
+  }
+  if (style == '|' || style == '>') {
+    // Block scalar: content starts on the next line, at the indentation of its first line.
+    size_t line_start = text.find('\n', pos);
+    if (line_start == std::string::npos) return scalar.location;
+    ++line_start;
+    size_t indent = 0;
+    while (line_start + indent < text.size() && text[line_start + indent] == ' ') ++indent;
+    size_t remaining = value_offset;
+    size_t i = line_start + indent;
+    while (i < text.size()) {
+      size_t line_end = text.find('\n', i);
+      if (line_end == std::string::npos) line_end = text.size();
+      size_t length = line_end - i;
+      if (remaining <= length) return file.location(i + remaining);
+      remaining -= length + 1;  // the line break is one character of the value
+      i = line_end + 1 + indent;
+    }
+    return scalar.location;
+  }
+  return file.location(std::min(pos + value_offset, text.size()));
+}
+
+}  // namespace flowgate

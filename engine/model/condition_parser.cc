@@ -1,0 +1,403 @@
+// parse_condition: the condition grammar in Boost Spirit X3.
+//
+//   or      := and ("or" and)*
+//   and     := not ("and" not)*
+//   not     := "not" not | compare
+//   compare := operand (CMP operand | "in" set)?
+//   set     := GROUP_ID | "[" REGION ("," REGION)* "]"
+//   operand := "(" or ")" | DATE | INT | STRING | "true" | "false" | NAME "(" (STRING | PATH) ")" | PATH
+//
+// Semantic actions build the Expr tree; `>` expectation points turn a missing piece into an error
+// that names what was expected at that character.
+#include <boost/fusion/include/at_c.hpp>
+#include <boost/spirit/home/x3.hpp>
+#include <fmt/format.h>
+
+#include "model/condition.h"
+
+namespace flowgate {
+namespace {
+
+namespace x3 = boost::spirit::x3;
+using Iterator = std::string_view::const_iterator;
+
+struct begin_tag;
+
+template <typename Context>
+void set_span(Expr& e, Context& ctx) {
+  auto where = x3::_where(ctx);
+  Iterator begin = x3::get<begin_tag>(ctx);
+  auto first = where.begin();
+  while (first != where.end() && (*first == ' ' || *first == '\t' || *first == '\n')) ++first;
+  e.offset = static_cast<uint32_t>(first - begin);
+  e.length = static_cast<uint32_t>(where.end() - first);
+}
+
+// The value of a quoted literal: quotes removed, backslash escapes resolved.
+std::string unquote(std::string_view quoted) {
+  std::string out;
+  for (size_t i = 1; i + 1 < quoted.size(); ++i) {
+    if (quoted[0] == '"' && quoted[i] == '\\' && i + 2 < quoted.size()) ++i;
+    out += quoted[i];
+  }
+  return out;
+}
+
+template <ExprKind Kind>
+struct Leaf {
+  template <typename Context>
+  void operator()(Context& ctx) const {
+    Expr e;
+    e.kind = Kind;
+    set_span(e, ctx);
+    using Attr = std::decay_t<decltype(x3::_attr(ctx))>;
+    if constexpr (std::is_same_v<Attr, std::string>) {
+      e.text = x3::_attr(ctx);
+    } else if constexpr (std::is_same_v<Attr, boost::iterator_range<Iterator>>) {
+      e.text.assign(x3::_attr(ctx).begin(), x3::_attr(ctx).end());
+      if (Kind == ExprKind::kString && !e.text.empty() && (e.text[0] == '"' || e.text[0] == '\'')) {
+        e.text = unquote(e.text);
+      }
+    } else if constexpr (std::is_same_v<Attr, bool>) {
+      e.number = x3::_attr(ctx) ? 1 : 0;
+    } else if constexpr (std::is_integral_v<Attr>) {
+      e.number = x3::_attr(ctx);
+    }
+    x3::_val(ctx) = std::move(e);
+  }
+};
+
+struct Assign {
+  template <typename Context>
+  void operator()(Context& ctx) const {
+    x3::_val(ctx) = std::move(x3::_attr(ctx));
+  }
+};
+
+// Left operand already in _val; appends the right operand, flattening a chain into one node.
+template <ExprKind Kind>
+struct Fold {
+  template <typename Context>
+  void operator()(Context& ctx) const {
+    Expr& lhs = x3::_val(ctx);
+    if (lhs.kind != Kind) {  // and/or are associative: a chain becomes one node
+      Expr node;
+      node.kind = Kind;
+      node.offset = lhs.offset;
+      node.children.push_back(std::move(lhs));
+      lhs = std::move(node);
+    }
+    Expr rhs = std::move(x3::_attr(ctx));
+    lhs.length = rhs.offset + rhs.length - lhs.offset;
+    lhs.children.push_back(std::move(rhs));
+  }
+};
+
+struct MakeNot {
+  template <typename Context>
+  void operator()(Context& ctx) const {
+    Expr e;
+    e.kind = ExprKind::kNot;
+    set_span(e, ctx);
+    e.children.push_back(std::move(x3::_attr(ctx)));
+    x3::_val(ctx) = std::move(e);
+  }
+};
+
+struct MakeCompare {
+  template <typename Context>
+  void operator()(Context& ctx) const {
+    Expr& lhs = x3::_val(ctx);
+    Expr e;
+    e.kind = ExprKind::kCompare;
+    e.op = boost::fusion::at_c<0>(x3::_attr(ctx));
+    Expr rhs = std::move(boost::fusion::at_c<1>(x3::_attr(ctx)));
+    e.offset = lhs.offset;
+    e.length = rhs.offset + rhs.length - lhs.offset;
+    e.children.push_back(std::move(lhs));
+    e.children.push_back(std::move(rhs));
+    x3::_val(ctx) = std::move(e);
+  }
+};
+
+struct MakeIn {
+  template <typename Context>
+  void operator()(Context& ctx) const {
+    Expr& lhs = x3::_val(ctx);
+    Expr set = std::move(x3::_attr(ctx));  // kInGroup or kInList without the lhs
+    set.length = set.offset + set.length - lhs.offset;
+    set.offset = lhs.offset;
+    set.children.insert(set.children.begin(), std::move(lhs));
+    x3::_val(ctx) = std::move(set);
+  }
+};
+
+struct MakeList {
+  template <typename Context>
+  void operator()(Context& ctx) const {
+    Expr e;
+    e.kind = ExprKind::kInList;
+    set_span(e, ctx);
+    e.children = std::move(x3::_attr(ctx));
+    x3::_val(ctx) = std::move(e);
+  }
+};
+
+struct MakeGroup {
+  template <typename Context>
+  void operator()(Context& ctx) const {
+    Expr e;
+    e.kind = ExprKind::kInGroup;
+    set_span(e, ctx);
+    e.text = x3::_attr(ctx);
+    x3::_val(ctx) = std::move(e);
+  }
+};
+
+struct MakeCall {
+  template <typename Context>
+  void operator()(Context& ctx) const {
+    Expr e;
+    e.kind = ExprKind::kCall;
+    set_span(e, ctx);
+    e.text = boost::fusion::at_c<0>(x3::_attr(ctx));
+    e.children.push_back(std::move(boost::fusion::at_c<1>(x3::_attr(ctx))));
+    x3::_val(ctx) = std::move(e);
+  }
+};
+
+struct CompareSymbols : x3::symbols<CompareOp> {
+  CompareSymbols() {
+    add("<", CompareOp::kLt)("<=", CompareOp::kLe)(">", CompareOp::kGt)(">=", CompareOp::kGe)(
+        "==", CompareOp::kEq)("!=", CompareOp::kNe);
+  }
+};
+const CompareSymbols compare_symbols;
+
+auto keyword(const char* word) {
+  return x3::lexeme[x3::lit(word) >> !(x3::alnum | x3::char_("_."))];
+}
+const auto any_keyword = keyword("and") | keyword("or") | keyword("not") | keyword("in") |
+                         keyword("true") | keyword("false");
+
+const x3::rule<class or_rule, Expr> or_expr = "condition";
+const x3::rule<class and_rule, Expr> and_expr = "condition";
+const x3::rule<class not_rule, Expr> not_expr = "a value: a path such as subject.age, a number, a date, a quoted string, true, false, a call or (";
+const x3::rule<class compare_rule, Expr> compare = "a value";
+const x3::rule<class operand_rule, Expr> operand = "a value: a path such as subject.age, a number, a date, a quoted string, true, false, a call or (";
+const x3::rule<class set_rule, Expr> set = "a region group or a [list] of regions";
+const x3::rule<class region_rule, Expr> region_item = "a region code such as DE or US-CA";
+const x3::rule<class region_list_rule, std::vector<Expr>> region_list =
+    "a list of region codes such as DE, US-CA";
+const x3::rule<class string_rule, Expr> string_literal = "a quoted string";
+const x3::rule<class path_rule, Expr> path = "a path such as subject.age";
+const x3::rule<class call_arg_rule, Expr> call_argument = "a quoted id or a path";
+const x3::rule<class name_rule, std::string> name = "a name";
+const x3::rule<class group_rule, std::string> group_id = "a region group id such as EU_EEA";
+
+const auto name_def =
+    x3::lexeme[!any_keyword >> (x3::alpha | x3::char_('_')) >> *(x3::alnum | x3::char_("_."))];
+const auto group_id_def = x3::lexeme[x3::upper >> *(x3::upper | x3::digit | x3::char_('_'))];
+const auto region_item_def = x3::lexeme[x3::raw[x3::upper >> x3::upper >>
+                                                 -(x3::lit('-') >> +(x3::upper | x3::digit))]]
+    [Leaf<ExprKind::kString>{}];
+const auto string_literal_def =
+    x3::raw[x3::lexeme['"' > *(('\\' > x3::char_) | ~x3::char_("\"\\")) > '"'] |
+            x3::lexeme['\'' > *(~x3::char_('\'')) > '\'']][Leaf<ExprKind::kString>{}];
+const auto path_def = name[Leaf<ExprKind::kPath>{}];
+const auto call_argument_def = string_literal[Assign{}] | path[Assign{}];
+const auto date_literal =
+    x3::lexeme[x3::raw[x3::repeat(4)[x3::digit] >> '-' >> x3::repeat(2)[x3::digit] >> '-' >>
+                       x3::repeat(2)[x3::digit]]];
+const auto bool_literal = (keyword("true") >> x3::attr(true)) | (keyword("false") >> x3::attr(false));
+
+const auto operand_def = ('(' > or_expr > ')')[Assign{}] |
+                         date_literal[Leaf<ExprKind::kDate>{}] |
+                         x3::lexeme[x3::int64 >> !x3::alnum][Leaf<ExprKind::kInt>{}] |
+                         string_literal[Assign{}] | bool_literal[Leaf<ExprKind::kBool>{}] |
+                         (name >> '(' > call_argument > ')')[MakeCall{}] | path[Assign{}];
+const auto region_list_def = region_item % ',';
+const auto set_def = ('[' > region_list > ']')[MakeList{}] | group_id[MakeGroup{}];
+const auto compare_def = operand[Assign{}] >>
+                         -((compare_symbols > operand)[MakeCompare{}] |
+                           (keyword("in") > set)[MakeIn{}]);
+const auto not_expr_def = (keyword("not") > not_expr)[MakeNot{}] | compare[Assign{}];
+const auto and_expr_def = not_expr[Assign{}] >> *((keyword("and") > not_expr)[Fold<ExprKind::kAnd>{}]);
+const auto or_expr_def = and_expr[Assign{}] >> *((keyword("or") > and_expr)[Fold<ExprKind::kOr>{}]);
+
+BOOST_SPIRIT_DEFINE(or_expr, and_expr, not_expr, compare, operand, set, region_item, region_list,
+                    string_literal, path, call_argument, name, group_id)
+
+// Nesting is bounded before the recursive-descent parser sees the text.
+std::optional<ConditionSyntaxError> check_nesting(std::string_view text, size_t max_nesting) {
+  size_t depth = 0;
+  size_t nots = 0;
+  char quote = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '"' || c == '\'') quote = c;
+    if (c == '(') ++depth;
+    if (c == ')' && depth > 0) --depth;
+    if (text.substr(i, 3) == "not" && (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1])))) ++nots;
+    if (depth > max_nesting || nots > max_nesting) {
+      return ConditionSyntaxError{static_cast<uint32_t>(i),
+                                  fmt::format("condition nests deeper than {} levels", max_nesting)};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<Expr, ConditionSyntaxError> parse_condition(std::string_view text,
+                                                         const ConditionLimits& limits) {
+  if (text.size() > limits.max_length) {
+    return ConditionSyntaxError{static_cast<uint32_t>(limits.max_length),
+                                fmt::format("condition is longer than {} characters", limits.max_length)};
+  }
+  if (auto error = check_nesting(text, limits.max_nesting)) return *error;
+  Iterator first = text.begin();
+  const Iterator last = text.end();
+  Expr result;
+  try {
+    bool ok = x3::phrase_parse(first, last, x3::with<begin_tag>(text.begin())[or_expr], x3::space,
+                               result);
+    auto skip = [&](Iterator it) {
+      while (it != last && std::isspace(static_cast<unsigned char>(*it))) ++it;
+      return it;
+    };
+    first = skip(first);
+    if (!ok) {
+      return ConditionSyntaxError{
+          static_cast<uint32_t>(first - text.begin()),
+          first == last ? "expected a condition, found nothing"
+                        : "expected a condition: a path such as subject.age, a literal, a call "
+                          "such as consent(\"support\"), 'not' or '('"};
+    }
+    if (first != last) {
+      std::string_view rest(&*first, static_cast<size_t>(last - first));
+      auto token = rest.substr(0, std::min<size_t>(rest.find(' '), 20));
+      return ConditionSyntaxError{
+          static_cast<uint32_t>(first - text.begin()),
+          fmt::format("unexpected '{}': expected 'and', 'or', a comparison or the end of the "
+                      "condition",
+                      token)};
+    }
+  } catch (const x3::expectation_failure<Iterator>& e) {
+    Iterator where = e.where();
+    while (where != last && std::isspace(static_cast<unsigned char>(*where))) ++where;
+    std::string found = where == last ? std::string("the end of the condition")
+                                      : fmt::format("'{}'", std::string(1, *where));
+    return ConditionSyntaxError{static_cast<uint32_t>(where - text.begin()),
+                                fmt::format("expected {}, found {}", e.which(), found)};
+  }
+  return result;
+}
+
+const char* compare_op_text(CompareOp op) {
+  switch (op) {
+    case CompareOp::kLt:
+      return "<";
+    case CompareOp::kLe:
+      return "<=";
+    case CompareOp::kGt:
+      return ">";
+    case CompareOp::kGe:
+      return ">=";
+    case CompareOp::kEq:
+      return "==";
+    case CompareOp::kNe:
+      return "!=";
+  }
+  return "==";
+}
+
+const char* value_type_name(ValueType type) {
+  switch (type) {
+    case ValueType::kUnknown:
+      return "unknown";
+    case ValueType::kBool:
+      return "bool";
+    case ValueType::kInt:
+      return "int";
+    case ValueType::kRegion:
+      return "region";
+    case ValueType::kDate:
+      return "date";
+    case ValueType::kString:
+      return "string";
+  }
+  return "unknown";
+}
+
+const char* query_path_name(QueryPath path) {
+  switch (path) {
+    case QueryPath::kNone:
+      return "";
+    case QueryPath::kSubjectRegion:
+      return "subject.region";
+    case QueryPath::kSubjectAge:
+      return "subject.age";
+    case QueryPath::kDestination:
+      return "destination";
+    case QueryPath::kAsOf:
+      return "as_of";
+    case QueryPath::kGpc:
+      return "signals.gpc";
+    case QueryPath::kAdsPersonalization:
+      return "signals.ads_personalization";
+  }
+  return "";
+}
+
+std::string to_string(const Expr& e) {
+  auto wrap = [](const Expr& child, ExprKind parent) {
+    bool needs = (parent == ExprKind::kAnd && child.kind == ExprKind::kOr) ||
+                 (parent == ExprKind::kNot &&
+                  (child.kind == ExprKind::kAnd || child.kind == ExprKind::kOr ||
+                   child.kind == ExprKind::kCompare || child.kind == ExprKind::kInGroup ||
+                   child.kind == ExprKind::kInList));
+    return needs ? "(" + to_string(child) + ")" : to_string(child);
+  };
+  switch (e.kind) {
+    case ExprKind::kOr:
+    case ExprKind::kAnd: {
+      std::string out;
+      for (size_t i = 0; i < e.children.size(); ++i) {
+        if (i) out += e.kind == ExprKind::kOr ? " or " : " and ";
+        out += wrap(e.children[i], e.kind);
+      }
+      return out;
+    }
+    case ExprKind::kNot:
+      return "not " + wrap(e.children[0], e.kind);
+    case ExprKind::kCompare:
+      return to_string(e.children[0]) + " " + compare_op_text(e.op) + " " + to_string(e.children[1]);
+    case ExprKind::kInGroup:
+      return to_string(e.children[0]) + " in " + e.text;
+    case ExprKind::kInList: {
+      std::string out = to_string(e.children[0]) + " in [";
+      for (size_t i = 1; i < e.children.size(); ++i) out += (i > 1 ? ", " : "") + e.children[i].text;
+      return out + "]";
+    }
+    case ExprKind::kPath:
+      return e.text;
+    case ExprKind::kInt:
+      return std::to_string(e.number);
+    case ExprKind::kDate:
+      return e.text;
+    case ExprKind::kString:
+      return "\"" + e.text + "\"";
+    case ExprKind::kBool:
+      return e.number ? "true" : "false";
+    case ExprKind::kCall:
+      return e.text + "(" + to_string(e.children[0]) + ")";
+  }
+  return "";
+}
+
+}  // namespace flowgate

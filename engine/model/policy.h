@@ -1,0 +1,204 @@
+// Policy: the whole model a policy folder loads into — vocabularies, rules, retention, rights
+// promises, region catalog, jurisdiction facts and the data inventory — with the file:line:col of
+// everything, so later stages can point back at the YAML.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "load/source_file.h"
+#include "model/calendar.h"
+#include "model/citation.h"
+#include "model/condition.h"
+#include "model/regions.h"
+#include "model/vocabulary.h"
+
+namespace flowgate {
+
+struct IdRef {
+  std::string id;
+  SourceLocation location;
+};
+
+// `any`, or a list of ids (each may name a group).
+struct IdSet {
+  bool any = true;
+  std::vector<IdRef> ids;
+  SourceLocation location;
+};
+
+// A parsed condition with the means to locate any of its characters in the YAML file.
+struct Condition {
+  std::string text;
+  Expr root;
+  const SourceFile* file = nullptr;
+  size_t scalar_offset = 0;  // where the YAML scalar holding the text starts
+  SourceLocation location;
+  SourceLocation location_of(uint32_t text_offset) const;
+};
+
+enum class Effect : uint8_t { kAllow, kDeny, kOblige, kBasis, kRequireBasis };
+enum class Action : uint8_t { kAny, kCollect, kTransmit };
+
+const char* effect_name(Effect effect);
+const char* action_name(Action action);
+
+struct Rule {
+  std::string id;
+  SourceLocation location;
+  Effect effect = Effect::kDeny;
+  IdSet data, purpose, recipient, destination;
+  Action action = Action::kAny;
+  std::optional<Condition> when;
+  std::vector<IdRef> obligations;
+  std::vector<IdRef> bases;
+  std::vector<Citation> citations;
+  std::string quote;
+  SourceLocation quote_location;
+  std::string note;
+};
+
+enum class RetentionOutcome : uint8_t { kDelete, kAnonymize, kDeleteOrAnonymize, kRetain };
+const char* retention_outcome_name(RetentionOutcome outcome);
+
+struct RetentionEntry {
+  std::string id;
+  SourceLocation location;
+  IdSet data;
+  IdRef event;
+  RetentionOutcome outcome = RetentionOutcome::kDeleteOrAnonymize;
+  std::vector<IdRef> except_when;
+  std::vector<Citation> citations;
+  std::string quote;
+  SourceLocation quote_location;
+  std::string note;
+};
+
+enum class Grant : uint8_t { kPromised, kConditional, kExcluded };
+const char* grant_name(Grant grant);
+
+struct ResponsePromise {
+  Duration deadline;
+  std::optional<Duration> extension;
+  SourceLocation location;
+};
+
+struct RightsEntry {
+  std::string id;
+  SourceLocation location;
+  IdRef right;
+  Grant grant = Grant::kConditional;
+  std::optional<Condition> when;
+  std::optional<ResponsePromise> response;
+  std::vector<Citation> citations;
+  std::string quote;
+  SourceLocation quote_location;
+  std::string note;
+};
+
+// Every legal fact: where it comes from and when it applies.
+struct FactBasis {
+  std::string source;
+  Date effective;
+  std::optional<Date> until;
+  SourceLocation location;
+};
+
+struct RightFact : FactBasis {
+  IdRef right;
+};
+struct ResponseFact : FactBasis {
+  Duration deadline;
+  std::optional<Duration> extension;
+};
+struct OptOutFact : FactBasis {
+  bool required = false;
+};
+struct Amendment {
+  std::string title;
+  Date effective;
+  std::string source;
+  std::string summary;
+  SourceLocation location;
+};
+struct Law {
+  std::string title;
+  std::string citation;
+  std::string source;
+  std::optional<Date> enacted;
+  Date effective;
+  SourceLocation location;
+};
+
+struct Jurisdiction {
+  std::string id;  // a region id (US-VA, CH) or a region group id (EU_EEA)
+  SourceLocation location;
+  std::string name;
+  Law law;
+  std::vector<RightFact> rights;
+  std::vector<ResponseFact> response;
+  std::vector<OptOutFact> universal_opt_out;
+  std::vector<Amendment> amendments;
+  std::string notes;
+};
+
+struct DigitalConsentAge {
+  IdRef region;
+  int age = 16;
+  std::string source;
+  Date effective;
+  SourceLocation location;
+};
+
+enum class DataSource : uint8_t { kCamera, kMicrophone, kAlbum, kAppStore, kAutomatic, kUserWritten };
+const char* data_source_name(DataSource source);
+
+struct InventoryFlow {
+  Action action = Action::kCollect;
+  IdRef purpose;
+  IdRef recipient;
+  IdRef destination;  // "device" or a region id
+  SourceLocation location;
+};
+
+struct InventoryItem {
+  std::string id;
+  SourceLocation location;
+  IdRef data;
+  DataSource source = DataSource::kAutomatic;
+  std::vector<Citation> citations;
+  std::vector<InventoryFlow> flows;
+  std::string note;
+};
+
+struct PolicyInfo {
+  std::string name;
+  std::string version;
+  std::string text_path;
+  SourceLocation location;
+};
+
+struct Policy {
+  std::string root;  // the folder holding rules/ and jurisdictions/
+  PolicyInfo info;
+  std::unique_ptr<SourceFile> text;  // the policy's own words, for citations and quotes
+  std::array<Vocabulary, kVocabularyKinds> vocabularies;
+  std::vector<Rule> rules;
+  std::vector<RetentionEntry> retention;
+  std::vector<RightsEntry> rights;
+  RegionCatalog regions;
+  std::vector<Jurisdiction> jurisdictions;
+  std::vector<DigitalConsentAge> digital_consent_ages;
+  std::vector<InventoryItem> inventory;
+  std::vector<std::unique_ptr<SourceFile>> files;  // every file loaded, for diagnostics
+
+  const Vocabulary& vocabulary(VocabularyKind kind) const {
+    return vocabularies[static_cast<size_t>(kind)];
+  }
+  const SourceFile* file(std::string_view path) const;
+};
+
+}  // namespace flowgate
