@@ -43,6 +43,11 @@ std::string PolicyText::fold(std::string_view text) {
         continue;
       }
     }
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {
+      ++i;  // U+00A0, the no-break space the policy puts after its bullets
+      space = true;
+      continue;
+    }
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
       space = true;
       continue;

@@ -10,8 +10,11 @@
 // Semantic actions build the Expr tree; `>` expectation points turn a missing piece into an error
 // that names what was expected at that character.
 #include <boost/fusion/include/at_c.hpp>
+#include <boost/fusion/include/std_tuple.hpp>
 #include <boost/spirit/home/x3.hpp>
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "model/condition.h"
 
@@ -23,15 +26,21 @@ using Iterator = std::string_view::const_iterator;
 
 struct begin_tag;
 
+using Range = boost::iterator_range<Iterator>;
+
 template <typename Context>
-void set_span(Expr& e, Context& ctx) {
-  auto where = x3::_where(ctx);
-  Iterator begin = x3::get<begin_tag>(ctx);
-  auto first = where.begin();
-  while (first != where.end() && (*first == ' ' || *first == '\t' || *first == '\n')) ++first;
-  e.offset = static_cast<uint32_t>(first - begin);
-  e.length = static_cast<uint32_t>(where.end() - first);
+uint32_t offset_of(const Context& ctx, Iterator at) {
+  return static_cast<uint32_t>(at - x3::get<begin_tag>(ctx));
 }
+
+// Spans: leaves take theirs from the raw[] range they matched; inner nodes run from their first
+// token to the end of their last child.
+template <typename Context>
+void set_span(Expr& e, const Context& ctx, Iterator first, uint32_t end) {
+  e.offset = offset_of(ctx, first);
+  e.length = end - e.offset;
+}
+uint32_t end_of(const Expr& e) { return e.offset + e.length; }
 
 // The value of a quoted literal: quotes removed, backslash escapes resolved.
 std::string unquote(std::string_view quoted) {
@@ -47,21 +56,23 @@ template <ExprKind Kind>
 struct Leaf {
   template <typename Context>
   void operator()(Context& ctx) const {
+    const Range& range = x3::_attr(ctx);
     Expr e;
     e.kind = Kind;
-    set_span(e, ctx);
-    using Attr = std::decay_t<decltype(x3::_attr(ctx))>;
-    if constexpr (std::is_same_v<Attr, std::string>) {
-      e.text = x3::_attr(ctx);
-    } else if constexpr (std::is_same_v<Attr, boost::iterator_range<Iterator>>) {
-      e.text.assign(x3::_attr(ctx).begin(), x3::_attr(ctx).end());
-      if (Kind == ExprKind::kString && !e.text.empty() && (e.text[0] == '"' || e.text[0] == '\'')) {
-        e.text = unquote(e.text);
-      }
-    } else if constexpr (std::is_same_v<Attr, bool>) {
-      e.number = x3::_attr(ctx) ? 1 : 0;
-    } else if constexpr (std::is_integral_v<Attr>) {
-      e.number = x3::_attr(ctx);
+    set_span(e, ctx, range.begin(), offset_of(ctx, range.end()));
+    std::string_view text(&*range.begin(), range.size());
+    switch (Kind) {
+      case ExprKind::kString:
+        e.text = text.front() == '"' || text.front() == '\'' ? unquote(text) : std::string(text);
+        break;
+      case ExprKind::kBool:
+        e.number = text == "true";
+        break;
+      case ExprKind::kInt:
+        std::from_chars(text.data(), text.data() + text.size(), e.number);
+        break;
+      default:
+        e.text = std::string(text);
     }
     x3::_val(ctx) = std::move(e);
   }
@@ -83,23 +94,24 @@ struct Fold {
     if (lhs.kind != Kind) {  // and/or are associative: a chain becomes one node
       Expr node;
       node.kind = Kind;
-      node.offset = lhs.offset;
       node.children.push_back(std::move(lhs));
       lhs = std::move(node);
     }
-    Expr rhs = std::move(x3::_attr(ctx));
-    lhs.length = rhs.offset + rhs.length - lhs.offset;
-    lhs.children.push_back(std::move(rhs));
+    lhs.offset = lhs.children.front().offset;
+    lhs.length = end_of(x3::_attr(ctx)) - lhs.offset;
+    lhs.children.push_back(std::move(x3::_attr(ctx)));
   }
 };
 
 struct MakeNot {
   template <typename Context>
   void operator()(Context& ctx) const {
+    auto& keyword = boost::fusion::at_c<0>(x3::_attr(ctx));
+    auto& operand = boost::fusion::at_c<1>(x3::_attr(ctx));
     Expr e;
     e.kind = ExprKind::kNot;
-    set_span(e, ctx);
-    e.children.push_back(std::move(x3::_attr(ctx)));
+    set_span(e, ctx, keyword.begin(), end_of(operand));
+    e.children.push_back(std::move(operand));
     x3::_val(ctx) = std::move(e);
   }
 };
@@ -107,13 +119,14 @@ struct MakeNot {
 struct MakeCompare {
   template <typename Context>
   void operator()(Context& ctx) const {
+    CompareOp op = boost::fusion::at_c<0>(x3::_attr(ctx));
+    auto& rhs = boost::fusion::at_c<1>(x3::_attr(ctx));
     Expr& lhs = x3::_val(ctx);
     Expr e;
     e.kind = ExprKind::kCompare;
-    e.op = boost::fusion::at_c<0>(x3::_attr(ctx));
-    Expr rhs = std::move(boost::fusion::at_c<1>(x3::_attr(ctx)));
+    e.op = op;
     e.offset = lhs.offset;
-    e.length = rhs.offset + rhs.length - lhs.offset;
+    e.length = end_of(rhs) - lhs.offset;
     e.children.push_back(std::move(lhs));
     e.children.push_back(std::move(rhs));
     x3::_val(ctx) = std::move(e);
@@ -124,8 +137,8 @@ struct MakeIn {
   template <typename Context>
   void operator()(Context& ctx) const {
     Expr& lhs = x3::_val(ctx);
-    Expr set = std::move(x3::_attr(ctx));  // kInGroup or kInList without the lhs
-    set.length = set.offset + set.length - lhs.offset;
+    Expr set = std::move(x3::_attr(ctx));  // kInGroup or kInList, still without the lhs
+    set.length = end_of(set) - lhs.offset;
     set.offset = lhs.offset;
     set.children.insert(set.children.begin(), std::move(lhs));
     x3::_val(ctx) = std::move(set);
@@ -135,10 +148,13 @@ struct MakeIn {
 struct MakeList {
   template <typename Context>
   void operator()(Context& ctx) const {
+    auto& open = boost::fusion::at_c<0>(x3::_attr(ctx));
+    auto& regions = boost::fusion::at_c<1>(x3::_attr(ctx));
+    auto& close = boost::fusion::at_c<2>(x3::_attr(ctx));
     Expr e;
     e.kind = ExprKind::kInList;
-    set_span(e, ctx);
-    e.children = std::move(x3::_attr(ctx));
+    set_span(e, ctx, open.begin(), offset_of(ctx, close.end()));
+    e.children = std::move(regions);
     x3::_val(ctx) = std::move(e);
   }
 };
@@ -146,10 +162,11 @@ struct MakeList {
 struct MakeGroup {
   template <typename Context>
   void operator()(Context& ctx) const {
+    const Range& range = x3::_attr(ctx);
     Expr e;
     e.kind = ExprKind::kInGroup;
-    set_span(e, ctx);
-    e.text = x3::_attr(ctx);
+    set_span(e, ctx, range.begin(), offset_of(ctx, range.end()));
+    e.text.assign(range.begin(), range.end());
     x3::_val(ctx) = std::move(e);
   }
 };
@@ -157,11 +174,14 @@ struct MakeGroup {
 struct MakeCall {
   template <typename Context>
   void operator()(Context& ctx) const {
+    auto& name = boost::fusion::at_c<0>(x3::_attr(ctx));
+    auto& argument = boost::fusion::at_c<1>(x3::_attr(ctx));
+    auto& close = boost::fusion::at_c<2>(x3::_attr(ctx));
     Expr e;
     e.kind = ExprKind::kCall;
-    set_span(e, ctx);
-    e.text = boost::fusion::at_c<0>(x3::_attr(ctx));
-    e.children.push_back(std::move(boost::fusion::at_c<1>(x3::_attr(ctx))));
+    set_span(e, ctx, name.begin(), offset_of(ctx, close.end()));
+    e.text.assign(name.begin(), name.end());
+    e.children.push_back(std::move(argument));
     x3::_val(ctx) = std::move(e);
   }
 };
@@ -180,6 +200,7 @@ auto keyword(const char* word) {
 const auto any_keyword = keyword("and") | keyword("or") | keyword("not") | keyword("in") |
                          keyword("true") | keyword("false");
 
+
 const x3::rule<class or_rule, Expr> or_expr = "condition";
 const x3::rule<class and_rule, Expr> and_expr = "condition";
 const x3::rule<class not_rule, Expr> not_expr = "a value: a path such as subject.age, a number, a date, a quoted string, true, false, a call or (";
@@ -193,6 +214,17 @@ const x3::rule<class string_rule, Expr> string_literal = "a quoted string";
 const x3::rule<class path_rule, Expr> path = "a path such as subject.age";
 const x3::rule<class call_arg_rule, Expr> call_argument = "a quoted id or a path";
 const x3::rule<class name_rule, std::string> name = "a name";
+// Tokens whose position a node needs, as ranges of the input.
+const x3::rule<class not_token_rule, Range> not_token = "'not'";
+const x3::rule<class name_token_rule, Range> name_token = "a name";
+const x3::rule<class open_bracket_rule, Range> open_bracket = "'['";
+const x3::rule<class close_bracket_rule, Range> close_bracket = "']'";
+const x3::rule<class close_paren_rule, Range> close_paren = "')'";
+const auto not_token_def = x3::raw[keyword("not")];
+const auto name_token_def = x3::raw[name];
+const auto open_bracket_def = x3::raw[x3::lit('[')];
+const auto close_bracket_def = x3::raw[x3::lit(']')];
+const auto close_paren_def = x3::raw[x3::lit(')')];
 const x3::rule<class group_rule, std::string> group_id = "a region group id such as EU_EEA";
 
 const auto name_def =
@@ -204,29 +236,31 @@ const auto region_item_def = x3::lexeme[x3::raw[x3::upper >> x3::upper >>
 const auto string_literal_def =
     x3::raw[x3::lexeme['"' > *(('\\' > x3::char_) | ~x3::char_("\"\\")) > '"'] |
             x3::lexeme['\'' > *(~x3::char_('\'')) > '\'']][Leaf<ExprKind::kString>{}];
-const auto path_def = name[Leaf<ExprKind::kPath>{}];
+const auto path_def = x3::raw[name][Leaf<ExprKind::kPath>{}];
 const auto call_argument_def = string_literal[Assign{}] | path[Assign{}];
 const auto date_literal =
     x3::lexeme[x3::raw[x3::repeat(4)[x3::digit] >> '-' >> x3::repeat(2)[x3::digit] >> '-' >>
                        x3::repeat(2)[x3::digit]]];
-const auto bool_literal = (keyword("true") >> x3::attr(true)) | (keyword("false") >> x3::attr(false));
+const auto bool_literal = x3::raw[keyword("true") | keyword("false")];
 
 const auto operand_def = ('(' > or_expr > ')')[Assign{}] |
                          date_literal[Leaf<ExprKind::kDate>{}] |
-                         x3::lexeme[x3::int64 >> !x3::alnum][Leaf<ExprKind::kInt>{}] |
+                         x3::raw[x3::lexeme[x3::int64 >> !x3::alnum]][Leaf<ExprKind::kInt>{}] |
                          string_literal[Assign{}] | bool_literal[Leaf<ExprKind::kBool>{}] |
-                         (name >> '(' > call_argument > ')')[MakeCall{}] | path[Assign{}];
+                         (name_token >> '(' > call_argument > close_paren)[MakeCall{}] | path[Assign{}];
 const auto region_list_def = region_item % ',';
-const auto set_def = ('[' > region_list > ']')[MakeList{}] | group_id[MakeGroup{}];
+const auto set_def = (open_bracket > region_list > close_bracket)[MakeList{}] |
+                     x3::raw[group_id][MakeGroup{}];
 const auto compare_def = operand[Assign{}] >>
                          -((compare_symbols > operand)[MakeCompare{}] |
                            (keyword("in") > set)[MakeIn{}]);
-const auto not_expr_def = (keyword("not") > not_expr)[MakeNot{}] | compare[Assign{}];
+const auto not_expr_def = (not_token > not_expr)[MakeNot{}] | compare[Assign{}];
 const auto and_expr_def = not_expr[Assign{}] >> *((keyword("and") > not_expr)[Fold<ExprKind::kAnd>{}]);
 const auto or_expr_def = and_expr[Assign{}] >> *((keyword("or") > and_expr)[Fold<ExprKind::kOr>{}]);
 
 BOOST_SPIRIT_DEFINE(or_expr, and_expr, not_expr, compare, operand, set, region_item, region_list,
-                    string_literal, path, call_argument, name, group_id)
+                    string_literal, path, call_argument, name, group_id, not_token, name_token,
+                    open_bracket, close_bracket, close_paren)
 
 // Nesting is bounded before the recursive-descent parser sees the text.
 std::optional<ConditionSyntaxError> check_nesting(std::string_view text, size_t max_nesting) {

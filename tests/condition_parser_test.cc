@@ -1,0 +1,106 @@
+#include <doctest/doctest.h>
+
+#include "model/condition.h"
+
+using namespace flowgate;
+
+namespace {
+
+std::string canonical(std::string_view text) {
+  auto result = parse_condition(text);
+  REQUIRE_MESSAGE(std::holds_alternative<Expr>(result), text);
+  return to_string(std::get<Expr>(result));
+}
+
+ConditionSyntaxError error_of(std::string_view text) {
+  auto result = parse_condition(text);
+  REQUIRE_MESSAGE(std::holds_alternative<ConditionSyntaxError>(result), text);
+  return std::get<ConditionSyntaxError>(result);
+}
+
+}  // namespace
+
+TEST_CASE("precedence: not binds tighter than and, and tighter than or") {
+  CHECK(canonical("a or b and c") == "a or b and c");
+  CHECK(canonical("(a or b) and c") == "(a or b) and c");
+  CHECK(canonical("not a and b") == "not a and b");
+  CHECK(canonical("not (a and b)") == "not (a and b)");
+  auto result = std::get<Expr>(parse_condition("a or b and c"));
+  CHECK(result.kind == ExprKind::kOr);
+  REQUIRE(result.children.size() == 2);
+  CHECK(result.children[1].kind == ExprKind::kAnd);
+}
+
+TEST_CASE("chains of and/or are one node") {
+  auto result = std::get<Expr>(parse_condition("a and b and c and d"));
+  CHECK(result.kind == ExprKind::kAnd);
+  CHECK(result.children.size() == 4);
+}
+
+TEST_CASE("the design's example conditions parse") {
+  CHECK(canonical("subject.region in EU_EEA") == "subject.region in EU_EEA");
+  CHECK(canonical("subject.age < 16") == "subject.age < 16");
+  CHECK(canonical("signals.gpc") == "signals.gpc");
+  CHECK(canonical("consent(\"support\")") == "consent(\"support\")");
+  CHECK(canonical("consent('support')") == "consent(\"support\")");
+  CHECK(canonical("feature(\"bluetooth\")") == "feature(\"bluetooth\")");
+  CHECK(canonical("destination in [JP, US-CA]") == "destination in [JP, US-CA]");
+  CHECK(canonical("as_of >= 2026-01-01") == "as_of >= 2026-01-01");
+  CHECK(canonical("subject.region in EU_EEA and (not known(subject.age) or subject.age < 16)") ==
+        "subject.region in EU_EEA and (not known(subject.age) or subject.age < 16)");
+}
+
+TEST_CASE("offsets point at the node's first character") {
+  auto result = std::get<Expr>(parse_condition("  signals.gpc and subject.age >= 16"));
+  REQUIRE(result.children.size() == 2);
+  CHECK(result.children[0].offset == 2);
+  CHECK(result.children[1].offset == 18);
+  CHECK(result.children[1].children[1].offset == 33);
+}
+
+TEST_CASE("keywords are not names, but names may start with them") {
+  CHECK(canonical("notice") == "notice");
+  CHECK(canonical("order and android") == "order and android");
+  CHECK(error_of("and").offset == 0);
+}
+
+TEST_CASE("syntax errors name what was expected, at the offending character") {
+  auto e = error_of("subject.age <");
+  CHECK(e.offset == 13);
+  CHECK(e.message.find("expected a value") != std::string::npos);
+
+  e = error_of("(signals.gpc or signals.ads_personalization");
+  CHECK(e.offset == 43);
+  CHECK(e.message.find("')'") != std::string::npos);
+
+  e = error_of("subject.region in [de]");
+  CHECK(e.offset == 19);
+  CHECK(e.message.find("region codes") != std::string::npos);
+
+  e = error_of("subject.region in eu");
+  CHECK(e.offset == 18);
+  CHECK(e.message.find("region group") != std::string::npos);
+
+  e = error_of("signals.gpc signals.gpc");
+  CHECK(e.offset == 12);
+  CHECK(e.message.find("unexpected") != std::string::npos);
+
+  e = error_of("consent(\"support)");
+  CHECK(e.message.find("'\"'") != std::string::npos);
+
+  CHECK(error_of("").message.find("nothing") != std::string::npos);
+  CHECK(error_of("   ").offset == 3);
+}
+
+TEST_CASE("budgets: length and nesting are errors, not deep recursion") {
+  std::string deep(40, '(');
+  deep += "a";
+  deep += std::string(40, ')');
+  CHECK(error_of(deep).message.find("nests deeper") != std::string::npos);
+  std::string nots;
+  for (int i = 0; i < 40; ++i) nots += "not ";
+  CHECK(error_of(nots + "a").message.find("nests deeper") != std::string::npos);
+  CHECK(error_of(std::string(2000, 'a')).message.find("longer than") != std::string::npos);
+  // A parenthesis inside a string does not count.
+  CHECK(canonical("consent(\"((((((((((((((((((((((((((((((((((((((\")").size() > 0);
+}
