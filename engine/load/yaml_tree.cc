@@ -67,7 +67,7 @@ class Converter {
                                     it->second.line),
                         "YAML keeps only one of them; remove or rename the other");
           }
-          out.entries.emplace_back(std::move(key), std::move(value));
+          out.entries.push_back({std::move(key), std::move(value)});
         }
         return true;
       }

@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "flowgate/diagnostic.h"
@@ -20,6 +19,8 @@ struct YamlLimits {
   size_t max_nodes = 200'000;
 };
 
+struct YamlEntry;
+
 struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMap };
 
@@ -29,13 +30,18 @@ struct YamlNode {
   size_t offset = 0;       // byte offset of the node in its file
   SourceLocation location;
   std::vector<YamlNode> items;                          // kSequence
-  std::vector<std::pair<YamlNode, YamlNode>> entries;  // kMap, in file order
+  std::vector<YamlEntry> entries;  // kMap, in file order
 
   bool is_scalar() const { return kind == Kind::kScalar; }
   bool is_map() const { return kind == Kind::kMap; }
   bool is_sequence() const { return kind == Kind::kSequence; }
   bool is_null() const { return kind == Kind::kNull; }
   const YamlNode* find(std::string_view key) const;
+};
+
+struct YamlEntry {
+  YamlNode key;
+  YamlNode value;
 };
 
 // "a mapping", "a list", "a string", "nothing": for messages like "expected a list, found …".

@@ -247,7 +247,7 @@ const auto operand_def = ('(' > or_expr > ')')[Assign{}] |
                          date_literal[Leaf<ExprKind::kDate>{}] |
                          x3::raw[x3::lexeme[x3::int64 >> !x3::alnum]][Leaf<ExprKind::kInt>{}] |
                          string_literal[Assign{}] | bool_literal[Leaf<ExprKind::kBool>{}] |
-                         (name_token >> '(' > call_argument > close_paren)[MakeCall{}] | path[Assign{}];
+                         ((name_token >> '(') > call_argument > close_paren)[MakeCall{}] | path[Assign{}];
 const auto region_list_def = region_item % ',';
 const auto set_def = (open_bracket > region_list > close_bracket)[MakeList{}] |
                      x3::raw[group_id][MakeGroup{}];
