@@ -22,5 +22,6 @@ std::optional<std::string> locate_policy(const std::string& explicit_dir);
 bool use_color(const std::string& mode);
 
 void add_check_command(CLI::App& app, int& exit_code);
+void add_decide_command(CLI::App& app, int& exit_code);
 
 }  // namespace flowgate::cli

@@ -1,0 +1,111 @@
+// combine: default deny, deny overrides, legal basis required where the law asks, obligations.
+#include "model/combine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace flowgate {
+namespace {
+
+std::string list(const std::vector<const Rule*>& rules) {
+  std::string out;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (i) out += i + 1 == rules.size() ? " and " : ", ";
+    std::string sections;
+    for (size_t c = 0; c < rules[i]->citations.size(); ++c) {
+      sections += (c ? ", " : "") + rules[i]->citations[c].section;
+    }
+    out += fmt::format("{} ({})", rules[i]->id, sections);
+  }
+  return out;
+}
+
+Decision decided_by(bool allow, const std::vector<const Rule*>& rules, std::string reason) {
+  Decision d;
+  d.allow = allow;
+  std::set<std::string> citations;
+  for (const Rule* rule : rules) {
+    d.rules.push_back(rule->id);
+    for (const auto& c : rule->citations) citations.insert(c.section);
+  }
+  d.citations.assign(citations.begin(), citations.end());
+  d.reason = std::move(reason);
+  return d;
+}
+
+}  // namespace
+
+Decision combine(const std::vector<const Rule*>& matched) {
+  std::vector<const Rule*> allows, denies, obliges, bases, requirements;
+  for (const Rule* rule : matched) {
+    switch (rule->effect) {
+      case Effect::kAllow:
+        allows.push_back(rule);
+        break;
+      case Effect::kDeny:
+        denies.push_back(rule);
+        break;
+      case Effect::kOblige:
+        obliges.push_back(rule);
+        break;
+      case Effect::kBasis:
+        bases.push_back(rule);
+        break;
+      case Effect::kRequireBasis:
+        requirements.push_back(rule);
+        break;
+    }
+  }
+  if (!denies.empty()) {
+    return decided_by(false, denies,
+                      fmt::format("Denied by {}: \"{}\"", list(denies), denies.front()->quote));
+  }
+  if (allows.empty()) {
+    Decision d;
+    d.rules = {"default-deny"};
+    d.citations = {"§0"};
+    d.reason =
+        "No rule allows this flow, and the policy processes personal information only as it "
+        "describes (\"We process your personal information only as described in this Policy.\")";
+    return d;
+  }
+  if (!requirements.empty() && bases.empty()) {
+    return decided_by(false, requirements,
+                      fmt::format("Denied by {}: the subject's jurisdiction requirements a legal basis "
+                                  "and no row of the policy's legal-basis table covers this data "
+                                  "and purpose",
+                                  list(requirements)));
+  }
+  std::vector<const Rule*> deciding = allows;
+  deciding.insert(deciding.end(), bases.begin(), bases.end());
+  deciding.insert(deciding.end(), obliges.begin(), obliges.end());
+  Decision d = decided_by(true, deciding, fmt::format("Allowed by {}", list(allows)));
+  std::set<std::string> obligations, legal_basis;
+  for (const Rule* rule : allows) {
+    for (const auto& o : rule->obligations) obligations.insert(o.id);
+  }
+  for (const Rule* rule : obliges) {
+    for (const auto& o : rule->obligations) obligations.insert(o.id);
+  }
+  if (!requirements.empty()) {
+    for (const Rule* rule : bases) {
+      for (const auto& b : rule->bases) legal_basis.insert(b.id);
+    }
+    d.reason += fmt::format(", on the legal basis of {}", list(bases));
+  }
+  d.obligations.assign(obligations.begin(), obligations.end());
+  d.legal_basis.assign(legal_basis.begin(), legal_basis.end());
+  return d;
+}
+
+Decision unknown_id_decision(const std::string& what, const std::string& id) {
+  Decision d;
+  d.rules = {"unknown-id"};
+  d.citations = {"§0"};
+  d.reason = fmt::format("'{}' is not a {} the policy knows; an unknown id is denied", id, what);
+  return d;
+}
+
+}  // namespace flowgate

@@ -1,0 +1,22 @@
+// combine: how the rules that match a flow decide it (DESIGN.md, "How the rules combine"), in one
+// function, so "why was this denied" has one place to read. Both the reference evaluator and the
+// compiler's leaves come from here.
+#pragma once
+
+#include <vector>
+
+#include "model/policy.h"
+#include "model/query.h"
+
+namespace flowgate {
+
+// `matched` are the rules whose match and condition hold for one flow (a basis row whose only
+// basis is consent matches only when that purpose's consent is given). Default deny; any deny
+// wins; a require_basis rule denies unless a basis rule matched; obligations of allow and oblige
+// rules are added up.
+Decision combine(const std::vector<const Rule*>& matched);
+
+// The decision for a query naming an id the policy does not define.
+Decision unknown_id_decision(const std::string& what, const std::string& id);
+
+}  // namespace flowgate

@@ -1,0 +1,39 @@
+// Query and Decision as the toolchain sees them: ids as strings, as a flow arrives in JSON
+// (DESIGN.md, "The query and the decision"). The runtime's interned form comes with the bundle.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/calendar.h"
+#include "model/policy.h"
+
+namespace flowgate {
+
+struct Query {
+  std::string data;
+  std::string purpose;
+  Action action = Action::kTransmit;
+  std::string recipient;
+  std::string destination;  // a region id, or "device" for collect
+  std::string region;       // the subject's region
+  std::optional<int> age;   // whole years; absent means unknown
+  Date as_of;
+  bool ads_personalization = true;  // the in-app toggle (§11.2.1), on unless the user turned it off
+  bool gpc = false;
+  std::set<std::string> consents;  // purpose ids the subject consented to
+  std::set<std::string> features;  // features in use, e.g. "bluetooth"
+};
+
+struct Decision {
+  bool allow = false;
+  std::vector<std::string> obligations;
+  std::vector<std::string> legal_basis;
+  std::vector<std::string> citations;
+  std::vector<std::string> rules;
+  std::string reason;
+};
+
+}  // namespace flowgate
