@@ -120,7 +120,7 @@ class PolicyChecker {
                                    vocabulary_name(kind), vocabulary_name(kind));
     if (auto guess = nearest(ref.id, known)) help = fmt::format("did you mean '{}'?", *guess);
     sink_.error("unknown-id", ref.location,
-                fmt::format("'{}' in {} is not a {} id", ref.id, what, vocabulary_name(kind)), help);
+                fmt::format("'{}' in {} is not a known {} id", ref.id, what, vocabulary_name(kind)), help);
   }
 
   void check_leaf(const IdRef& ref, VocabularyKind kind, std::string_view what) {

@@ -147,7 +147,7 @@ class Checker {
       }
       arg.type = ValueType::kString;
       if (!policy_.vocabulary(kind).contains(arg.text)) {
-        fail(arg, fmt::format("'{}' is not a {} id", arg.text, vocabulary_name(kind)),
+        fail(arg, fmt::format("'{}' is not a known {} id", arg.text, vocabulary_name(kind)),
              fmt::format("{} ids are defined in rules/vocabulary/{}.yaml", vocabulary_name(kind),
                          vocabulary_name(kind)));
       }
@@ -191,7 +191,7 @@ class Checker {
       region_vs_string(e.children[1], e.children[0]);
       return ValueType::kBool;
     }
-    fail(e, fmt::format("cannot compare {} with {} using '{}'", value_type_name(lhs),
+    fail(e.children[1], fmt::format("cannot compare {} with {} using '{}'", value_type_name(lhs),
                         value_type_name(rhs), compare_op_text(e.op)),
          lhs == ValueType::kRegion ? "compare regions with == \"JP\", or test 'in GROUP'" : "");
     return ValueType::kBool;

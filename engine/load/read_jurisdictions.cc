@@ -170,7 +170,9 @@ void read_jurisdiction(const YamlNode& node, const SourceFile&, LoadState& state
       j.law.citation = lf.string("citation", true).value_or("");
       j.law.source = lf.string("source", true).value_or("");
       j.law.enacted = lf.date("enacted", false);
-      j.law.effective = lf.date("effective", true).value_or(Date{});
+      auto effective = lf.date("effective", true);
+      j.law.effective = effective.value_or(Date{});
+      if (!effective) j.law.enacted.reset();  // nothing to compare it with
     }
   }
   j.rights = read_facts<RightFact>(top, "rights", {"right", "source", "effective", "until"},

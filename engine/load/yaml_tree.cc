@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <unordered_map>
 
 namespace flowgate {
@@ -143,7 +144,15 @@ SourceLocation scalar_char_location(const SourceFile& file, const YamlNode& scal
     size_t i = pos + 1;
     for (size_t consumed = 0; consumed < value_offset && i < text.size(); ++consumed) {
       if (style == '"' && text[i] == '\\' && i + 1 < text.size()) {
-        i += 2;
+        // \xNN, \uNNNN and \UNNNNNNNN stand for one code point, 1 to 4 bytes of the value.
+        size_t hex = text[i + 1] == 'x' ? 2 : text[i + 1] == 'u' ? 4 : text[i + 1] == 'U' ? 8 : 0;
+        if (hex > 0 && i + 2 + hex <= text.size()) {
+          unsigned long code_point = std::strtoul(text.substr(i + 2, hex).c_str(), nullptr, 16);
+          consumed += (code_point >= 0x80) + (code_point >= 0x800) + (code_point >= 0x10000);
+          i += 2 + hex;
+        } else {
+          i += 2;
+        }
       } else if (style == '\'' && text[i] == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
         i += 2;
       } else {
@@ -157,8 +166,16 @@ SourceLocation scalar_char_location(const SourceFile& file, const YamlNode& scal
     size_t line_start = text.find('\n', pos);
     if (line_start == std::string::npos) return scalar.location;
     ++line_start;
+    // The indentation is that of the first line that is not blank.
+    size_t first_content = line_start;
+    while (first_content < text.size()) {
+      size_t end = text.find('\n', first_content);
+      if (end == std::string::npos) end = text.size();
+      if (text.find_first_not_of(' ', first_content) < end) break;
+      first_content = end + 1;
+    }
     size_t indent = 0;
-    while (line_start + indent < text.size() && text[line_start + indent] == ' ') ++indent;
+    while (first_content + indent < text.size() && text[first_content + indent] == ' ') ++indent;
     size_t remaining = value_offset;
     size_t i = line_start + indent;
     while (i < text.size()) {
