@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   int exit_code = flowgate::cli::kExitClean;
   flowgate::cli::add_check_command(app, exit_code);
   flowgate::cli::add_decide_command(app, exit_code);
+  flowgate::cli::add_rights_command(app, exit_code);
+  flowgate::cli::add_retention_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -104,3 +104,19 @@ TEST_CASE("budgets: length and nesting are errors, not deep recursion") {
   // A parenthesis inside a string does not count.
   CHECK(canonical("consent(\"((((((((((((((((((((((((((((((((((((((\")").size() > 0);
 }
+
+TEST_CASE("an escaped quote does not hide nesting from the budget (fuzzer find)") {
+  std::string deep = "\"\\\"\" or ";
+  deep += std::string(40, '(') + "a" + std::string(40, ')');
+  CHECK(error_of(deep).message.find("nests deeper") != std::string::npos);
+}
+
+TEST_CASE("to_string re-parses to the same tree (fuzzer find)") {
+  for (const char* text : {"(subject.age < 3) < 4", "(true or false) == true", "(not true) == false",
+                           "consent('a\"b')", "not not a", "not (a in EU)"}) {
+    std::string once = canonical(text);
+    CHECK_MESSAGE(canonical(once) == once, text);
+  }
+  CHECK(canonical("(not true) == false") == "(not true) == false");
+  CHECK(canonical("consent('a\"b')") == "consent(\"a\\\"b\")");
+}

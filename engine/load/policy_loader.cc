@@ -15,8 +15,6 @@ namespace flowgate {
 namespace fs = std::filesystem;
 namespace {
 
-enum class Place { kRules, kJurisdictions, kInventory };
-
 std::vector<fs::path> yaml_files_under(const fs::path& dir, DiagnosticSink& sink,
                                        size_t max_files) {
   std::vector<fs::path> out;
@@ -53,11 +51,16 @@ void read_file(const fs::path& path, const fs::path& root, Place place, const Lo
   const SourceFile& file = *state.policy.files.back();
   auto root_node = parse_yaml(file, state.sink);
   if (!root_node) return;
-  const YamlNode& node = *root_node;
-  if (node.is_null()) {
+  if (root_node->is_null()) {
     state.sink.warning("empty-file", {display, 0, 0}, "file holds no YAML content");
     return;
   }
+  read_document(*root_node, file, place, state);
+}
+
+}  // namespace
+
+void read_document(const YamlNode& node, const SourceFile& file, Place place, LoadState& state) {
   if (place == Place::kRules && node.is_map() && node.find("vocabulary")) {
     read_vocabulary(node, file, state);
     return;
@@ -128,6 +131,8 @@ void derive_us_groups(LoadState& state) {
   state.region_groups.push_back(std::move(privacy_law));
   state.region_groups.push_back(std::move(opt_out));
 }
+
+namespace {
 
 void load_policy_text(const fs::path& root, LoadState& state, const LoadOptions& options) {
   const PolicyInfo& info = state.policy.info;

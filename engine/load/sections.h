@@ -20,6 +20,15 @@ struct LoadState {
   std::vector<RegionGroup> region_groups;
 };
 
+// Where a file sits in the policy folder decides which sections it may hold.
+enum class Place { kRules, kJurisdictions, kInventory };
+
+// Dispatches one parsed file's top-level sections to the readers below.
+void read_document(const YamlNode& node, const SourceFile& file, Place place, LoadState& state);
+// Adds the groups computed from jurisdiction facts (US_PRIVACY_LAW, US_UNIVERSAL_OPT_OUT) to
+// state.region_groups, from state.policy.jurisdictions.
+void derive_us_groups(LoadState& state);
+
 void read_policy_info(const YamlNode& node, const SourceFile& file, LoadState& state);
 void read_vocabulary(const YamlNode& node, const SourceFile& file, LoadState& state);
 void read_rules(const YamlNode& node, const SourceFile& file, LoadState& state);

@@ -270,7 +270,11 @@ std::optional<ConditionSyntaxError> check_nesting(std::string_view text, size_t 
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (quote) {
-      if (c == quote) quote = 0;
+      if (quote == '"' && c == '\\') {
+        ++i;  // an escaped character never closes the string
+      } else if (c == quote) {
+        quote = 0;
+      }
       continue;
     }
     if (c == '"' || c == '\'') quote = c;
@@ -390,11 +394,14 @@ const char* query_path_name(QueryPath path) {
 
 std::string to_string(const Expr& e) {
   auto wrap = [](const Expr& child, ExprKind parent) {
+    bool compound = child.kind == ExprKind::kAnd || child.kind == ExprKind::kOr ||
+                    child.kind == ExprKind::kNot || child.kind == ExprKind::kCompare ||
+                    child.kind == ExprKind::kInGroup || child.kind == ExprKind::kInList;
     bool needs = (parent == ExprKind::kAnd && child.kind == ExprKind::kOr) ||
-                 (parent == ExprKind::kNot &&
-                  (child.kind == ExprKind::kAnd || child.kind == ExprKind::kOr ||
-                   child.kind == ExprKind::kCompare || child.kind == ExprKind::kInGroup ||
-                   child.kind == ExprKind::kInList));
+                 (parent == ExprKind::kNot && compound && child.kind != ExprKind::kNot) ||
+                 ((parent == ExprKind::kCompare || parent == ExprKind::kInGroup ||
+                   parent == ExprKind::kInList) &&
+                  compound);
     return needs ? "(" + to_string(child) + ")" : to_string(child);
   };
   switch (e.kind) {
@@ -410,11 +417,12 @@ std::string to_string(const Expr& e) {
     case ExprKind::kNot:
       return "not " + wrap(e.children[0], e.kind);
     case ExprKind::kCompare:
-      return to_string(e.children[0]) + " " + compare_op_text(e.op) + " " + to_string(e.children[1]);
+      return wrap(e.children[0], e.kind) + " " + compare_op_text(e.op) + " " +
+             wrap(e.children[1], e.kind);
     case ExprKind::kInGroup:
-      return to_string(e.children[0]) + " in " + e.text;
+      return wrap(e.children[0], e.kind) + " in " + e.text;
     case ExprKind::kInList: {
-      std::string out = to_string(e.children[0]) + " in [";
+      std::string out = wrap(e.children[0], e.kind) + " in [";
       for (size_t i = 1; i < e.children.size(); ++i) out += (i > 1 ? ", " : "") + e.children[i].text;
       return out + "]";
     }
@@ -424,8 +432,14 @@ std::string to_string(const Expr& e) {
       return std::to_string(e.number);
     case ExprKind::kDate:
       return e.text;
-    case ExprKind::kString:
-      return "\"" + e.text + "\"";
+    case ExprKind::kString: {
+      std::string out = "\"";
+      for (char c : e.text) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      return out + "\"";
+    }
     case ExprKind::kBool:
       return e.number ? "true" : "false";
     case ExprKind::kCall:

@@ -6,26 +6,6 @@
 namespace flowgate {
 namespace {
 
-bool covers(const IdSet& set, const Vocabulary& vocabulary, const std::string& id) {
-  if (set.any) return true;
-  auto leaf = vocabulary.find(id);
-  if (!leaf) return false;
-  for (const auto& ref : set.ids) {
-    auto group = vocabulary.find(ref.id);
-    if (group && vocabulary.is_under(*leaf, *group)) return true;
-  }
-  return false;
-}
-
-bool place_covers(const IdSet& set, const Policy& policy, const std::string& place, Date on) {
-  if (set.any) return true;
-  for (const auto& ref : set.ids) {
-    if (ref.id == place) return true;
-    if (policy.regions.group(ref.id) && policy.regions.contains(ref.id, place, on)) return true;
-  }
-  return false;
-}
-
 // Values a condition computes with; an unknown age is nullopt and makes comparisons false.
 struct Value {
   ValueType type = ValueType::kBool;
@@ -89,6 +69,26 @@ bool compare(CompareOp op, const Value& a, const Value& b) {
 
 }  // namespace
 
+bool covers(const IdSet& set, const Vocabulary& vocabulary, const std::string& id) {
+  if (set.any) return true;
+  auto leaf = vocabulary.find(id);
+  if (!leaf) return false;
+  for (const auto& ref : set.ids) {
+    auto group = vocabulary.find(ref.id);
+    if (group && vocabulary.is_under(*leaf, *group)) return true;
+  }
+  return false;
+}
+
+bool place_covers(const IdSet& set, const Policy& policy, const std::string& place, Date on) {
+  if (set.any) return true;
+  for (const auto& ref : set.ids) {
+    if (ref.id == place) return true;
+    if (policy.regions.group(ref.id) && policy.regions.contains(ref.id, place, on)) return true;
+  }
+  return false;
+}
+
 bool evaluate_condition(const Expr& e, const Policy& policy, const Query& query) {
   switch (e.kind) {
     case ExprKind::kOr:
@@ -133,6 +133,10 @@ bool evaluate_condition(const Expr& e, const Policy& policy, const Query& query)
   return false;
 }
 
+bool is_consent_only_basis(const Rule& rule) {
+  return rule.effect == Effect::kBasis && rule.bases.size() == 1 && rule.bases[0].id == "consent";
+}
+
 bool rule_matches(const Rule& rule, const Policy& policy, const Query& query) {
   if (rule.action != Action::kAny && rule.action != query.action) return false;
   if (!covers(rule.data, policy.vocabulary(VocabularyKind::kData), query.data)) return false;
@@ -144,9 +148,7 @@ bool rule_matches(const Rule& rule, const Policy& policy, const Query& query) {
   }
   if (!place_covers(rule.destination, policy, query.destination, query.as_of)) return false;
   if (rule.when && !evaluate_condition(rule.when->root, policy, query)) return false;
-  if (rule.effect == Effect::kBasis && rule.bases.size() == 1 && rule.bases[0].id == "consent") {
-    return query.consents.count(query.purpose) > 0;  // consent is this row's only basis
-  }
+  if (is_consent_only_basis(rule)) return query.consents.count(query.purpose) > 0;
   return true;
 }
 

@@ -1,0 +1,438 @@
+// The bundle writer: lays a CompiledPolicy out as runtime/bundle_format.h describes, signs it with
+// libsodium, and writes files atomically. The loader (runtime/bundle.cc) is the writer's check:
+// encode_bundle loads what it wrote before returning it.
+#include "bundle/bundle_writer.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "flowgate/runtime.h"
+#include "runtime/bundle_format.h"
+#include "runtime/sha256.h"
+
+namespace flowgate {
+
+namespace bf = bundle_format;
+
+// The runtime's numbering is the compiler's.
+static_assert(static_cast<uint8_t>(VariableKind::kData) == bf::kVarData &&
+              static_cast<uint8_t>(VariableKind::kPurpose) == bf::kVarPurpose &&
+              static_cast<uint8_t>(VariableKind::kAction) == bf::kVarAction &&
+              static_cast<uint8_t>(VariableKind::kRecipient) == bf::kVarRecipient &&
+              static_cast<uint8_t>(VariableKind::kDestination) == bf::kVarDestination &&
+              static_cast<uint8_t>(VariableKind::kRegion) == bf::kVarRegion &&
+              static_cast<uint8_t>(VariableKind::kDate) == bf::kVarDate &&
+              static_cast<uint8_t>(VariableKind::kAge) == bf::kVarAge &&
+              static_cast<uint8_t>(VariableKind::kBit) == bf::kVarBit);
+static_assert(static_cast<uint8_t>(Bit::Kind::kGpc) == bf::kBitGpc &&
+              static_cast<uint8_t>(Bit::Kind::kAdsPersonalization) == bf::kBitAdsPersonalization &&
+              static_cast<uint8_t>(Bit::Kind::kConsentForPurpose) == bf::kBitConsentForPurpose &&
+              static_cast<uint8_t>(Bit::Kind::kConsent) == bf::kBitConsent &&
+              static_cast<uint8_t>(Bit::Kind::kFeature) == bf::kBitFeature);
+static_assert(CompiledPolicy::kLeaf == bf::kLeaf);
+
+namespace {
+
+[[noreturn]] void bad(const std::string& what) {
+  throw std::invalid_argument("cannot bundle the compiled policy: " + what);
+}
+
+uint32_t u32(size_t n, const char* what) {
+  if (n > std::numeric_limits<uint32_t>::max()) bad(std::string(what) + " too large");
+  return static_cast<uint32_t>(n);
+}
+
+class StringTable {
+ public:
+  uint32_t ref(const std::string& s) {
+    auto [it, added] = index_.try_emplace(s, static_cast<uint32_t>(entries_.size()));
+    if (added) {
+      entries_.push_back({u32(data_.size(), "string data"), u32(s.size(), "a string")});
+      data_ += s;
+      data_ += '\0';
+    }
+    return it->second;
+  }
+  const std::vector<bf::StringEntry>& entries() const { return entries_; }
+  const std::string& data() const { return data_; }
+
+ private:
+  std::unordered_map<std::string, uint32_t> index_;
+  std::vector<bf::StringEntry> entries_;
+  std::string data_;
+};
+
+// The diagram with every node after the nodes it refers to. The compiler's order is kept when it
+// already is so; otherwise the reachable nodes are renumbered in post-order from the root.
+struct Diagram {
+  std::vector<bf::NodeRecord> nodes;
+  std::vector<uint32_t> children;
+  uint32_t root;
+};
+
+Diagram order_bottom_up(const CompiledPolicy& p) {
+  const size_t n = p.nodes.size();
+  auto domain = [&](size_t node) -> uint32_t {
+    const DiagramNode& d = p.nodes[node];
+    if (d.variable >= p.variables.size()) {
+      bad("node " + std::to_string(node) + " names variable " + std::to_string(d.variable));
+    }
+    const uint32_t size = p.variables[d.variable].domain;
+    if (uint64_t{d.first_child} + size > p.children.size()) {
+      bad("node " + std::to_string(node) + "'s children run past the children table");
+    }
+    return size;
+  };
+  auto is_node = [&](uint32_t ref) {
+    if (ref & CompiledPolicy::kLeaf) return false;
+    if (ref >= n) bad("a child reference names node " + std::to_string(ref));
+    return true;
+  };
+  bool ordered = true;
+  for (size_t i = 0; i < n && ordered; ++i) {
+    const uint32_t size = domain(i);
+    for (uint32_t k = 0; k < size; ++k) {
+      const uint32_t ref = p.children[p.nodes[i].first_child + k];
+      if (is_node(ref) && ref >= i) ordered = false;
+    }
+  }
+  Diagram out;
+  if (ordered) {
+    is_node(p.root);  // a root naming no node throws
+    for (const DiagramNode& d : p.nodes) out.nodes.push_back({d.variable, d.first_child});
+    out.children = p.children;
+    out.root = p.root;
+    return out;
+  }
+  // Iterative post-order DFS; state 1 = on the stack (a revisit is a cycle), 2 = numbered.
+  std::vector<uint8_t> state(n, 0);
+  std::vector<uint32_t> number(n, 0);
+  std::vector<std::pair<uint32_t, uint32_t>> stack;  // node, next child
+  if (is_node(p.root)) {
+    stack.push_back({p.root, 0});
+    state[p.root] = 1;
+  }
+  while (!stack.empty()) {
+    auto& [node, next] = stack.back();
+    const uint32_t size = domain(node);
+    if (next < size) {
+      const uint32_t ref = p.children[p.nodes[node].first_child + next++];
+      if (!is_node(ref) || state[ref] == 2) continue;
+      if (state[ref] == 1) bad("the diagram has a cycle through node " + std::to_string(ref));
+      state[ref] = 1;
+      stack.push_back({ref, 0});
+      continue;
+    }
+    const uint32_t me = node;
+    stack.pop_back();
+    number[me] = static_cast<uint32_t>(out.nodes.size());
+    state[me] = 2;
+    const uint32_t first = u32(out.children.size(), "children");
+    for (uint32_t k = 0; k < size; ++k) {
+      const uint32_t ref = p.children[p.nodes[me].first_child + k];
+      out.children.push_back(ref & CompiledPolicy::kLeaf ? ref : number[ref]);
+    }
+    out.nodes.push_back({p.nodes[me].variable, first});
+  }
+  out.root = p.root & CompiledPolicy::kLeaf ? p.root : number[p.root];
+  return out;
+}
+
+template <typename T>
+std::string bytes_of(const std::vector<T>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+void put_header(std::string& bundle, const bf::Header& h) {
+  std::memcpy(bundle.data(), &h, sizeof(h));
+}
+
+bf::Header get_header(const std::string& bundle) {
+  if (bundle.size() < bf::kHeaderSize) bad("not a bundle (too short)");
+  bf::Header h;
+  std::memcpy(&h, bundle.data(), sizeof(h));
+  if (std::memcmp(h.magic, bf::kMagic, 8) != 0) bad("not a bundle (bad magic number)");
+  if (h.format_version != bf::kFormatVersion) bad("bundle format version not supported");
+  return h;
+}
+
+void seal(std::string& bundle) {
+  runtime::Sha256Digest digest = runtime::sha256(
+      std::string_view(bundle).substr(bf::kDigestedFrom, bundle.size() - bf::kDigestedFrom));
+  std::memcpy(bundle.data() + bf::kDigestOffset, digest.data(), digest.size());
+}
+
+void init_sodium() {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+}
+
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+bool parse_hex(std::string text, uint8_t* out, size_t size) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  size_t start = 0;
+  while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
+  text.erase(0, start);
+  if (text.size() != 2 * size) return false;
+  for (size_t i = 0; i < size; ++i) {
+    unsigned value = 0;
+    for (int k = 0; k < 2; ++k) {
+      const char c = text[2 * i + k];
+      const int v = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+      if (v < 0) return false;
+      value = value << 4 | static_cast<unsigned>(v);
+    }
+    out[i] = static_cast<uint8_t>(value);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string encode_bundle(const CompiledPolicy& p) {
+  StringTable strings;
+  auto id_table = [&](const std::vector<std::string>& ids) {
+    std::vector<uint32_t> refs;
+    for (const std::string& id : ids) refs.push_back(strings.ref(id));
+    return refs;
+  };
+  bf::Header h{};
+  std::memcpy(h.magic, bf::kMagic, 8);
+  h.format_version = bf::kFormatVersion;
+  h.header_size = bf::kHeaderSize;
+  h.section_count = bf::kSectionCount;
+  h.policy_name = strings.ref(p.policy_name);
+  h.policy_version = strings.ref(p.policy_version);
+  h.unknown_id_decision = p.unknown_id_decision;
+  h.device_destination_class = p.device_destination_class;
+  h.region_classes = p.region_classes;
+  h.destination_classes = p.destination_classes;
+
+  std::string sections[bf::kSectionCount];
+  uint32_t counts[bf::kSectionCount] = {};
+  auto put = [&](bf::Section s, std::string bytes, size_t count) {
+    counts[s] = u32(count, bf::kSectionName[s]);
+    sections[s] = std::move(bytes);
+  };
+  put(bf::kDataIds, bytes_of(id_table(p.data_ids)), p.data_ids.size());
+  put(bf::kPurposeIds, bytes_of(id_table(p.purpose_ids)), p.purpose_ids.size());
+  put(bf::kRecipientIds, bytes_of(id_table(p.recipient_ids)), p.recipient_ids.size());
+  put(bf::kFeatureIds, bytes_of(id_table(p.feature_ids)), p.feature_ids.size());
+  put(bf::kRegionIds, bytes_of(id_table(p.region_ids)), p.region_ids.size());
+  put(bf::kRegionClass, bytes_of(p.region_class), p.region_class.size());
+  put(bf::kDestinationClass, bytes_of(p.destination_class), p.destination_class.size());
+  put(bf::kDateBreakpoints, bytes_of(p.date_breakpoints), p.date_breakpoints.size());
+  put(bf::kAgeThresholds, bytes_of(p.age_thresholds), p.age_thresholds.size());
+
+  std::vector<bf::BitRecord> bits;
+  for (const Bit& b : p.bits) {
+    bf::BitRecord r{};
+    r.kind = static_cast<uint8_t>(b.kind);
+    const bool has_id = b.kind == Bit::Kind::kConsent || b.kind == Bit::Kind::kFeature;
+    r.id = has_id ? strings.ref(b.id) : bf::kNoString;
+    bits.push_back(r);
+  }
+  put(bf::kBits, bytes_of(bits), bits.size());
+
+  std::vector<bf::VariableRecord> variables;
+  for (const Variable& v : p.variables) {
+    bf::VariableRecord r{};
+    r.kind = static_cast<uint8_t>(v.kind);
+    r.bit = v.kind == VariableKind::kBit ? v.bit : 0;
+    r.domain = v.domain;
+    variables.push_back(r);
+  }
+  put(bf::kVariables, bytes_of(variables), variables.size());
+
+  Diagram diagram = order_bottom_up(p);
+  h.root = diagram.root;
+  put(bf::kNodes, bytes_of(diagram.nodes), diagram.nodes.size());
+  put(bf::kChildren, bytes_of(diagram.children), diagram.children.size());
+
+  std::vector<uint32_t> lists;
+  auto list = [&](const std::vector<std::string>& items) {
+    bf::ListRef ref{u32(lists.size(), "string lists"), u32(items.size(), "a list")};
+    for (const std::string& s : items) lists.push_back(strings.ref(s));
+    return ref;
+  };
+  std::vector<bf::DecisionRecord> decisions;
+  for (const DecisionRecord& d : p.decisions) {
+    bf::DecisionRecord r{};
+    r.allow = d.allow ? 1 : 0;
+    r.reason = strings.ref(d.reason);
+    r.obligations = list(d.obligations);
+    r.legal_basis = list(d.legal_basis);
+    r.citations = list(d.citations);
+    r.rules = list(d.rules);
+    decisions.push_back(r);
+  }
+  put(bf::kDecisions, bytes_of(decisions), decisions.size());
+  put(bf::kStringLists, bytes_of(lists), lists.size());
+  put(bf::kStringIndex, bytes_of(strings.entries()), strings.entries().size());
+  put(bf::kStringData, strings.data(), strings.data().size());
+
+  std::string bundle(bf::kHeaderSize, '\0');
+  bf::SectionEntry table[bf::kSectionCount] = {};
+  for (uint32_t i = 0; i < bf::kSectionCount; ++i) {
+    bundle.resize((bundle.size() + 7) / 8 * 8, '\0');
+    table[i] = {u32(bundle.size(), "bundle"), u32(sections[i].size(), "section"), counts[i], 0};
+    bundle += sections[i];
+  }
+  bundle.resize((bundle.size() + 7) / 8 * 8, '\0');
+  if (bundle.size() > bf::kMaxBundleBytes) bad("the bundle exceeds the format's size limit");
+  h.total_size_lo = static_cast<uint32_t>(bundle.size());
+  h.total_size_hi = static_cast<uint32_t>(uint64_t{bundle.size()} >> 32);
+  put_header(bundle, h);
+  std::memcpy(bundle.data() + sizeof(h), table, sizeof(table));
+  seal(bundle);
+
+  std::unique_ptr<const runtime::Bundle> check;
+  runtime::Status s = runtime::Bundle::load(bundle, &check);
+  if (!s.ok()) bad(s.message());
+  return bundle;
+}
+
+KeyPair generate_key_pair() {
+  init_sodium();
+  KeyPair keys;
+  crypto_sign_keypair(keys.public_key.bytes.data(), keys.secret.bytes.data());
+  return keys;
+}
+
+runtime::PublicKey public_key_of(const SecretKey& key) {
+  runtime::PublicKey pk;
+  std::memcpy(pk.bytes.data(), key.bytes.data() + 32, 32);
+  return pk;
+}
+
+std::string to_hex(const uint8_t* bytes, size_t size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < size; ++i) {
+    s += kHex[bytes[i] >> 4];
+    s += kHex[bytes[i] & 15];
+  }
+  return s;
+}
+
+std::string sign_bundle(std::string bundle, const SecretKey& key) {
+  init_sodium();
+  bf::Header h = get_header(bundle);
+  const uint64_t total = uint64_t{h.total_size_hi} << 32 | h.total_size_lo;
+  if (total < bf::kHeaderSize || total > bundle.size()) bad("not a bundle (bad total size)");
+  bundle.resize(total);
+  h.flags |= bf::kFlagSigned;
+  put_header(bundle, h);
+  seal(bundle);
+  bf::SignatureBlock block{};
+  std::memcpy(block.tag, bf::kSignatureTag, 8);
+  std::memcpy(block.key_id, key.bytes.data() + 32, 8);
+  crypto_sign_detached(block.signature, nullptr,
+                       reinterpret_cast<const uint8_t*>(bundle.data()) + bf::kDigestOffset,
+                       bf::kDigestSize, key.bytes.data());
+  bundle.append(reinterpret_cast<const char*>(&block), sizeof(block));
+  return bundle;
+}
+
+bool read_secret_key_file(const std::string& path, SecretKey* key, std::string* error) {
+  init_sodium();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = path + ": cannot open";
+    return false;
+  }
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  uint8_t seed[32];
+  if (text.size() > 4096 || !parse_hex(text, seed, sizeof(seed))) {
+    *error = path + ": not a secret key file (64 hex digits, the Ed25519 seed)";
+    return false;
+  }
+  uint8_t pk[32];
+  crypto_sign_seed_keypair(pk, key->bytes.data(), seed);
+  sodium_memzero(seed, sizeof(seed));
+  return true;
+}
+
+bool write_key_files(const KeyPair& keys, const std::string& secret_path,
+                     const std::string& public_path, std::string* error) {
+  init_sodium();
+  uint8_t seed[32];
+  crypto_sign_ed25519_sk_to_seed(seed, keys.secret.bytes.data());
+  std::string secret = to_hex(seed, sizeof(seed)) + "\n";
+  sodium_memzero(seed, sizeof(seed));
+  const bool ok = write_file_atomically(secret_path, secret, error, 0600) &&
+                  write_file_atomically(
+                      public_path, to_hex(keys.public_key.bytes.data(), 32) + "\n", error, 0644);
+  sodium_memzero(secret.data(), secret.size());
+  return ok;
+}
+
+bool write_file_atomically(const std::string& path, std::string_view bytes, std::string* error,
+                           unsigned mode) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string temp =
+      (slash == std::string::npos ? "" : path.substr(0, slash + 1)) + "." + base + ".tmp-XXXXXX";
+  const int fd = mkstemp(temp.data());
+  if (fd < 0) {
+    *error = path + ": cannot create a temporary file in " + dir + ": " + errno_text();
+    return false;
+  }
+  auto fail = [&](const std::string& what) {
+    *error = path + ": " + what + ": " + errno_text();
+    unlink(temp.c_str());
+    return false;
+  };
+  if (fchmod(fd, static_cast<mode_t>(mode)) != 0) {
+    close(fd);
+    return fail("cannot set the file mode");
+  }
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t n = write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      close(fd);
+      return fail("write failed");
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) {
+    close(fd);
+    return fail("fsync failed");
+  }
+  if (close(fd) != 0) return fail("close failed");
+  if (rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename the temporary file");
+  // The rename is durable once the directory is synced; a failure here leaves the new file in
+  // place, so it is not reported.
+  const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  return true;
+}
+
+}  // namespace flowgate

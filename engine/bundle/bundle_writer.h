@@ -1,0 +1,55 @@
+// The bundle writer (toolchain side): CompiledPolicy → bundle bytes (docs/bundle-format.md), the
+// Ed25519 signature, key files, and the atomic write that puts a bundle on disk. This file's
+// external interface is encode_bundle and sign_bundle.
+//
+// Key files are one line of 64 lowercase hex digits: a secret key file holds the 32-byte Ed25519
+// seed (written with mode 0600), a public key file the 32-byte public key (what an app trusts, and
+// what flowgate::runtime::read_public_key_file reads).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "compile/compiled_policy.h"
+#include "flowgate/verify.h"
+
+namespace flowgate {
+
+// The bundle for a compiled policy, unsigned. Nodes are written bottom-up (children before
+// parents), renumbered if the compiler's order is not already so; unreachable nodes are dropped
+// in that case. The result is loaded back before it is returned, so a policy the runtime would
+// refuse is never written: throws std::invalid_argument naming the problem (a compiler bug, not
+// bad user input).
+std::string encode_bundle(const CompiledPolicy& policy);
+
+struct SecretKey {
+  std::array<uint8_t, 64> bytes{};  // libsodium's Ed25519 secret key: seed ‖ public key
+};
+struct KeyPair {
+  SecretKey secret;
+  runtime::PublicKey public_key;
+};
+
+KeyPair generate_key_pair();
+runtime::PublicKey public_key_of(const SecretKey& key);
+std::string to_hex(const uint8_t* bytes, size_t size);
+
+// Signs a bundle (an existing signature is replaced): sets the signed flag, recomputes the digest
+// and appends the signature block. Throws std::invalid_argument when `bundle` is not a bundle.
+std::string sign_bundle(std::string bundle, const SecretKey& key);
+
+// Key files. Failures return false with *error set ("path: what went wrong").
+bool read_secret_key_file(const std::string& path, SecretKey* key, std::string* error);
+bool write_key_files(const KeyPair& keys, const std::string& secret_path,
+                     const std::string& public_path, std::string* error);
+
+// Writes `bytes` to `path` so that readers see the old file or the new one, never a part: a temp
+// file in the same directory, fsync, rename over `path`, fsync of the directory. On any failure
+// the old file is untouched, the temp file removed, and false returned with *error set.
+bool write_file_atomically(const std::string& path, std::string_view bytes, std::string* error,
+                           unsigned mode = 0644);
+
+}  // namespace flowgate

@@ -1,0 +1,30 @@
+// compile_policy: the compile stage's entry point. Rules → a reduced, ordered, multi-valued
+// decision diagram over the query's variables (compile/domains.h), whose leaves are the decision
+// records that combine() (model/combine.h) gives for the set of rules matching there.
+//
+// How: each rule becomes a predicate diagram (its match block and condition, tabulated over the
+// classes of the few variables each part reads, with the reference evaluator's own matching
+// functions), the predicates are folded into one diagram whose leaves are rule sets, and each rule
+// set becomes its decision record; leaves with equal records merge and the diagram re-reduces.
+#pragma once
+
+#include <cstddef>
+
+#include "compile/compiled_policy.h"
+#include "model/policy.h"
+
+namespace flowgate {
+
+struct CompileStats {
+  size_t rules = 0;
+  size_t rule_sets = 0;          // distinct sets of matching rules
+  size_t builder_nodes = 0;      // nodes made while building, before export
+  size_t diagram_nodes = 0;      // reachable nodes of the final, reduced diagram
+  size_t decisions = 0;          // distinct decision records
+  double milliseconds = 0;
+};
+
+// The policy must have passed check_policy without errors.
+CompiledPolicy compile_policy(const Policy& policy, CompileStats* stats = nullptr);
+
+}  // namespace flowgate

@@ -1,0 +1,261 @@
+// analyse_domains: variables, id tables and the class partitions of regions, dates and ages.
+#include "compile/domains.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "reference/reference_evaluator.h"
+
+namespace flowgate {
+namespace {
+
+// What the rules' conditions and destination sets look at.
+struct Uses {
+  std::set<std::string> region_groups, destination_groups;
+  std::set<std::string> region_literals, destination_literals;
+  std::set<int32_t> date_points;
+  std::set<int64_t> age_thresholds;
+  bool gpc = false, ads_personalization = false, consent_for_purpose = false;
+  std::set<std::string> consents, features;
+};
+
+QueryPath path_of(const Expr& e) { return e.kind == ExprKind::kPath ? e.path : QueryPath::kNone; }
+
+void collect(const Expr& e, Uses& uses) {
+  auto literal = [&](QueryPath path, const std::string& region) {
+    if (path == QueryPath::kSubjectRegion) uses.region_literals.insert(region);
+    if (path == QueryPath::kDestination) uses.destination_literals.insert(region);
+  };
+  switch (e.kind) {
+    case ExprKind::kInGroup:
+      if (path_of(e.children[0]) == QueryPath::kSubjectRegion) uses.region_groups.insert(e.text);
+      if (path_of(e.children[0]) == QueryPath::kDestination) uses.destination_groups.insert(e.text);
+      break;
+    case ExprKind::kInList:
+      for (size_t i = 1; i < e.children.size(); ++i) literal(path_of(e.children[0]), e.children[i].text);
+      break;
+    case ExprKind::kCompare: {
+      const Expr& a = e.children[0];
+      const Expr& b = e.children[1];
+      if (a.kind == ExprKind::kString) literal(path_of(b), a.text);
+      if (b.kind == ExprKind::kString) literal(path_of(a), b.text);
+      for (const Expr* side : {&a, &b}) {
+        const Expr& other = side == &a ? b : a;
+        if (path_of(*side) == QueryPath::kSubjectAge && other.kind == ExprKind::kInt) {
+          // Every comparison with N is decided by whether age < N and whether age < N + 1.
+          uses.age_thresholds.insert(other.number);
+          uses.age_thresholds.insert(other.number + 1);
+        }
+        if (path_of(*side) == QueryPath::kAsOf && other.kind == ExprKind::kDate) {
+          uses.date_points.insert(static_cast<int32_t>(other.number));
+          uses.date_points.insert(static_cast<int32_t>(other.number + 1));
+        }
+      }
+      break;
+    }
+    case ExprKind::kPath:
+      if (e.path == QueryPath::kGpc) uses.gpc = true;
+      if (e.path == QueryPath::kAdsPersonalization) uses.ads_personalization = true;
+      break;
+    case ExprKind::kCall:
+      if (e.text == "consent") uses.consents.insert(e.children[0].text);
+      if (e.text == "feature") uses.features.insert(e.children[0].text);
+      break;
+    default:
+      break;
+  }
+  for (const auto& child : e.children) collect(child, uses);
+}
+
+// Every group reachable through includes, since membership dates come from all of them.
+void close_over_includes(const RegionCatalog& regions, std::set<std::string>& groups) {
+  std::vector<std::string> work(groups.begin(), groups.end());
+  while (!work.empty()) {
+    const RegionGroup* g = regions.group(work.back());
+    work.pop_back();
+    if (!g) continue;
+    for (const auto& [included, location] : g->include) {
+      if (groups.insert(included).second) work.push_back(included);
+    }
+  }
+}
+
+template <typename Signature>
+void partition(const std::vector<std::string>& ids, Signature signature_of,
+               std::vector<uint16_t>& class_of, std::vector<std::string>& representative) {
+  std::map<std::vector<bool>, uint16_t> classes;
+  class_of.resize(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto [it, fresh] = classes.emplace(signature_of(ids[i]), static_cast<uint16_t>(classes.size()));
+    if (fresh) representative.push_back(ids[i]);
+    class_of[i] = it->second;
+  }
+}
+
+}  // namespace
+
+uint32_t Domains::variable(VariableKind kind, uint32_t bit) const {
+  for (uint32_t i = 0; i < shape.variables.size(); ++i) {
+    if (shape.variables[i].kind == kind && (kind != VariableKind::kBit || shape.variables[i].bit == bit)) {
+      return i;
+    }
+  }
+  return UINT32_MAX;
+}
+
+Query Domains::representative_query(const std::vector<uint32_t>& values) const {
+  Query q;
+  for (uint32_t v = 0; v < shape.variables.size(); ++v) {
+    const Variable& variable = shape.variables[v];
+    uint32_t value = values[v];
+    switch (variable.kind) {
+      case VariableKind::kData:
+        q.data = shape.data_ids[value];
+        break;
+      case VariableKind::kPurpose:
+        q.purpose = shape.purpose_ids[value];
+        break;
+      case VariableKind::kAction:
+        q.action = value == 0 ? Action::kCollect : Action::kTransmit;
+        break;
+      case VariableKind::kRecipient:
+        q.recipient = shape.recipient_ids[value];
+        break;
+      case VariableKind::kDestination:
+        q.destination = destination_representative[value];
+        break;
+      case VariableKind::kRegion:
+        q.region = region_representative[value];
+        break;
+      case VariableKind::kDate:
+        q.as_of = date_representative[value];
+        break;
+      case VariableKind::kAge:
+        q.age = age_representative[value];
+        break;
+      case VariableKind::kBit: {
+        const Bit& bit = shape.bits[variable.bit];
+        bool on = value != 0;
+        switch (bit.kind) {
+          case Bit::Kind::kGpc:
+            q.gpc = on;
+            break;
+          case Bit::Kind::kAdsPersonalization:
+            q.ads_personalization = on;
+            break;
+          case Bit::Kind::kConsentForPurpose:
+            if (on) q.consents.insert(q.purpose);
+            break;
+          case Bit::Kind::kConsent:
+            if (on) q.consents.insert(bit.id);
+            break;
+          case Bit::Kind::kFeature:
+            if (on) q.features.insert(bit.id);
+            break;
+        }
+        break;
+      }
+    }
+  }
+  return q;
+}
+
+Domains analyse_domains(const Policy& policy) {
+  Domains d;
+  CompiledPolicy& s = d.shape;
+  s.policy_name = policy.info.name;
+  s.policy_version = policy.info.version;
+  auto leaf_ids = [&](VocabularyKind kind) {
+    std::vector<std::string> out;
+    const Vocabulary& v = policy.vocabulary(kind);
+    for (auto i : v.leaves()) out.push_back(v.term(i).id);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  s.data_ids = leaf_ids(VocabularyKind::kData);
+  s.purpose_ids = leaf_ids(VocabularyKind::kPurpose);
+  s.recipient_ids = leaf_ids(VocabularyKind::kRecipient);
+  s.feature_ids = leaf_ids(VocabularyKind::kFeature);
+  for (const auto& [id, name] : policy.regions.regions()) s.region_ids.push_back(id);
+
+  Uses uses;
+  for (const auto& rule : policy.rules) {
+    if (rule.when) collect(rule.when->root, uses);
+    if (is_consent_only_basis(rule)) uses.consent_for_purpose = true;
+    for (const auto& place : rule.destination.ids) {
+      if (policy.regions.group(place.id)) {
+        uses.destination_groups.insert(place.id);
+      } else {
+        uses.destination_literals.insert(place.id);
+      }
+    }
+  }
+
+  // Dates: every day on which a tested group's membership changes, and every as_of comparison.
+  std::set<std::string> dated = uses.region_groups;
+  dated.insert(uses.destination_groups.begin(), uses.destination_groups.end());
+  close_over_includes(policy.regions, dated);
+  std::set<int32_t> points = uses.date_points;
+  for (const auto& id : dated) {
+    if (const RegionGroup* g = policy.regions.group(id)) {
+      for (const auto& m : g->members) {
+        points.insert(m.from.days);
+        if (m.until) points.insert(m.until->days + 1);
+      }
+    }
+  }
+  s.date_breakpoints.assign(points.begin(), points.end());
+  d.date_representative.push_back(Date{s.date_breakpoints.empty() ? 0 : s.date_breakpoints[0] - 1});
+  for (int32_t day : s.date_breakpoints) d.date_representative.push_back(Date{day});
+
+  // Ages: band 0 is unknown; ages are whole years from 0.
+  for (int64_t t : uses.age_thresholds) {
+    if (t >= 1 && t <= 200) s.age_thresholds.push_back(static_cast<int32_t>(t));
+  }
+  d.age_representative.push_back(std::nullopt);
+  d.age_representative.push_back(s.age_thresholds.empty() ? 30 : s.age_thresholds[0] - 1);
+  for (int32_t t : s.age_thresholds) d.age_representative.push_back(t);
+
+  // Regions: by membership in each tested group on each date class, and by the literals.
+  auto signature = [&](const std::set<std::string>& groups, const std::set<std::string>& literals) {
+    return [&, groups, literals](const std::string& region) {
+      std::vector<bool> bits;
+      for (const auto& g : groups) {
+        for (Date day : d.date_representative) bits.push_back(policy.regions.contains(g, region, day));
+      }
+      for (const auto& l : literals) bits.push_back(region == l);
+      return bits;
+    };
+  };
+  partition(s.region_ids, signature(uses.region_groups, uses.region_literals), s.region_class,
+            d.region_representative);
+  partition(s.region_ids, signature(uses.destination_groups, uses.destination_literals),
+            s.destination_class, d.destination_representative);
+  s.region_classes = static_cast<uint16_t>(d.region_representative.size());
+  s.device_destination_class = static_cast<uint16_t>(d.destination_representative.size());
+  d.destination_representative.push_back("device");
+  s.destination_classes = static_cast<uint16_t>(d.destination_representative.size());
+
+  if (uses.gpc) s.bits.push_back({Bit::Kind::kGpc, {}});
+  if (uses.ads_personalization) s.bits.push_back({Bit::Kind::kAdsPersonalization, {}});
+  if (uses.consent_for_purpose) s.bits.push_back({Bit::Kind::kConsentForPurpose, {}});
+  for (const auto& id : uses.consents) s.bits.push_back({Bit::Kind::kConsent, id});
+  for (const auto& id : uses.features) s.bits.push_back({Bit::Kind::kFeature, id});
+
+  auto add = [&](VariableKind kind, size_t domain, uint32_t bit = 0) {
+    s.variables.push_back({kind, bit, static_cast<uint32_t>(domain)});
+  };
+  add(VariableKind::kData, s.data_ids.size());
+  add(VariableKind::kPurpose, s.purpose_ids.size());
+  add(VariableKind::kAction, 2);
+  add(VariableKind::kRecipient, s.recipient_ids.size());
+  add(VariableKind::kDestination, s.destination_classes);
+  add(VariableKind::kDate, d.date_representative.size());
+  add(VariableKind::kRegion, s.region_classes);
+  add(VariableKind::kAge, d.age_representative.size());
+  for (uint32_t b = 0; b < s.bits.size(); ++b) add(VariableKind::kBit, 2, b);
+  return d;
+}
+
+}  // namespace flowgate

@@ -1,0 +1,127 @@
+/* flowgate.h: the C API of the flowgate runtime, for the Android (JNI) and iOS (Swift) bindings.
+ *
+ *   fg_options options = {1, trusted_key, 1};    // require a signature from this key
+ *   fg_bundle* bundle;
+ *   if (fg_open_file("policy.fgb", &options, &bundle) != FG_OK) { log(fg_last_error()); … }
+ *   fg_query q;
+ *   fg_query_init(&q);
+ *   q.data = fg_intern_data(bundle, "media.photo");   // once; -1 when unknown
+ *   …
+ *   fg_decision d;
+ *   fg_decide(bundle, &q, &d);
+ *   if (fg_decision_allow(&d)) …
+ *   fg_close(bundle);
+ *
+ * Errors: functions that can fail return an fg_status; FG_OK is 0. fg_last_error() gives the
+ * calling thread's message for its last failure. No C++ exception crosses this API.
+ *
+ * Fail closed: an id that did not intern (-1), or any index out of range, decides the bundle's
+ * unknown-id decision (a deny naming the rule `unknown-id`).
+ *
+ * Ownership and threads: fg_open copies the bytes it is given. An open fg_bundle is immutable:
+ * any number of threads may intern, decide and read decisions on it concurrently, without locks.
+ * Strings returned by the accessors are NUL-terminated, owned by the bundle, and valid until
+ * fg_close, which must not race with other calls on the same bundle. */
+#ifndef FLOWGATE_FLOWGATE_H_
+#define FLOWGATE_FLOWGATE_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fg_status {
+  FG_OK = 0,
+  FG_ERR_INVALID_ARGUMENT = 1, /* a null pointer, or options that make no sense */
+  FG_ERR_IO = 2,               /* the file could not be read */
+  FG_ERR_CORRUPT = 3,          /* not a well-formed bundle (truncated, damaged, modified) */
+  FG_ERR_UNSUPPORTED = 4,      /* a bundle format version this runtime does not read */
+  FG_ERR_SIGNATURE = 5,        /* unsigned, or not signed by a trusted key */
+  FG_ERR_NO_MEMORY = 6
+} fg_status;
+
+typedef struct fg_bundle fg_bundle;
+
+typedef struct fg_options {
+  /* Nonzero: refuse a bundle that is not signed by one of the trusted keys (production). */
+  int require_signature;
+  /* trusted_key_count Ed25519 public keys, 32 bytes each, back to back. When keys are given, a
+   * signed bundle's signature is checked even if require_signature is 0. */
+  const uint8_t* trusted_keys;
+  size_t trusted_key_count;
+} fg_options;
+
+/* Opens a bundle from bytes (copied) or a file. options may be NULL: no signature required. On
+ * failure *bundle is NULL and fg_last_error() says why. */
+fg_status fg_open(const uint8_t* data, size_t size, const fg_options* options, fg_bundle** bundle);
+fg_status fg_open_file(const char* path, const fg_options* options, fg_bundle** bundle);
+void fg_close(fg_bundle* bundle);
+
+/* The calling thread's message for its last failed call; "" when none. Valid until the thread's
+ * next call into this API. */
+const char* fg_last_error(void);
+
+const char* fg_bundle_policy_name(const fg_bundle* bundle);
+const char* fg_bundle_policy_version(const fg_bundle* bundle);
+
+/* Interning: the index of an id (NUL-terminated), or -1 when the bundle does not know it. */
+int32_t fg_intern_data(const fg_bundle* bundle, const char* id);
+int32_t fg_intern_purpose(const fg_bundle* bundle, const char* id);
+int32_t fg_intern_recipient(const fg_bundle* bundle, const char* id);
+int32_t fg_intern_region(const fg_bundle* bundle, const char* id);
+int32_t fg_intern_feature(const fg_bundle* bundle, const char* id);
+
+#define FG_COLLECT 0
+#define FG_TRANSMIT 1
+#define FG_DEVICE (-2) /* fg_query.destination: the data stays on the device */
+
+typedef struct fg_query {
+  int32_t data;                /* fg_intern_data */
+  int32_t purpose;             /* fg_intern_purpose */
+  int32_t action;              /* FG_COLLECT or FG_TRANSMIT */
+  int32_t recipient;           /* fg_intern_recipient */
+  int32_t destination;         /* fg_intern_region, or FG_DEVICE */
+  int32_t region;              /* the subject's region: fg_intern_region */
+  int32_t age;                 /* whole years; -1 unknown */
+  int32_t as_of_days;          /* days since 1970-01-01: fg_days_from_civil */
+  int32_t gpc;                 /* signals.gpc: 0 or 1 */
+  int32_t ads_personalization; /* the in-app toggle: 1 unless the user turned it off */
+  uint64_t consent_mask;       /* bit i: consent for purpose index i */
+  uint64_t feature_mask;       /* bit i: feature index i in use */
+} fg_query;
+
+/* Defaults: every id unknown (-1), transmit, age unknown, as_of 0, gpc 0, ads_personalization 1,
+ * no consents, no features. */
+void fg_query_init(fg_query* query);
+int32_t fg_days_from_civil(int32_t year, int32_t month, int32_t day);
+
+/* A decision: a handle into its bundle, valid until fg_close. Treat the fields as private. */
+typedef struct fg_decision {
+  const fg_bundle* bundle_;
+  uint32_t index_;
+} fg_decision;
+
+/* Decides a query: no allocation, no locks. Fails only on null arguments. */
+fg_status fg_decide(const fg_bundle* bundle, const fg_query* query, fg_decision* decision);
+
+int fg_decision_allow(const fg_decision* decision); /* 1 allow, 0 deny */
+uint32_t fg_decision_index(const fg_decision* decision);
+/* The reason, NUL-terminated; *length (if not NULL) receives its length in bytes. */
+const char* fg_decision_reason(const fg_decision* decision, size_t* length);
+/* Lists: a count, and the i-th string (NULL when i >= count). */
+size_t fg_decision_obligation_count(const fg_decision* decision);
+const char* fg_decision_obligation_at(const fg_decision* decision, size_t i, size_t* length);
+size_t fg_decision_legal_basis_count(const fg_decision* decision);
+const char* fg_decision_legal_basis_at(const fg_decision* decision, size_t i, size_t* length);
+size_t fg_decision_citation_count(const fg_decision* decision);
+const char* fg_decision_citation_at(const fg_decision* decision, size_t i, size_t* length);
+size_t fg_decision_rule_count(const fg_decision* decision);
+const char* fg_decision_rule_at(const fg_decision* decision, size_t i, size_t* length);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* FLOWGATE_FLOWGATE_H_ */

@@ -1,0 +1,239 @@
+// The flowgate runtime: load a compiled policy bundle, intern ids once, decide on interned ids.
+// Standard library only; this header and flowgate.h are what an app links against.
+//
+//   std::unique_ptr<const flowgate::runtime::Bundle> bundle;
+//   flowgate::runtime::Status s = flowgate::runtime::Bundle::load_file("policy.fgb", &bundle);
+//   if (!s.ok()) { … s.message() … }          // corrupt, truncated, unsupported: refused
+//   flowgate::runtime::InternedQuery q;        // once per call site: intern the ids
+//   q.data = *bundle->data_index("media.photo");  …
+//   uint32_t d = bundle->decide(q);            // the hot path
+//   if (bundle->decision(d).allow()) …
+//
+// Errors are values: nothing here throws. Loading checks every offset, count and index in the
+// bundle once (docs/bundle-format.md), so decide() runs without checks, allocation or locks.
+//
+// Ownership: a Bundle owns a copy of its bytes. Decision, StringList and every std::string_view
+// they return point into the Bundle and stay valid while it lives.
+//
+// Thread safety: a loaded Bundle is immutable; any number of threads may call its const members
+// (interning, decide, decision accessors) concurrently. To swap policies at run time, publish a
+// std::shared_ptr<const Bundle> (e.g. with std::atomic_store) and keep the old one alive while
+// readers hold it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace flowgate::runtime {
+
+// The outcome of an operation that may fail; free (no allocation) on success.
+class Status {
+ public:
+  enum class Code : uint8_t {
+    kOk = 0,
+    kInvalidArgument = 1,    // a caller error (null output, bad option)
+    kIoError = 2,            // the file could not be read
+    kCorruption = 3,         // the bytes are not a well-formed bundle
+    kNotSupported = 4,       // a well-formed bundle of another format version
+    kUnauthenticated = 5,    // signature missing, wrong or from an untrusted key
+    kResourceExhausted = 6,  // out of memory while loading
+  };
+
+  Status() noexcept = default;
+  Status(Code code, std::string message) noexcept;
+  static Status ok_status() noexcept { return Status(); }
+  static Status invalid_argument(std::string message) noexcept;
+  static Status io_error(std::string message) noexcept;
+  static Status corruption(std::string message) noexcept;
+  static Status not_supported(std::string message) noexcept;
+  static Status unauthenticated(std::string message) noexcept;
+  static Status resource_exhausted(std::string message) noexcept;
+
+  bool ok() const noexcept { return code_ == Code::kOk; }
+  Code code() const noexcept { return code_; }
+  // e.g. "bundle corrupt: node 12: child 3 refers to node 15, which is not below it"
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  Code code_ = Code::kOk;
+  std::string message_;
+};
+
+// A query with its ids interned (indices from Bundle::*_index). An index out of range for the
+// bundle — including kUnknown — decides the bundle's unknown-id decision (fail closed).
+struct InternedQuery {
+  static constexpr uint16_t kUnknown = 0xFFFE;  // an id interning did not find
+  static constexpr uint16_t kDevice = 0xFFFF;   // destination: the data stays on the device
+
+  uint16_t data = kUnknown;
+  uint16_t purpose = kUnknown;
+  uint16_t recipient = kUnknown;
+  uint8_t action = 1;               // 0 collect, 1 transmit
+  uint16_t destination = kUnknown;  // a region index, or kDevice
+  uint16_t region = kUnknown;       // the subject's region index
+  int16_t age = -1;                 // whole years; negative: unknown
+  int32_t as_of_days = 0;           // days since 1970-01-01 (see days_from_civil)
+  bool gpc = false;                 // signals.gpc
+  bool ads_personalization = true;  // the in-app toggle; on unless turned off
+  uint64_t consent_mask = 0;        // bit i: consent for purpose index i
+  uint64_t feature_mask = 0;        // bit i: feature index i in use
+};
+
+// A query by string ids, for callers that do not keep interned ids. Ids the bundle does not know
+// decide the unknown-id decision; unknown consent or feature ids are ignored (no rule can name
+// them, so they can grant nothing).
+struct StringQuery {
+  std::string_view data{}, purpose{};
+  std::string_view action = "transmit";  // "collect" or "transmit"
+  std::string_view recipient;
+  std::string_view destination;  // a region id, or "device"
+  std::string_view region;       // the subject's region
+  int age = -1;                  // whole years; negative: unknown
+  int32_t as_of_days = 0;
+  bool gpc = false;
+  bool ads_personalization = true;
+  std::span<const std::string_view> consents{};  // purpose ids
+  std::span<const std::string_view> features{};  // feature ids
+};
+
+// Days since 1970-01-01 of a proleptic Gregorian date (month 1–12, day 1–31).
+constexpr int32_t days_from_civil(int32_t year, int32_t month, int32_t day) noexcept {
+  year -= month <= 2;
+  const int32_t era = (year >= 0 ? year : year - 399) / 400;
+  const int32_t yoe = year - era * 400;
+  const int32_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+class Bundle;
+
+// A list of strings in a bundle (a decision's obligations, citations, …).
+class StringList {
+ public:
+  class iterator {
+   public:
+    using value_type = std::string_view;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    std::string_view operator*() const noexcept { return strings_[*ref_]; }
+    iterator& operator++() noexcept {
+      ++ref_;
+      return *this;
+    }
+    iterator operator++(int) noexcept {
+      iterator old = *this;
+      ++ref_;
+      return old;
+    }
+    bool operator==(const iterator& other) const noexcept { return ref_ == other.ref_; }
+
+   private:
+    friend class StringList;
+    iterator(const std::string_view* strings, const uint32_t* ref) : strings_(strings), ref_(ref) {}
+    const std::string_view* strings_ = nullptr;
+    const uint32_t* ref_ = nullptr;
+  };
+
+  size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  // i < size(); the view is NUL-terminated (data()[size()] == '\0').
+  std::string_view operator[](size_t i) const noexcept { return strings_[refs_[i]]; }
+  iterator begin() const noexcept { return iterator(strings_, refs_); }
+  iterator end() const noexcept { return iterator(strings_, refs_ + size_); }
+
+ private:
+  friend class Decision;
+  StringList(const std::string_view* strings, const uint32_t* refs, size_t size)
+      : strings_(strings), refs_(refs), size_(size) {}
+  const std::string_view* strings_;
+  const uint32_t* refs_;
+  size_t size_;
+};
+
+// A decision record: a view into its Bundle.
+class Decision {
+ public:
+  uint32_t index() const noexcept { return index_; }
+  bool allow() const noexcept;
+  StringList obligations() const noexcept;
+  StringList legal_basis() const noexcept;
+  StringList citations() const noexcept;
+  StringList rules() const noexcept;
+  std::string_view reason() const noexcept;  // NUL-terminated
+
+ private:
+  friend class Bundle;
+  Decision(const Bundle* bundle, uint32_t index) : bundle_(bundle), index_(index) {}
+  const Bundle* bundle_;
+  uint32_t index_;
+};
+
+class Bundle {
+ public:
+  // Checks and loads a bundle from its bytes (taken over; pass a copy to keep yours). On success
+  // *bundle holds the loaded bundle; on failure it is reset and the status says what is wrong.
+  // Checks the structure and the SHA-256 digest, not the signature: see flowgate/verify.h.
+  static Status load(std::string bytes, std::unique_ptr<const Bundle>* bundle) noexcept;
+  static Status load_file(const std::string& path, std::unique_ptr<const Bundle>* bundle) noexcept;
+
+  ~Bundle();
+  Bundle(const Bundle&) = delete;
+  Bundle& operator=(const Bundle&) = delete;
+
+  std::string_view policy_name() const noexcept;
+  std::string_view policy_version() const noexcept;
+
+  // Interning: the index of an id, nullopt when the bundle does not know it.
+  std::optional<uint16_t> data_index(std::string_view id) const noexcept;
+  std::optional<uint16_t> purpose_index(std::string_view id) const noexcept;
+  std::optional<uint16_t> recipient_index(std::string_view id) const noexcept;
+  std::optional<uint16_t> region_index(std::string_view id) const noexcept;
+  std::optional<uint16_t> feature_index(std::string_view id) const noexcept;
+  // A region index, or InternedQuery::kDevice for "device".
+  std::optional<uint16_t> destination_index(std::string_view id) const noexcept;
+  // 0 for "collect", 1 for "transmit".
+  static std::optional<uint8_t> action_index(std::string_view action) noexcept;
+
+  size_t data_count() const noexcept;
+  size_t purpose_count() const noexcept;
+  size_t recipient_count() const noexcept;
+  size_t region_count() const noexcept;
+  size_t feature_count() const noexcept;
+  std::string_view data_id(size_t index) const noexcept;  // "" when out of range
+  std::string_view purpose_id(size_t index) const noexcept;
+  std::string_view recipient_id(size_t index) const noexcept;
+  std::string_view region_id(size_t index) const noexcept;
+  std::string_view feature_id(size_t index) const noexcept;
+
+  // The decision index for a query: a walk of the diagram; no allocation, no locks, no throw.
+  uint32_t decide(const InternedQuery& query) const noexcept;
+  // Interns then decides; unknown ids decide unknown_id_decision().
+  uint32_t decide(const StringQuery& query) const noexcept;
+
+  size_t decision_count() const noexcept;
+  uint32_t unknown_id_decision() const noexcept;
+  // The record of a decision index; an index out of range gives unknown_id_decision()'s record.
+  Decision decision(uint32_t index) const noexcept;
+
+  // The verified SHA-256 content digest, and the signature block when the bundle carries one.
+  std::span<const uint8_t, 32> digest() const noexcept;
+  bool is_signed() const noexcept;
+  std::span<const uint8_t, 8> signing_key_id() const noexcept;  // zeros when unsigned
+  std::span<const uint8_t, 64> signature() const noexcept;      // zeros when unsigned
+  size_t size_bytes() const noexcept;                           // the whole bundle, as loaded
+
+  struct Rep;
+
+ private:
+  friend class Decision;
+  explicit Bundle(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace flowgate::runtime

@@ -1,0 +1,863 @@
+// The bundle loader and the decision walk. This file's external interface is Bundle::load and
+// Bundle::decide (flowgate/runtime.h).
+//
+// load() checks the bytes in one pass, in the order of docs/bundle-format.md: sizes, magic and
+// version, the digest, the section table, then every record and every reference between records.
+// Only then does it build the in-memory form: id tables with a sorted index for interning, and the
+// diagram as 8-byte Ops (the variable's kind folded into the node). decide() trusts what load()
+// checked and reads without bounds checks; every index it computes is below a size load() pinned.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <new>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "flowgate/runtime.h"
+#include "runtime/bundle_format.h"
+#include "runtime/sha256.h"
+
+namespace flowgate::runtime {
+
+namespace bf = bundle_format;
+
+// ---- Status -----------------------------------------------------------------------------------
+
+Status::Status(Code code, std::string message) noexcept
+    : code_(code), message_(std::move(message)) {}
+Status Status::invalid_argument(std::string m) noexcept {
+  return Status(Code::kInvalidArgument, std::move(m));
+}
+Status Status::io_error(std::string m) noexcept {
+  return Status(Code::kIoError, std::move(m));
+}
+Status Status::corruption(std::string m) noexcept {
+  return Status(Code::kCorruption, std::move(m));
+}
+Status Status::not_supported(std::string m) noexcept {
+  return Status(Code::kNotSupported, std::move(m));
+}
+Status Status::unauthenticated(std::string m) noexcept {
+  return Status(Code::kUnauthenticated, std::move(m));
+}
+Status Status::resource_exhausted(std::string m) noexcept {
+  return Status(Code::kResourceExhausted, std::move(m));
+}
+
+// ---- The loaded form ----------------------------------------------------------------------------
+
+namespace {
+
+// A diagram node with its variable folded in: what to read from the query, and where the children
+// start. kOp* 0–7 are VariableKind's values; the bit kinds follow.
+enum Op : uint8_t {
+  kOpGpc = 8,
+  kOpAdsPersonalization = 9,
+  kOpConsentForPurpose = 10,
+  kOpConsent = 11,  // arg: purpose index
+  kOpFeature = 12,  // arg: feature index
+};
+
+struct Node {
+  uint8_t op;
+  uint8_t unused;
+  uint16_t arg;
+  uint32_t first_child;
+};
+static_assert(sizeof(Node) == 8);
+
+enum IdTable { kData = 0, kPurpose, kRecipient, kFeature, kRegion, kIdTables };
+constexpr bf::Section kIdSection[kIdTables] = {bf::kDataIds, bf::kPurposeIds, bf::kRecipientIds,
+                                               bf::kFeatureIds, bf::kRegionIds};
+constexpr const char* kIdName[kIdTables] = {"data", "purpose", "recipient", "feature", "region"};
+
+}  // namespace
+
+struct Bundle::Rep {
+  std::string bytes;
+  std::vector<std::string_view> strings;
+  std::array<std::vector<uint32_t>, kIdTables> ids;     // string refs
+  std::array<std::vector<uint16_t>, kIdTables> sorted;  // indices, ordered by id
+  std::array<uint32_t, kIdTables> count{};
+  std::vector<uint16_t> region_class;
+  std::vector<uint16_t> destination_class;
+  uint16_t device_destination_class = 0;
+  std::vector<int32_t> date_breakpoints;
+  std::vector<int32_t> age_thresholds;
+  std::vector<Node> nodes;
+  std::vector<uint32_t> children;
+  std::vector<bf::DecisionRecord> decisions;
+  std::vector<uint32_t> lists;
+  uint32_t root = 0;
+  uint32_t unknown_id_decision = 0;
+  uint32_t policy_name = 0;
+  uint32_t policy_version = 0;
+  Sha256Digest digest{};
+  bool is_signed = false;
+  std::array<uint8_t, 8> key_id{};
+  std::array<uint8_t, 64> signature{};
+
+  std::optional<uint16_t> intern(IdTable table, std::string_view id) const noexcept {
+    const std::vector<uint16_t>& order = sorted[table];
+    const std::vector<uint32_t>& refs = ids[table];
+    auto it = std::lower_bound(order.begin(), order.end(), id, [&](uint16_t i, std::string_view v) {
+      return strings[refs[i]] < v;
+    });
+    if (it == order.end() || strings[refs[*it]] != id) return std::nullopt;
+    return *it;
+  }
+  std::string_view id_at(IdTable table, size_t index) const noexcept {
+    return index < ids[table].size() ? strings[ids[table][index]] : std::string_view();
+  }
+};
+
+// ---- The loader ---------------------------------------------------------------------------------
+
+namespace {
+
+std::string str(uint64_t n) {
+  return std::to_string(n);
+}
+
+Status corrupt(const std::string& what) {
+  return Status::corruption("bundle corrupt: " + what);
+}
+
+// Whether bytes are well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+class Loader {
+ public:
+  explicit Loader(Bundle::Rep& rep) : r_(rep), data_(rep.bytes) {}
+
+  Status run() {
+    Status s = check_frame();
+    if (s.ok()) s = check_sections();
+    if (s.ok()) s = read_strings();
+    if (s.ok()) s = read_ids();
+    if (s.ok()) s = read_classes();
+    if (s.ok()) s = read_bits_and_variables();
+    if (s.ok()) s = read_decisions();
+    if (s.ok()) s = read_diagram();
+    return s;
+  }
+
+ private:
+  // Magic, version, sizes, flags, the signature block's frame, and the digest.
+  Status check_frame() {
+    const size_t size = data_.size();
+    if (size < sizeof(bf::Header)) {
+      return corrupt("truncated: " + str(size) + " bytes, shorter than the " +
+                     str(sizeof(bf::Header)) + "-byte header");
+    }
+    std::memcpy(&h_, data_.data(), sizeof(h_));
+    if (std::memcmp(h_.magic, bf::kMagic, sizeof(bf::kMagic)) != 0) {
+      return corrupt("bad magic number (not a flowgate bundle)");
+    }
+    if (h_.format_version != bf::kFormatVersion) {
+      return Status::not_supported("bundle format version " + str(h_.format_version) +
+                                   "; this runtime reads version " + str(bf::kFormatVersion));
+    }
+    if (h_.header_size != bf::kHeaderSize) {
+      return corrupt("header size " + str(h_.header_size) + ", expected " + str(bf::kHeaderSize));
+    }
+    if (h_.section_count != bf::kSectionCount) {
+      return corrupt("section count " + str(h_.section_count) + ", expected " +
+                     str(bf::kSectionCount));
+    }
+    if ((h_.flags & ~bf::kFlagSigned) != 0) {
+      return corrupt("unknown flags 0x" + hex32(h_.flags));
+    }
+    if (h_.reserved != 0) return corrupt("reserved header field is not zero");
+    const uint64_t total = uint64_t{h_.total_size_hi} << 32 | h_.total_size_lo;
+    if (total < bf::kHeaderSize || total > bf::kMaxBundleBytes) {
+      return corrupt("total size " + str(total) + " outside [" + str(bf::kHeaderSize) + ", " +
+                     str(bf::kMaxBundleBytes) + "]");
+    }
+    const bool is_signed = (h_.flags & bf::kFlagSigned) != 0;
+    const uint64_t expected = total + (is_signed ? sizeof(bf::SignatureBlock) : 0);
+    if (size < expected) {
+      return corrupt("truncated: " + str(size) + " bytes of " + str(expected) +
+                     (is_signed && size >= total ? " (the signature block is cut off)" : ""));
+    }
+    if (size > expected) {
+      return corrupt(str(size - expected) + " unexpected bytes after the bundle's end" +
+                     (is_signed ? "" : " (a signature block without the signed flag?)"));
+    }
+    total_ = static_cast<uint32_t>(total);
+    if (is_signed) {
+      bf::SignatureBlock block;
+      std::memcpy(&block, data_.data() + total_, sizeof(block));
+      if (std::memcmp(block.tag, bf::kSignatureTag, sizeof(block.tag)) != 0) {
+        return corrupt("bad signature block tag");
+      }
+      r_.is_signed = true;
+      std::memcpy(r_.key_id.data(), block.key_id, 8);
+      std::memcpy(r_.signature.data(), block.signature, 64);
+    }
+    r_.digest = sha256(data_.data() + bf::kDigestedFrom, total_ - bf::kDigestedFrom);
+    if (std::memcmp(r_.digest.data(), h_.digest, bf::kDigestSize) != 0) {
+      return corrupt("content digest mismatch (the bundle is damaged or was modified)");
+    }
+    return Status();
+  }
+
+  Status check_sections() {
+    uint64_t end = bf::kHeaderSize;
+    for (uint32_t i = 0; i < bf::kSectionCount; ++i) {
+      bf::SectionEntry& e = sec_[i];
+      std::memcpy(&e, data_.data() + sizeof(bf::Header) + i * sizeof(bf::SectionEntry), sizeof(e));
+      const std::string name = std::string("section '") + bf::kSectionName[i] + "'";
+      if (e.reserved != 0) return corrupt(name + ": reserved field is not zero");
+      if (e.offset % 8 != 0) return corrupt(name + ": offset " + str(e.offset) + " not 8-aligned");
+      if (e.offset < end) {
+        return corrupt(name + ": offset " + str(e.offset) + " overlaps what precedes it (ends at " +
+                       str(end) + ")");
+      }
+      if (uint64_t{e.offset} + e.size > total_) {
+        return corrupt(name + ": [" + str(e.offset) + ", +" + str(e.size) +
+                       ") runs past the bundle's end " + str(total_));
+      }
+      if (uint64_t{e.count} * bf::kElementSize[i] != e.size) {
+        return corrupt(name + ": " + str(e.count) + " elements of " + str(bf::kElementSize[i]) +
+                       " bytes do not make " + str(e.size) + " bytes");
+      }
+      if (!zeros(end, e.offset)) return corrupt(name + ": padding before it is not zero");
+      end = uint64_t{e.offset} + e.size;
+    }
+    if (total_ - end >= 8 || !zeros(end, total_)) {
+      return corrupt("the bundle does not end at its last section (padded to 8 with zeros)");
+    }
+    return Status();
+  }
+
+  Status read_strings() {
+    const bf::SectionEntry& idx = sec_[bf::kStringIndex];
+    const bf::SectionEntry& blob = sec_[bf::kStringData];
+    std::vector<bf::StringEntry> entries(idx.count);
+    copy_section(bf::kStringIndex, entries.data());
+    const char* base = data_.data() + blob.offset;
+    r_.strings.reserve(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const bf::StringEntry& e = entries[i];
+      if (uint64_t{e.offset} + e.length >= blob.size) {
+        return corrupt("string " + str(i) + ": [" + str(e.offset) + ", +" + str(e.length) +
+                       "] runs past the string data (" + str(blob.size) + " bytes)");
+      }
+      std::string_view s(base + e.offset, e.length);
+      if (base[e.offset + e.length] != '\0')
+        return corrupt("string " + str(i) + ": no NUL after it");
+      if (s.find('\0') != std::string_view::npos) {
+        return corrupt("string " + str(i) + ": holds a NUL byte");
+      }
+      if (!valid_utf8(s)) return corrupt("string " + str(i) + ": not valid UTF-8");
+      r_.strings.push_back(s);
+    }
+    if (!string_ref(h_.policy_name, "policy name") ||
+        !string_ref(h_.policy_version, "policy version")) {
+      return error_;
+    }
+    r_.policy_name = h_.policy_name;
+    r_.policy_version = h_.policy_version;
+    return Status();
+  }
+
+  Status read_ids() {
+    static constexpr uint32_t kLimit[kIdTables] = {bf::kMaxIds, bf::kMaxPurposes, bf::kMaxIds,
+                                                   bf::kMaxFeatures, bf::kMaxIds};
+    for (int t = 0; t < kIdTables; ++t) {
+      const bf::SectionEntry& e = sec_[kIdSection[t]];
+      const std::string name = std::string(kIdName[t]) + " ids";
+      if (e.count > kLimit[t]) {
+        return corrupt(str(e.count) + " " + name + ", more than the limit of " + str(kLimit[t]));
+      }
+      std::vector<uint32_t>& refs = r_.ids[t];
+      refs.resize(e.count);
+      copy_section(kIdSection[t], refs.data());
+      for (uint32_t i = 0; i < e.count; ++i) {
+        if (!string_ref(refs[i], name + " [" + str(i) + "]")) return error_;
+        if (r_.strings[refs[i]].empty()) return corrupt(name + " [" + str(i) + "] is empty");
+      }
+      std::vector<uint16_t>& order = r_.sorted[t];
+      order.resize(e.count);
+      for (uint32_t i = 0; i < e.count; ++i) order[i] = static_cast<uint16_t>(i);
+      auto id = [&](uint16_t i) { return r_.strings[refs[i]]; };
+      std::sort(order.begin(), order.end(), [&](uint16_t a, uint16_t b) { return id(a) < id(b); });
+      for (size_t i = 1; i < order.size(); ++i) {
+        if (id(order[i - 1]) == id(order[i])) {
+          return corrupt(name + ": '" + std::string(id(order[i])) + "' appears twice");
+        }
+      }
+      r_.count[t] = e.count;
+    }
+    if (r_.intern(kRegion, "device")) return corrupt("region ids: 'device' is not a region");
+    return Status();
+  }
+
+  Status read_classes() {
+    const uint32_t regions = r_.count[kRegion];
+    r_.device_destination_class = h_.device_destination_class;
+    for (auto [section, out, classes] :
+         {std::tuple{bf::kRegionClass, &r_.region_class, h_.region_classes},
+          std::tuple{bf::kDestinationClass, &r_.destination_class, h_.destination_classes}}) {
+      const std::string name = bf::kSectionName[section];
+      if (sec_[section].count != regions) {
+        return corrupt(name + ": " + str(sec_[section].count) + " entries for " + str(regions) +
+                       " regions");
+      }
+      out->resize(regions);
+      copy_section(section, out->data());
+      for (uint32_t i = 0; i < regions; ++i) {
+        if ((*out)[i] >= classes) {
+          return corrupt(name + " of region " + str(i) + " is " + str((*out)[i]) + ", not below " +
+                         str(classes) + " classes");
+        }
+      }
+    }
+    if (h_.device_destination_class >= h_.destination_classes) {
+      return corrupt("device destination class " + str(h_.device_destination_class) +
+                     ", not below " + str(h_.destination_classes) + " classes");
+    }
+    for (auto [section, out] : {std::pair{bf::kDateBreakpoints, &r_.date_breakpoints},
+                                std::pair{bf::kAgeThresholds, &r_.age_thresholds}}) {
+      const std::string name = bf::kSectionName[section];
+      if (sec_[section].count > bf::kMaxBreakpoints) {
+        return corrupt(name + ": " + str(sec_[section].count) + ", more than the limit of " +
+                       str(bf::kMaxBreakpoints));
+      }
+      out->resize(sec_[section].count);
+      copy_section(section, out->data());
+      for (size_t i = 1; i < out->size(); ++i) {
+        if ((*out)[i - 1] >= (*out)[i]) {
+          return corrupt(name + ": entry " + str(i) + " is not above the one before it");
+        }
+      }
+    }
+    for (int32_t t : r_.age_thresholds) {
+      if (t < 0 || t > bf::kMaxAge) {
+        return corrupt("age threshold " + std::to_string(t) + " outside [0, " + str(bf::kMaxAge) +
+                       "]");
+      }
+    }
+    return Status();
+  }
+
+  Status read_bits_and_variables() {
+    if (sec_[bf::kBits].count > bf::kMaxBits) return corrupt("too many bits");
+    if (sec_[bf::kVariables].count > bf::kMaxVariables) return corrupt("too many variables");
+    std::vector<bf::BitRecord> bits(sec_[bf::kBits].count);
+    copy_section(bf::kBits, bits.data());
+    bit_ops_.resize(bits.size());
+    for (size_t i = 0; i < bits.size(); ++i) {
+      const bf::BitRecord& b = bits[i];
+      const std::string name = "bit " + str(i);
+      if (b.reserved[0] | b.reserved[1] | b.reserved[2]) {
+        return corrupt(name + ": reserved bytes are not zero");
+      }
+      Node& op = bit_ops_[i];
+      switch (b.kind) {
+        case bf::kBitGpc:
+        case bf::kBitAdsPersonalization:
+        case bf::kBitConsentForPurpose:
+          if (b.id != bf::kNoString) return corrupt(name + ": this kind takes no id");
+          op.op = static_cast<uint8_t>(kOpGpc + b.kind);
+          break;
+        case bf::kBitConsent:
+        case bf::kBitFeature: {
+          const bool consent = b.kind == bf::kBitConsent;
+          if (!string_ref(b.id, name + " id")) return error_;
+          auto index = r_.intern(consent ? kPurpose : kFeature, r_.strings[b.id]);
+          if (!index) {
+            return corrupt(name + ": '" + std::string(r_.strings[b.id]) + "' is not a " +
+                           (consent ? "purpose" : "feature") + " id");
+          }
+          op.op = consent ? kOpConsent : kOpFeature;
+          op.arg = *index;
+          break;
+        }
+        default:
+          return corrupt(name + ": unknown kind " + str(b.kind));
+      }
+    }
+    std::vector<bf::VariableRecord> vars(sec_[bf::kVariables].count);
+    copy_section(bf::kVariables, vars.data());
+    var_ops_.resize(vars.size());
+    domains_.resize(vars.size());
+    for (size_t i = 0; i < vars.size(); ++i) {
+      const bf::VariableRecord& v = vars[i];
+      const std::string name = "variable " + str(i);
+      if (v.reserved[0] | v.reserved[1] | v.reserved[2]) {
+        return corrupt(name + ": reserved bytes are not zero");
+      }
+      uint64_t expected = 0;
+      switch (v.kind) {
+        case bf::kVarData:
+          expected = r_.count[kData];
+          break;
+        case bf::kVarPurpose:
+          expected = r_.count[kPurpose];
+          break;
+        case bf::kVarAction:
+          expected = 2;
+          break;
+        case bf::kVarRecipient:
+          expected = r_.count[kRecipient];
+          break;
+        case bf::kVarDestination:
+          expected = h_.destination_classes;
+          break;
+        case bf::kVarRegion:
+          expected = h_.region_classes;
+          break;
+        case bf::kVarDate:
+          expected = r_.date_breakpoints.size() + 1;
+          break;
+        case bf::kVarAge:
+          expected = r_.age_thresholds.size() + 2;
+          break;
+        case bf::kVarBit:
+          expected = 2;
+          break;
+        default:
+          return corrupt(name + ": unknown kind " + str(v.kind));
+      }
+      if (v.kind == bf::kVarBit) {
+        if (v.bit >= bits.size()) {
+          return corrupt(name + ": bit " + str(v.bit) + ", not below " + str(bits.size()));
+        }
+        var_ops_[i] = bit_ops_[v.bit];
+      } else {
+        if (v.bit != 0) return corrupt(name + ": bit field set on a non-bit variable");
+        var_ops_[i].op = v.kind;
+      }
+      if (v.domain == 0) return corrupt(name + ": empty domain");
+      if (v.domain != expected) {
+        return corrupt(name + ": domain " + str(v.domain) + ", but its kind has " + str(expected) +
+                       " values");
+      }
+      domains_[i] = v.domain;
+    }
+    return Status();
+  }
+
+  Status read_decisions() {
+    const uint32_t n = sec_[bf::kDecisions].count;
+    if (n == 0) return corrupt("no decisions");
+    if (n > bf::kMaxDecisions) return corrupt("too many decisions");
+    r_.lists.resize(sec_[bf::kStringLists].count);
+    copy_section(bf::kStringLists, r_.lists.data());
+    for (size_t i = 0; i < r_.lists.size(); ++i) {
+      if (!string_ref(r_.lists[i], "string list entry " + str(i))) return error_;
+    }
+    r_.decisions.resize(n);
+    copy_section(bf::kDecisions, r_.decisions.data());
+    for (uint32_t i = 0; i < n; ++i) {
+      const bf::DecisionRecord& d = r_.decisions[i];
+      const std::string name = "decision " + str(i);
+      if (d.allow > 1) return corrupt(name + ": allow is " + str(d.allow) + ", not 0 or 1");
+      if (d.reserved[0] | d.reserved[1] | d.reserved[2]) {
+        return corrupt(name + ": reserved bytes are not zero");
+      }
+      if (!string_ref(d.reason, name + " reason")) return error_;
+      for (auto [list, what] :
+           {std::pair{d.obligations, "obligations"}, std::pair{d.legal_basis, "legal basis"},
+            std::pair{d.citations, "citations"}, std::pair{d.rules, "rules"}}) {
+        if (uint64_t{list.offset} + list.count > r_.lists.size()) {
+          return corrupt(name + " " + what + ": [" + str(list.offset) + ", +" + str(list.count) +
+                         ") runs past the string lists (" + str(r_.lists.size()) + ")");
+        }
+      }
+    }
+    if (h_.unknown_id_decision >= n) {
+      return corrupt("unknown-id decision " + str(h_.unknown_id_decision) + ", not below " +
+                     str(n) + " decisions");
+    }
+    r_.unknown_id_decision = h_.unknown_id_decision;
+    return Status();
+  }
+
+  // Nodes refer only to nodes before them: the diagram is acyclic and every walk ends.
+  Status read_diagram() {
+    const uint32_t n = sec_[bf::kNodes].count;
+    if (n > bf::kMaxNodes) return corrupt("too many nodes");
+    std::vector<bf::NodeRecord> records(n);
+    copy_section(bf::kNodes, records.data());
+    r_.children.resize(sec_[bf::kChildren].count);
+    copy_section(bf::kChildren, r_.children.data());
+    const uint32_t decisions = static_cast<uint32_t>(r_.decisions.size());
+    r_.nodes.resize(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const bf::NodeRecord& rec = records[i];
+      const std::string name = "node " + str(i);
+      if (rec.variable >= var_ops_.size()) {
+        return corrupt(name + ": variable " + str(rec.variable) + ", not below " +
+                       str(var_ops_.size()));
+      }
+      const uint32_t domain = domains_[rec.variable];
+      if (uint64_t{rec.first_child} + domain > r_.children.size()) {
+        return corrupt(name + ": children [" + str(rec.first_child) + ", +" + str(domain) +
+                       ") run past the children table (" + str(r_.children.size()) + ")");
+      }
+      for (uint32_t k = 0; k < domain; ++k) {
+        const uint32_t ref = r_.children[rec.first_child + k];
+        if (ref & bf::kLeaf) {
+          if ((ref & ~bf::kLeaf) >= decisions) {
+            return corrupt(name + ": child " + str(k) + " is decision " + str(ref & ~bf::kLeaf) +
+                           ", not below " + str(decisions));
+          }
+        } else if (ref >= i) {
+          return corrupt(name + ": child " + str(k) + " refers to node " + str(ref) +
+                         ", which is not below it");
+        }
+      }
+      r_.nodes[i] = var_ops_[rec.variable];
+      r_.nodes[i].first_child = rec.first_child;
+    }
+    const uint32_t root = h_.root;
+    if ((root & bf::kLeaf) ? (root & ~bf::kLeaf) >= decisions : root >= n) {
+      return corrupt("root " + str(root) + " refers to no node or decision");
+    }
+    r_.root = root;
+    return Status();
+  }
+
+  template <typename T>
+  void copy_section(uint32_t section, T* out) {
+    const bf::SectionEntry& e = sec_[section];
+    if (e.size > 0) std::memcpy(static_cast<void*>(out), data_.data() + e.offset, e.size);
+  }
+
+  bool zeros(uint64_t from, uint64_t to) const {
+    for (uint64_t i = from; i < to; ++i) {
+      if (data_[i] != 0) return false;
+    }
+    return true;
+  }
+
+  bool string_ref(uint32_t ref, const std::string& what) {
+    if (ref < r_.strings.size()) return true;
+    error_ = corrupt(what + ": string " + str(ref) + ", not below " + str(r_.strings.size()));
+    return false;
+  }
+
+  static std::string hex32(uint32_t v) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s(8, '0');
+    for (int i = 7; i >= 0; --i, v >>= 4) s[i] = kHex[v & 15];
+    return s;
+  }
+
+  Bundle::Rep& r_;
+  std::string_view data_;
+  bf::Header h_{};
+  uint32_t total_ = 0;
+  bf::SectionEntry sec_[bf::kSectionCount]{};
+  std::vector<Node> bit_ops_;
+  std::vector<Node> var_ops_;
+  std::vector<uint32_t> domains_;
+  Status error_;
+};
+
+}  // namespace
+
+Bundle::Bundle(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+Bundle::~Bundle() = default;
+
+Status Bundle::load(std::string bytes, std::unique_ptr<const Bundle>* bundle) noexcept {
+  if (bundle == nullptr) return Status::invalid_argument("Bundle::load: null output");
+  bundle->reset();
+  try {
+    auto rep = std::make_unique<Rep>();
+    rep->bytes = std::move(bytes);
+    Status s = Loader(*rep).run();
+    if (!s.ok()) return s;
+    bundle->reset(new Bundle(std::move(rep)));
+    return Status();
+  } catch (const std::bad_alloc&) {
+    return Status::resource_exhausted("out of memory loading the bundle");
+  } catch (...) {
+    return Status::corruption("bundle could not be loaded");
+  }
+}
+
+Status Bundle::load_file(const std::string& path, std::unique_ptr<const Bundle>* bundle) noexcept {
+  if (bundle == nullptr) return Status::invalid_argument("Bundle::load_file: null output");
+  bundle->reset();
+  try {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::io_error(path + ": cannot open");
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    if (size < 0) return Status::io_error(path + ": cannot read");
+    if (static_cast<uint64_t>(size) > bf::kMaxBundleBytes + sizeof(bf::SignatureBlock)) {
+      return Status::corruption(path + ": " + str(static_cast<uint64_t>(size)) +
+                                " bytes, larger than a bundle may be");
+    }
+    std::string bytes(static_cast<size_t>(size), '\0');
+    in.seekg(0);
+    if (!in.read(bytes.data(), size)) return Status::io_error(path + ": read failed");
+    Status s = load(std::move(bytes), bundle);
+    if (!s.ok()) return Status(s.code(), path + ": " + s.message());
+    return s;
+  } catch (const std::bad_alloc&) {
+    return Status::resource_exhausted("out of memory loading " + path);
+  } catch (...) {
+    return Status::io_error(path + ": cannot read");
+  }
+}
+
+// ---- Deciding -----------------------------------------------------------------------------------
+
+uint32_t Bundle::decide(const InternedQuery& q) const noexcept {
+  const Rep& r = *rep_;
+  if (q.data >= r.count[kData] || q.purpose >= r.count[kPurpose] ||
+      q.recipient >= r.count[kRecipient] || q.action > 1 || q.region >= r.count[kRegion] ||
+      (q.destination >= r.count[kRegion] && q.destination != InternedQuery::kDevice)) {
+    return r.unknown_id_decision;
+  }
+  const Node* nodes = r.nodes.data();
+  const uint32_t* children = r.children.data();
+  uint32_t ref = r.root;
+  while (!(ref & bf::kLeaf)) {
+    const Node& n = nodes[ref];
+    uint32_t value;
+    switch (n.op) {
+      case bf::kVarData:
+        value = q.data;
+        break;
+      case bf::kVarPurpose:
+        value = q.purpose;
+        break;
+      case bf::kVarAction:
+        value = q.action;
+        break;
+      case bf::kVarRecipient:
+        value = q.recipient;
+        break;
+      case bf::kVarDestination:
+        value = q.destination == InternedQuery::kDevice ? r.device_destination_class
+                                                        : r.destination_class[q.destination];
+        break;
+      case bf::kVarRegion:
+        value = r.region_class[q.region];
+        break;
+      case bf::kVarDate:
+        value = static_cast<uint32_t>(
+            std::upper_bound(r.date_breakpoints.begin(), r.date_breakpoints.end(), q.as_of_days) -
+            r.date_breakpoints.begin());
+        break;
+      case bf::kVarAge:
+        value = q.age < 0 ? 0
+                          : 1 + static_cast<uint32_t>(std::upper_bound(r.age_thresholds.begin(),
+                                                                       r.age_thresholds.end(),
+                                                                       int32_t{q.age}) -
+                                                      r.age_thresholds.begin());
+        break;
+      case kOpGpc:
+        value = q.gpc ? 1 : 0;
+        break;
+      case kOpAdsPersonalization:
+        value = q.ads_personalization ? 1 : 0;
+        break;
+      case kOpConsentForPurpose:
+        value = (q.consent_mask >> q.purpose) & 1;
+        break;
+      case kOpConsent:
+        value = (q.consent_mask >> n.arg) & 1;
+        break;
+      case kOpFeature:
+        value = (q.feature_mask >> n.arg) & 1;
+        break;
+      default:
+        return r.unknown_id_decision;  // unreachable: load() admits no other op
+    }
+    ref = children[n.first_child + value];
+  }
+  return ref & ~bf::kLeaf;
+}
+
+uint32_t Bundle::decide(const StringQuery& s) const noexcept {
+  const Rep& r = *rep_;
+  InternedQuery q;
+  auto data = r.intern(kData, s.data);
+  auto purpose = r.intern(kPurpose, s.purpose);
+  auto recipient = r.intern(kRecipient, s.recipient);
+  auto action = action_index(s.action);
+  auto destination = destination_index(s.destination);
+  auto region = r.intern(kRegion, s.region);
+  if (!data || !purpose || !recipient || !action || !destination || !region) {
+    return r.unknown_id_decision;
+  }
+  q.data = *data;
+  q.purpose = *purpose;
+  q.recipient = *recipient;
+  q.action = *action;
+  q.destination = *destination;
+  q.region = *region;
+  q.age = s.age < 0 ? int16_t{-1} : static_cast<int16_t>(std::min(s.age, int{INT16_MAX}));
+  q.as_of_days = s.as_of_days;
+  q.gpc = s.gpc;
+  q.ads_personalization = s.ads_personalization;
+  for (std::string_view id : s.consents) {
+    if (auto i = r.intern(kPurpose, id)) q.consent_mask |= uint64_t{1} << *i;
+  }
+  for (std::string_view id : s.features) {
+    if (auto i = r.intern(kFeature, id)) q.feature_mask |= uint64_t{1} << *i;
+  }
+  return decide(q);
+}
+
+// ---- Accessors ----------------------------------------------------------------------------------
+
+std::string_view Bundle::policy_name() const noexcept {
+  return rep_->strings[rep_->policy_name];
+}
+std::string_view Bundle::policy_version() const noexcept {
+  return rep_->strings[rep_->policy_version];
+}
+
+std::optional<uint16_t> Bundle::data_index(std::string_view id) const noexcept {
+  return rep_->intern(kData, id);
+}
+std::optional<uint16_t> Bundle::purpose_index(std::string_view id) const noexcept {
+  return rep_->intern(kPurpose, id);
+}
+std::optional<uint16_t> Bundle::recipient_index(std::string_view id) const noexcept {
+  return rep_->intern(kRecipient, id);
+}
+std::optional<uint16_t> Bundle::region_index(std::string_view id) const noexcept {
+  return rep_->intern(kRegion, id);
+}
+std::optional<uint16_t> Bundle::feature_index(std::string_view id) const noexcept {
+  return rep_->intern(kFeature, id);
+}
+std::optional<uint16_t> Bundle::destination_index(std::string_view id) const noexcept {
+  if (id == "device") return InternedQuery::kDevice;
+  return rep_->intern(kRegion, id);
+}
+std::optional<uint8_t> Bundle::action_index(std::string_view action) noexcept {
+  if (action == "collect") return 0;
+  if (action == "transmit") return 1;
+  return std::nullopt;
+}
+
+size_t Bundle::data_count() const noexcept {
+  return rep_->count[kData];
+}
+size_t Bundle::purpose_count() const noexcept {
+  return rep_->count[kPurpose];
+}
+size_t Bundle::recipient_count() const noexcept {
+  return rep_->count[kRecipient];
+}
+size_t Bundle::region_count() const noexcept {
+  return rep_->count[kRegion];
+}
+size_t Bundle::feature_count() const noexcept {
+  return rep_->count[kFeature];
+}
+std::string_view Bundle::data_id(size_t i) const noexcept {
+  return rep_->id_at(kData, i);
+}
+std::string_view Bundle::purpose_id(size_t i) const noexcept {
+  return rep_->id_at(kPurpose, i);
+}
+std::string_view Bundle::recipient_id(size_t i) const noexcept {
+  return rep_->id_at(kRecipient, i);
+}
+std::string_view Bundle::region_id(size_t i) const noexcept {
+  return rep_->id_at(kRegion, i);
+}
+std::string_view Bundle::feature_id(size_t i) const noexcept {
+  return rep_->id_at(kFeature, i);
+}
+
+size_t Bundle::decision_count() const noexcept {
+  return rep_->decisions.size();
+}
+uint32_t Bundle::unknown_id_decision() const noexcept {
+  return rep_->unknown_id_decision;
+}
+Decision Bundle::decision(uint32_t index) const noexcept {
+  return Decision(this, index < rep_->decisions.size() ? index : rep_->unknown_id_decision);
+}
+
+std::span<const uint8_t, 32> Bundle::digest() const noexcept {
+  return std::span<const uint8_t, 32>(rep_->digest);
+}
+bool Bundle::is_signed() const noexcept {
+  return rep_->is_signed;
+}
+std::span<const uint8_t, 8> Bundle::signing_key_id() const noexcept {
+  return std::span<const uint8_t, 8>(rep_->key_id);
+}
+std::span<const uint8_t, 64> Bundle::signature() const noexcept {
+  return std::span<const uint8_t, 64>(rep_->signature);
+}
+size_t Bundle::size_bytes() const noexcept {
+  return rep_->bytes.size();
+}
+
+bool Decision::allow() const noexcept {
+  return bundle_->rep_->decisions[index_].allow != 0;
+}
+
+StringList Decision::obligations() const noexcept {
+  const Bundle::Rep& r = *bundle_->rep_;
+  return StringList(r.strings.data(), r.lists.data() + r.decisions[index_].obligations.offset,
+                    r.decisions[index_].obligations.count);
+}
+StringList Decision::legal_basis() const noexcept {
+  const Bundle::Rep& r = *bundle_->rep_;
+  return StringList(r.strings.data(), r.lists.data() + r.decisions[index_].legal_basis.offset,
+                    r.decisions[index_].legal_basis.count);
+}
+StringList Decision::citations() const noexcept {
+  const Bundle::Rep& r = *bundle_->rep_;
+  return StringList(r.strings.data(), r.lists.data() + r.decisions[index_].citations.offset,
+                    r.decisions[index_].citations.count);
+}
+StringList Decision::rules() const noexcept {
+  const Bundle::Rep& r = *bundle_->rep_;
+  return StringList(r.strings.data(), r.lists.data() + r.decisions[index_].rules.offset,
+                    r.decisions[index_].rules.count);
+}
+std::string_view Decision::reason() const noexcept {
+  const Bundle::Rep& r = *bundle_->rep_;
+  return r.strings[r.decisions[index_].reason];
+}
+
+}  // namespace flowgate::runtime

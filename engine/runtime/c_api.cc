@@ -1,0 +1,247 @@
+// The C API (flowgate/flowgate.h): thin shims over Bundle and verify_bundle_signature. Every shim
+// catches everything; failures become an fg_status and a thread-local message.
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flowgate/flowgate.h"
+#include "flowgate/runtime.h"
+#include "flowgate/verify.h"
+
+using flowgate::runtime::Bundle;
+using flowgate::runtime::Decision;
+using flowgate::runtime::InternedQuery;
+using flowgate::runtime::PublicKey;
+using flowgate::runtime::Status;
+using flowgate::runtime::StringList;
+
+struct fg_bundle {
+  std::unique_ptr<const Bundle> bundle;
+};
+
+namespace {
+
+thread_local std::string last_error;
+
+fg_status fail(fg_status code, const std::string& message) noexcept {
+  try {
+    last_error = message;
+  } catch (...) {
+    last_error.clear();
+  }
+  return code;
+}
+
+fg_status fail(const Status& s) noexcept {
+  switch (s.code()) {
+    case Status::Code::kOk:
+      return FG_OK;
+    case Status::Code::kInvalidArgument:
+      return fail(FG_ERR_INVALID_ARGUMENT, s.message());
+    case Status::Code::kIoError:
+      return fail(FG_ERR_IO, s.message());
+    case Status::Code::kCorruption:
+      return fail(FG_ERR_CORRUPT, s.message());
+    case Status::Code::kNotSupported:
+      return fail(FG_ERR_UNSUPPORTED, s.message());
+    case Status::Code::kUnauthenticated:
+      return fail(FG_ERR_SIGNATURE, s.message());
+    case Status::Code::kResourceExhausted:
+      return fail(FG_ERR_NO_MEMORY, s.message());
+  }
+  return fail(FG_ERR_CORRUPT, s.message());
+}
+
+// Applies the options' signature policy to a loaded bundle, then hands it out.
+fg_status finish_open(std::unique_ptr<const Bundle> loaded, const fg_options* options,
+                      fg_bundle** out) {
+  if (options != nullptr && (options->require_signature || options->trusted_key_count > 0)) {
+    if (options->trusted_key_count > 0 && options->trusted_keys == nullptr) {
+      return fail(FG_ERR_INVALID_ARGUMENT, "fg_options: trusted_key_count without trusted_keys");
+    }
+    if (options->require_signature && options->trusted_key_count == 0) {
+      return fail(FG_ERR_INVALID_ARGUMENT,
+                  "fg_options: require_signature is set but no trusted keys are given");
+    }
+    if (options->require_signature || loaded->is_signed()) {
+      std::vector<PublicKey> keys(options->trusted_key_count);
+      for (size_t i = 0; i < keys.size(); ++i) {
+        std::copy_n(options->trusted_keys + 32 * i, 32, keys[i].bytes.begin());
+      }
+      Status s = flowgate::runtime::verify_bundle_signature(*loaded, keys);
+      if (!s.ok()) return fail(s);
+    }
+  }
+  *out = new fg_bundle{std::move(loaded)};
+  last_error.clear();
+  return FG_OK;
+}
+
+uint16_t index16(int32_t v) {
+  return v >= 0 && v < InternedQuery::kUnknown ? static_cast<uint16_t>(v) : InternedQuery::kUnknown;
+}
+
+int32_t interned(std::optional<uint16_t> index) {
+  return index ? int32_t{*index} : -1;
+}
+
+const Bundle* bundle_of(const fg_decision* d) {
+  return d != nullptr && d->bundle_ != nullptr ? d->bundle_->bundle.get() : nullptr;
+}
+
+const char* at(const StringList& list, size_t i, size_t* length) {
+  if (i >= list.size()) {
+    if (length != nullptr) *length = 0;
+    return nullptr;
+  }
+  if (length != nullptr) *length = list[i].size();
+  return list[i].data();
+}
+
+}  // namespace
+
+extern "C" {
+
+fg_status fg_open(const uint8_t* data, size_t size, const fg_options* options, fg_bundle** bundle) {
+  if (bundle == nullptr) return fail(FG_ERR_INVALID_ARGUMENT, "fg_open: null bundle output");
+  *bundle = nullptr;
+  if (data == nullptr && size > 0) return fail(FG_ERR_INVALID_ARGUMENT, "fg_open: null data");
+  try {
+    std::unique_ptr<const Bundle> loaded;
+    Status s = Bundle::load(std::string(reinterpret_cast<const char*>(data), size), &loaded);
+    if (!s.ok()) return fail(s);
+    return finish_open(std::move(loaded), options, bundle);
+  } catch (const std::bad_alloc&) {
+    return fail(FG_ERR_NO_MEMORY, "out of memory opening the bundle");
+  } catch (...) {
+    return fail(FG_ERR_CORRUPT, "the bundle could not be opened");
+  }
+}
+
+fg_status fg_open_file(const char* path, const fg_options* options, fg_bundle** bundle) {
+  if (bundle == nullptr) return fail(FG_ERR_INVALID_ARGUMENT, "fg_open_file: null bundle output");
+  *bundle = nullptr;
+  if (path == nullptr) return fail(FG_ERR_INVALID_ARGUMENT, "fg_open_file: null path");
+  try {
+    std::unique_ptr<const Bundle> loaded;
+    Status s = Bundle::load_file(path, &loaded);
+    if (!s.ok()) return fail(s);
+    fg_status code = finish_open(std::move(loaded), options, bundle);
+    if (code != FG_OK) last_error = std::string(path) + ": " + last_error;
+    return code;
+  } catch (const std::bad_alloc&) {
+    return fail(FG_ERR_NO_MEMORY, "out of memory opening the bundle");
+  } catch (...) {
+    return fail(FG_ERR_IO, "the bundle could not be opened");
+  }
+}
+
+void fg_close(fg_bundle* bundle) {
+  delete bundle;
+}
+
+const char* fg_last_error(void) {
+  return last_error.c_str();
+}
+
+const char* fg_bundle_policy_name(const fg_bundle* b) {
+  return b != nullptr ? b->bundle->policy_name().data() : "";
+}
+const char* fg_bundle_policy_version(const fg_bundle* b) {
+  return b != nullptr ? b->bundle->policy_version().data() : "";
+}
+
+int32_t fg_intern_data(const fg_bundle* b, const char* id) {
+  return b != nullptr && id != nullptr ? interned(b->bundle->data_index(id)) : -1;
+}
+int32_t fg_intern_purpose(const fg_bundle* b, const char* id) {
+  return b != nullptr && id != nullptr ? interned(b->bundle->purpose_index(id)) : -1;
+}
+int32_t fg_intern_recipient(const fg_bundle* b, const char* id) {
+  return b != nullptr && id != nullptr ? interned(b->bundle->recipient_index(id)) : -1;
+}
+int32_t fg_intern_region(const fg_bundle* b, const char* id) {
+  return b != nullptr && id != nullptr ? interned(b->bundle->region_index(id)) : -1;
+}
+int32_t fg_intern_feature(const fg_bundle* b, const char* id) {
+  return b != nullptr && id != nullptr ? interned(b->bundle->feature_index(id)) : -1;
+}
+
+void fg_query_init(fg_query* q) {
+  if (q == nullptr) return;
+  *q = fg_query{};
+  q->data = q->purpose = q->recipient = q->destination = q->region = -1;
+  q->action = FG_TRANSMIT;
+  q->age = -1;
+  q->ads_personalization = 1;
+}
+
+int32_t fg_days_from_civil(int32_t year, int32_t month, int32_t day) {
+  return flowgate::runtime::days_from_civil(year, month, day);
+}
+
+fg_status fg_decide(const fg_bundle* b, const fg_query* q, fg_decision* d) {
+  if (b == nullptr || q == nullptr || d == nullptr) {
+    return fail(FG_ERR_INVALID_ARGUMENT, "fg_decide: null argument");
+  }
+  InternedQuery iq;
+  iq.data = index16(q->data);
+  iq.purpose = index16(q->purpose);
+  iq.recipient = index16(q->recipient);
+  iq.action = q->action == FG_COLLECT ? 0 : q->action == FG_TRANSMIT ? 1 : 2;  // 2: unknown
+  iq.destination = q->destination == FG_DEVICE ? InternedQuery::kDevice : index16(q->destination);
+  iq.region = index16(q->region);
+  iq.age = q->age < 0           ? int16_t{-1}
+           : q->age > INT16_MAX ? int16_t{INT16_MAX}
+                                : static_cast<int16_t>(q->age);
+  iq.as_of_days = q->as_of_days;
+  iq.gpc = q->gpc != 0;
+  iq.ads_personalization = q->ads_personalization != 0;
+  iq.consent_mask = q->consent_mask;
+  iq.feature_mask = q->feature_mask;
+  d->bundle_ = b;
+  d->index_ = b->bundle->decide(iq);
+  return FG_OK;
+}
+
+int fg_decision_allow(const fg_decision* d) {
+  const Bundle* b = bundle_of(d);
+  return b != nullptr && b->decision(d->index_).allow() ? 1 : 0;
+}
+uint32_t fg_decision_index(const fg_decision* d) {
+  return d != nullptr ? d->index_ : 0;
+}
+
+const char* fg_decision_reason(const fg_decision* d, size_t* length) {
+  const Bundle* b = bundle_of(d);
+  std::string_view reason = b != nullptr ? b->decision(d->index_).reason() : std::string_view("");
+  if (length != nullptr) *length = reason.size();
+  return reason.data();
+}
+
+#define FG_LIST_ACCESSORS(name, member)                                                 \
+  size_t fg_decision_##name##_count(const fg_decision* d) {                             \
+    const Bundle* b = bundle_of(d);                                                     \
+    return b != nullptr ? b->decision(d->index_).member().size() : 0;                   \
+  }                                                                                     \
+  const char* fg_decision_##name##_at(const fg_decision* d, size_t i, size_t* length) { \
+    const Bundle* b = bundle_of(d);                                                     \
+    if (b == nullptr) {                                                                 \
+      if (length != nullptr) *length = 0;                                               \
+      return nullptr;                                                                   \
+    }                                                                                   \
+    return at(b->decision(d->index_).member(), i, length);                              \
+  }
+
+FG_LIST_ACCESSORS(obligation, obligations)
+FG_LIST_ACCESSORS(legal_basis, legal_basis)
+FG_LIST_ACCESSORS(citation, citations)
+FG_LIST_ACCESSORS(rule, rules)
+
+#undef FG_LIST_ACCESSORS
+
+}  // extern "C"

@@ -1,0 +1,32 @@
+# cmake -DLIST_FILE=sources.txt -P check_std_only.cmake   (one path a line)
+# Fails when any file includes a header that is neither a C++ standard header nor one of the
+# runtime's own ("runtime/…", "flowgate/runtime.h").
+set(allowed_angle
+  algorithm array atomic bit cassert cctype cerrno climits cmath compare concepts cstddef cstdint
+  cstdio cstdlib cstring exception fstream functional initializer_list ios iosfwd istream iterator
+  limits memory new numeric optional ostream span sstream stdexcept string string_view tuple
+  type_traits utility vector)
+set(allowed_quoted runtime/bundle_format.h runtime/sha256.h flowgate/runtime.h)
+file(STRINGS "${LIST_FILE}" FILES)
+set(bad 0)
+foreach(file IN LISTS FILES)
+  file(STRINGS "${file}" lines REGEX "^[ \t]*#[ \t]*include")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "<([^>]+)>")
+      list(FIND allowed_angle "${CMAKE_MATCH_1}" found)
+    elseif(line MATCHES "\"([^\"]+)\"")
+      list(FIND allowed_quoted "${CMAKE_MATCH_1}" found)
+    else()
+      set(found -1)
+    endif()
+    if(found EQUAL -1)
+      message(SEND_ERROR "${file}: '${line}' is not a standard header or a runtime header")
+      set(bad 1)
+    endif()
+  endforeach()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "flowgate_runtime must depend on the C++ standard library only")
+endif()
+list(LENGTH FILES n)
+message(STATUS "flowgate_runtime: ${n} files include standard or runtime headers only")

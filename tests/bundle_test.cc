@@ -1,0 +1,544 @@
+// The bundle format end to end: encode → load → decide on the hand-built test policy; the loader
+// against every truncation and every byte flip (with and without the digest resealed, so the
+// structural checks are reached); signatures; concurrent deciding; atomic file writes.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "bundle/bundle_writer.h"
+#include "bundle_test_policy.h"
+#include "flowgate/runtime.h"
+#include "flowgate/verify.h"
+#include "runtime/sha256.h"
+
+using namespace flowgate;
+using runtime::Bundle;
+using runtime::InternedQuery;
+using runtime::Status;
+using runtime::StringQuery;
+using testing::test_policy;
+
+namespace {
+
+std::unique_ptr<const Bundle> load_ok(const std::string& bytes) {
+  std::unique_ptr<const Bundle> bundle;
+  Status s = Bundle::load(bytes, &bundle);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  REQUIRE(bundle != nullptr);
+  return bundle;
+}
+
+Status load_status(const std::string& bytes) {
+  std::unique_ptr<const Bundle> bundle;
+  Status s = Bundle::load(bytes, &bundle);
+  CHECK(s.ok() == (bundle != nullptr));
+  return s;
+}
+
+// Recomputes the digest over [44, end) so a deliberate change reaches the structural checks.
+std::string reseal(std::string bytes, size_t end) {
+  if (bytes.size() < 44 || end > bytes.size() || end < 44) return bytes;
+  auto d = runtime::sha256(std::string_view(bytes).substr(44, end - 44));
+  std::memcpy(bytes.data() + 12, d.data(), 32);
+  return bytes;
+}
+
+uint32_t get_u32(const std::string& b, size_t at) {
+  uint32_t v;
+  std::memcpy(&v, b.data() + at, 4);
+  return v;
+}
+void put_u32(std::string& b, size_t at, uint32_t v) {
+  std::memcpy(b.data() + at, &v, 4);
+}
+// The section table entry of section `s`: offset, size, count.
+size_t section_offset(const std::string& b, int s) {
+  return get_u32(b, 88 + 16 * s);
+}
+size_t section_count(const std::string& b, int s) {
+  return get_u32(b, 88 + 16 * s + 8);
+}
+
+struct Case {
+  InternedQuery query;
+  uint32_t expected;
+};
+
+// Every combination of the test policy's variables, with unknown and out-of-range values.
+std::vector<Case> all_cases(const CompiledPolicy& p) {
+  std::vector<Case> cases;
+  const uint16_t destinations[] = {0, 1, 2, 4, InternedQuery::kDevice};
+  const int16_t ages[] = {-1, 10, 40};
+  const int32_t dates[] = {20000, 30000};
+  for (uint16_t data = 0; data < 4; ++data)
+    for (uint16_t purpose = 0; purpose < 4; ++purpose)
+      for (uint8_t action = 0; action < 3; ++action)
+        for (uint16_t recipient = 0; recipient < 4; ++recipient)
+          for (uint16_t destination : destinations)
+            for (uint16_t region = 0; region < 5; ++region)
+              for (int16_t age : ages)
+                for (int32_t date : dates)
+                  for (int bits = 0; bits < 4; ++bits)
+                    for (uint64_t consents = 0; consents < 8; ++consents)
+                      for (uint64_t features = 0; features < 2; ++features) {
+                        InternedQuery q;
+                        q.data = data;
+                        q.purpose = purpose;
+                        q.action = action;
+                        q.recipient = recipient;
+                        q.destination = destination;
+                        q.region = region;
+                        q.age = age;
+                        q.as_of_days = date;
+                        q.gpc = bits & 1;
+                        q.ads_personalization = bits & 2;
+                        q.consent_mask = consents;
+                        q.feature_mask = features;
+                        cases.push_back(
+                            {q, testing::walk_compiled(p, data, purpose, action, recipient,
+                                                       destination, region, age, date, q.gpc,
+                                                       q.ads_personalization, consents, features)});
+                      }
+  return cases;
+}
+
+// Reads everything a loaded bundle offers, so that ASan sees any out-of-bounds read.
+size_t touch(const Bundle& bundle, std::mt19937& rng) {
+  size_t sum = bundle.policy_name().size() + bundle.policy_version().size();
+  for (uint32_t d = 0; d < bundle.decision_count(); ++d) {
+    const runtime::Decision decision = bundle.decision(d);
+    sum += decision.allow() + decision.reason().size() + decision.reason().data()[0];
+    for (const auto& list :
+         {decision.obligations(), decision.legal_basis(), decision.citations(), decision.rules()}) {
+      for (std::string_view s : list) sum += s.size() + static_cast<unsigned char>(s.data()[0]);
+    }
+  }
+  for (int i = 0; i < 64; ++i) {
+    InternedQuery q;
+    q.data = static_cast<uint16_t>(rng() % (bundle.data_count() + 2));
+    q.purpose = static_cast<uint16_t>(rng() % (bundle.purpose_count() + 2));
+    q.recipient = static_cast<uint16_t>(rng() % (bundle.recipient_count() + 2));
+    q.action = static_cast<uint8_t>(rng() % 3);
+    q.destination = rng() % 4 == 0 ? InternedQuery::kDevice
+                                   : static_cast<uint16_t>(rng() % (bundle.region_count() + 2));
+    q.region = static_cast<uint16_t>(rng() % (bundle.region_count() + 2));
+    q.age = static_cast<int16_t>(static_cast<int>(rng() % 100) - 5);
+    q.as_of_days = static_cast<int32_t>(rng());
+    q.gpc = rng() & 1;
+    q.ads_personalization = rng() & 1;
+    q.consent_mask = (uint64_t{rng()} << 32) | rng();
+    q.feature_mask = (uint64_t{rng()} << 32) | rng();
+    const uint32_t d = bundle.decide(q);
+    CHECK(d < bundle.decision_count());
+    sum += bundle.decision(d).reason().size();
+  }
+  return sum;
+}
+
+std::string temp_dir() {
+  std::string dir = (std::filesystem::temp_directory_path() / "flowgate-bundle-test-XXXXXX");
+  REQUIRE(mkdtemp(dir.data()) != nullptr);
+  return dir;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST_SUITE("bundle") {
+  TEST_CASE("round trip: the hand-built policy decides its leaves") {
+    const CompiledPolicy policy = test_policy();
+    const std::string bytes = encode_bundle(policy);
+    MESSAGE("test policy bundle: " << bytes.size() << " bytes, " << policy.nodes.size()
+                                   << " nodes, " << policy.decisions.size() << " decisions");
+    auto bundle = load_ok(bytes);
+    CHECK(bundle->policy_name() == "Test Policy");
+    CHECK(bundle->policy_version() == "2026-01-30");
+    CHECK(bundle->data_count() == 3);
+    CHECK(bundle->decision_count() == 6);
+    CHECK_FALSE(bundle->is_signed());
+    CHECK(*bundle->data_index("technical.device.info") == 2);
+    CHECK(*bundle->purpose_index("core_functionality") == 0);
+    CHECK(*bundle->region_index("US-VA") == 3);
+    CHECK(*bundle->feature_index("bluetooth") == 0);
+    CHECK(*bundle->destination_index("device") == InternedQuery::kDevice);
+    CHECK(*bundle->destination_index("JP") == 1);
+    CHECK_FALSE(bundle->data_index("media").has_value());
+    CHECK_FALSE(bundle->region_index("device").has_value());
+    CHECK_FALSE(bundle->recipient_index("").has_value());
+    CHECK(bundle->data_id(1) == "technical.ads.identifier");
+    CHECK(bundle->data_id(9).empty());
+
+    using testing::TestDecision;
+    auto decide = [&](StringQuery q) { return bundle->decide(q); };
+    StringQuery photo{.data = "media.photo",
+                      .purpose = "core_functionality",
+                      .action = "collect",
+                      .recipient = "device",
+                      .destination = "device",
+                      .region = "DE"};
+    CHECK(decide(photo) == testing::kAllowCollect);
+    photo.action = "transmit";
+    CHECK(decide(photo) == testing::kDefaultDeny);
+    photo.action = "upload";
+    CHECK(decide(photo) == testing::kUnknownId);
+
+    StringQuery ads{.data = "technical.ads.identifier",
+                    .purpose = "advertising.targeted",
+                    .recipient = "advertiser.google",
+                    .destination = "US-VA",
+                    .region = "US-VA",
+                    .age = 34};
+    CHECK(decide(ads) == testing::kAllowTransmit);
+    ads.gpc = true;
+    CHECK(decide(ads) == testing::kDefaultDeny);
+    ads.gpc = false;
+    ads.ads_personalization = false;
+    CHECK(decide(ads) == testing::kDefaultDeny);
+    ads.ads_personalization = true;
+    ads.region = "US-CA";
+    CHECK(decide(ads) == testing::kDefaultDeny);
+    ads.region = "DE";
+    CHECK(decide(ads) == testing::kDefaultDeny);  // adult, no consent
+    const std::string_view consents[] = {"advertising.targeted", "no-such-purpose"};
+    ads.consents = consents;
+    CHECK(decide(ads) == testing::kAllowEu);
+    ads.age = 15;
+    CHECK(decide(ads) == testing::kDenyMinor);
+    ads.age = -1;
+    CHECK(decide(ads) == testing::kDenyMinor);
+    ads.region = "XX";
+    CHECK(decide(ads) == testing::kUnknownId);
+
+    StringQuery info{.data = "technical.device.info",
+                     .purpose = "analytics",
+                     .recipient = "first_party",
+                     .destination = "JP",
+                     .region = "US-VA",
+                     .as_of_days = runtime::days_from_civil(2026, 3, 1)};
+    CHECK(decide(info) == testing::kDefaultDeny);  // no consent
+    const std::string_view analytics[] = {"analytics"};
+    info.consents = analytics;
+    CHECK(decide(info) == testing::kAllowTransmit);
+    info.as_of_days = runtime::days_from_civil(2025, 12, 31);
+    CHECK(decide(info) == testing::kDefaultDeny);  // before the breakpoint
+    info.as_of_days = runtime::days_from_civil(2026, 1, 1);
+    CHECK(decide(info) == testing::kAllowTransmit);  // on it
+    info.destination = "US-CA";
+    CHECK(decide(info) == testing::kDefaultDeny);  // elsewhere: needs bluetooth in use
+    const std::string_view bluetooth[] = {"bluetooth"};
+    info.features = bluetooth;
+    CHECK(decide(info) == testing::kAllowTransmit);
+    info.destination = "device";
+    CHECK(decide(info) == testing::kDefaultDeny);
+
+    const runtime::Decision eu = bundle->decision(testing::kAllowEu);
+    CHECK(eu.allow());
+    REQUIRE(eu.obligations().size() == 2);
+    CHECK(eu.obligations()[0] == "encrypt_in_transit");
+    CHECK(eu.obligations()[1] == "transfer.scc");
+    CHECK(eu.obligations()[1].data()[eu.obligations()[1].size()] == '\0');
+    REQUIRE(eu.legal_basis().size() == 1);
+    CHECK(eu.legal_basis()[0] == "consent");
+    std::vector<std::string_view> citations(eu.citations().begin(), eu.citations().end());
+    CHECK(citations == std::vector<std::string_view>{"§11.1.1", "§5"});
+    CHECK(eu.rules()[0] == "eu-ads-consent");
+    CHECK(eu.reason() == "Targeted advertising in the EU needs consent (§11.1.1).");
+    const runtime::Decision unknown = bundle->decision(12345);  // out of range: the unknown record
+    CHECK(unknown.index() == testing::kUnknownId);
+    CHECK_FALSE(unknown.allow());
+    CHECK(unknown.rules()[0] == "unknown-id");
+    CHECK(unknown.obligations().empty());
+  }
+
+  TEST_CASE("the runtime agrees with the compiled diagram on every combination") {
+    for (bool top_down : {false, true}) {
+      CAPTURE(top_down);
+      const CompiledPolicy policy = test_policy(top_down);
+      auto bundle = load_ok(encode_bundle(policy));
+      const std::vector<Case> cases = all_cases(policy);
+      size_t disagreements = 0;
+      for (const Case& c : cases) disagreements += bundle->decide(c.query) != c.expected;
+      CHECK(disagreements == 0);
+      MESSAGE(cases.size() << " queries compared");
+    }
+    // Both node orders encode to the same bundle: the encoder renumbers bottom-up.
+    CHECK(encode_bundle(test_policy(true)).size() == encode_bundle(test_policy(false)).size());
+  }
+
+  TEST_CASE("encode_bundle refuses a compiled policy the runtime could not load") {
+    CompiledPolicy cyclic = test_policy();
+    cyclic.children[cyclic.nodes[0].first_child] = static_cast<uint32_t>(cyclic.nodes.size() - 1);
+    CHECK_THROWS_WITH_AS(encode_bundle(cyclic), doctest::Contains("cycle"), std::invalid_argument);
+    CompiledPolicy domain = test_policy();
+    domain.variables[0].domain = 4;
+    CHECK_THROWS_AS(encode_bundle(domain), std::invalid_argument);
+    CompiledPolicy dangling = test_policy();
+    dangling.unknown_id_decision = 99;
+    CHECK_THROWS_WITH_AS(encode_bundle(dangling), doctest::Contains("unknown-id decision"),
+                         std::invalid_argument);
+    CompiledPolicy classes = test_policy();
+    classes.region_class[0] = 3;
+    CHECK_THROWS_AS(encode_bundle(classes), std::invalid_argument);
+  }
+
+  TEST_CASE("every truncation is refused") {
+    const std::string bytes = encode_bundle(test_policy());
+    const std::string signed_bytes = sign_bundle(bytes, generate_key_pair().secret);
+    for (const std::string* b : {&bytes, &signed_bytes}) {
+      for (size_t n = 0; n < b->size(); ++n) {
+        Status s = load_status(b->substr(0, n));
+        CAPTURE(n);
+        CHECK_FALSE(s.ok());
+        CHECK(s.code() == Status::Code::kCorruption);
+        CHECK_FALSE(s.message().empty());
+      }
+    }
+    CHECK(load_status(bytes.substr(0, 100)).message() ==
+          "bundle corrupt: truncated: 100 bytes of " + std::to_string(bytes.size()));
+    CHECK(load_status(bytes + std::string(3, '\0')).message() ==
+          "bundle corrupt: 3 unexpected bytes after the bundle's end (a signature block without "
+          "the signed flag?)");
+  }
+
+  TEST_CASE("every byte flip is refused") {
+    const std::string bytes = encode_bundle(test_policy());
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      for (uint8_t mask : {0x01, 0x80, 0xFF}) {
+        std::string b = bytes;
+        b[i] = static_cast<char>(b[i] ^ mask);
+        Status s = load_status(b);
+        CAPTURE(i);
+        CHECK_FALSE(s.ok());
+        if (i >= 88) CHECK(s.message().find("digest mismatch") != std::string::npos);
+      }
+    }
+    std::string magic = bytes;
+    magic[0] = 'X';
+    CHECK(load_status(magic).message() ==
+          "bundle corrupt: bad magic number (not a flowgate bundle)");
+    std::string version = bytes;
+    put_u32(version, 8, 2);
+    CHECK(load_status(version).code() == Status::Code::kNotSupported);
+  }
+
+  TEST_CASE("resealed flips reach the structural checks and never crash") {
+    const std::string bytes = encode_bundle(test_policy());
+    std::mt19937 rng(7);
+    size_t refused = 0, loaded = 0;
+    for (size_t i = 44; i < bytes.size(); ++i) {
+      for (uint8_t mask : {0x01, 0x02, 0x10, 0x80, 0xFF}) {
+        std::string b = bytes;
+        b[i] = static_cast<char>(b[i] ^ mask);
+        b = reseal(b, b.size());
+        std::unique_ptr<const Bundle> bundle;
+        Status s = Bundle::load(b, &bundle);
+        if (s.ok()) {
+          ++loaded;
+          touch(*bundle, rng);
+        } else {
+          ++refused;
+          CHECK(s.message().rfind("bundle corrupt: ", 0) == 0);
+        }
+      }
+    }
+    MESSAGE(refused << " resealed flips refused, " << loaded << " loaded (string bytes, ids, "
+                    << "class values) and decided safely");
+    CHECK(refused > loaded);
+    // Random multi-byte damage, resealed.
+    for (int round = 0; round < 3000; ++round) {
+      std::string b = bytes;
+      const int flips = 1 + static_cast<int>(rng() % 8);
+      for (int k = 0; k < flips; ++k) {
+        b[44 + rng() % (b.size() - 44)] = static_cast<char>(rng());
+      }
+      std::unique_ptr<const Bundle> bundle;
+      if (Bundle::load(reseal(b, b.size()), &bundle).ok()) touch(*bundle, rng);
+    }
+  }
+
+  TEST_CASE("specific structural damage gets a specific message") {
+    const std::string bytes = encode_bundle(test_policy());
+    auto damaged = [&](auto edit) {
+      std::string b = bytes;
+      edit(b);
+      return load_status(reseal(b, b.size())).message();
+    };
+    // The root node's first child made to point at the root itself: a cycle.
+    const size_t nodes = section_offset(bytes, 13), children = section_offset(bytes, 14);
+    const size_t n = section_count(bytes, 13);
+    const uint32_t root = get_u32(bytes, 72);
+    REQUIRE(root == n - 1);
+    const uint32_t root_first = get_u32(bytes, nodes + 8 * root + 4);
+    CHECK(damaged([&](std::string& b) { put_u32(b, children + 4 * root_first, root); }) ==
+          "bundle corrupt: node " + std::to_string(root) + ": child 0 refers to node " +
+              std::to_string(root) + ", which is not below it");
+    CHECK(damaged([&](std::string& b) {
+            put_u32(b, children + 4 * root_first, 0x8000'0063);
+          }).find("is decision 99, not below 6") != std::string::npos);
+    CHECK(damaged([&](std::string& b) {
+            put_u32(b, nodes + 8 * root + 4, 0xFFFF'FFF0);
+          }).find("run past the children table") != std::string::npos);
+    CHECK(damaged([&](std::string& b) {
+            put_u32(b, nodes + 8 * root, 77);
+          }).find("variable 77, not below 13") != std::string::npos);
+    CHECK(damaged([&](std::string& b) { put_u32(b, 72, 0x8000'0009); }) ==
+          "bundle corrupt: root 2147483657 refers to no node or decision");
+    CHECK(damaged([&](std::string& b) {
+            put_u32(b, 64, 100000);
+          }).find("policy name: string 100000") != std::string::npos);
+    CHECK(damaged([&](std::string& b) {
+            put_u32(b, 88 + 16 * 13, 3);
+          }).find("section 'nodes': offset 3 not 8-aligned") != std::string::npos);
+    CHECK(damaged([&](std::string& b) {
+            put_u32(b, 88 + 16 * 13 + 4, 0x7FFF'FFF8);
+          }).find("runs past the bundle's end") != std::string::npos);
+    const size_t variables = section_offset(bytes, 12);
+    CHECK(damaged([&](std::string& b) { put_u32(b, variables + 8, 4); }) ==
+          "bundle corrupt: variable 0: domain 4, but its kind has 3 values");
+    CHECK(damaged([&](std::string& b) { b[variables] = 9; }) ==
+          "bundle corrupt: variable 0: unknown kind 9");
+    const size_t decisions = section_offset(bytes, 15);
+    CHECK(damaged([&](std::string& b) { b[decisions] = 2; }) ==
+          "bundle corrupt: decision 0: allow is 2, not 0 or 1");
+    const size_t data_ids = section_offset(bytes, 2);
+    CHECK(damaged([&](std::string& b) { put_u32(b, data_ids + 4, get_u32(b, data_ids)); }) ==
+          "bundle corrupt: data ids: 'media.photo' appears twice");
+    const size_t region_class = section_offset(bytes, 7);
+    CHECK(damaged([&](std::string& b) { b[region_class] = 7; }) ==
+          "bundle corrupt: region class of region 0 is 7, not below 3 classes");
+    const size_t strings = section_offset(bytes, 1);
+    CHECK(damaged([&](std::string& b) { b[strings + 2] = '\xC0'; }).find("not valid UTF-8") !=
+          std::string::npos);
+    CHECK(damaged([&](std::string& b) { b[strings + 2] = '\0'; }).find("holds a NUL byte") !=
+          std::string::npos);
+    CHECK(damaged([&](std::string& b) { put_u32(b, 44, 2); }) ==
+          "bundle corrupt: unknown flags 0x00000002");
+  }
+
+  TEST_CASE("signatures: right key, wrong key, unsigned, tampered") {
+    const std::string bytes = encode_bundle(test_policy());
+    const KeyPair keys = generate_key_pair();
+    const KeyPair other = generate_key_pair();
+    const std::string signed_bytes = sign_bundle(bytes, keys.secret);
+    CHECK(signed_bytes.size() == bytes.size() + 80);
+    auto bundle = load_ok(signed_bytes);
+    CHECK(bundle->is_signed());
+    CHECK(std::memcmp(bundle->signing_key_id().data(), keys.public_key.bytes.data(), 8) == 0);
+    CHECK(runtime::verify_bundle_signature(signed_bytes, keys.public_key).ok());
+    const runtime::PublicKey both[] = {other.public_key, keys.public_key};
+    CHECK(runtime::verify_bundle_signature(*bundle, both).ok());
+
+    Status wrong = runtime::verify_bundle_signature(signed_bytes, other.public_key);
+    CHECK(wrong.code() == Status::Code::kUnauthenticated);
+    CHECK(wrong.message().find("which is not a trusted key") != std::string::npos);
+    Status unsigned_status = runtime::verify_bundle_signature(bytes, keys.public_key);
+    CHECK(unsigned_status.code() == Status::Code::kUnauthenticated);
+    CHECK(unsigned_status.message().find("unsigned") != std::string::npos);
+
+    // A signature made by another key under this key's id does not verify.
+    std::string forged = sign_bundle(bytes, other.secret);
+    std::memcpy(forged.data() + forged.size() - 72, keys.public_key.bytes.data(), 8);
+    Status forged_status = runtime::verify_bundle_signature(forged, keys.public_key);
+    CHECK(forged_status.message().find("does not verify") != std::string::npos);
+
+    // Every flip of a signed bundle fails the load or the signature.
+    for (size_t i = 0; i < signed_bytes.size(); ++i) {
+      std::string b = signed_bytes;
+      b[i] = static_cast<char>(b[i] ^ 0x01);
+      CAPTURE(i);
+      CHECK_FALSE(runtime::verify_bundle_signature(b, keys.public_key).ok());
+    }
+    // Re-signing replaces the block; the content (and the decisions) are unchanged.
+    const std::string resigned = sign_bundle(signed_bytes, other.secret);
+    CHECK(resigned.size() == signed_bytes.size());
+    CHECK(runtime::verify_bundle_signature(resigned, other.public_key).ok());
+    CHECK_FALSE(runtime::verify_bundle_signature(resigned, keys.public_key).ok());
+    CHECK_THROWS_AS(sign_bundle("not a bundle", keys.secret), std::invalid_argument);
+  }
+
+  TEST_CASE("key files round trip") {
+    const std::string dir = temp_dir();
+    const KeyPair keys = generate_key_pair();
+    std::string error;
+    REQUIRE(write_key_files(keys, dir + "/k.key", dir + "/k.pub", &error));
+    struct stat st;
+    REQUIRE(stat((dir + "/k.key").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    SecretKey secret;
+    REQUIRE(read_secret_key_file(dir + "/k.key", &secret, &error));
+    CHECK(secret.bytes == keys.secret.bytes);
+    runtime::PublicKey pub;
+    REQUIRE(runtime::read_public_key_file(dir + "/k.pub", &pub).ok());
+    CHECK(pub.bytes == keys.public_key.bytes);
+    CHECK(read_file(dir + "/k.pub") == to_hex(pub.bytes.data(), 32) + "\n");
+    CHECK_FALSE(read_secret_key_file(dir + "/k.pub.missing", &secret, &error));
+    CHECK(runtime::parse_public_key_hex("abc", &pub).code() == Status::Code::kInvalidArgument);
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("write_file_atomically replaces whole files and leaves the old one on failure") {
+    const std::string dir = temp_dir();
+    const std::string path = dir + "/policy.fgb";
+    std::string error;
+    REQUIRE(write_file_atomically(path, "first", &error));
+    REQUIRE(write_file_atomically(path, "second version", &error));
+    CHECK(read_file(path) == "second version");
+    // A directory in the way of the rename: the write fails, nothing else changes.
+    std::filesystem::create_directory(dir + "/blocked");
+    std::filesystem::create_directory(dir + "/blocked/inner");
+    CHECK_FALSE(write_file_atomically(dir + "/blocked", "x", &error));
+    CHECK(error.find("cannot rename") != std::string::npos);
+    CHECK_FALSE(write_file_atomically(dir + "/missing/policy.fgb", "x", &error));
+    CHECK(error.find("cannot create a temporary file") != std::string::npos);
+    if (geteuid() != 0) {  // root ignores directory permissions
+      chmod(dir.c_str(), 0500);
+      CHECK_FALSE(write_file_atomically(path, "third", &error));
+      chmod(dir.c_str(), 0700);
+    }
+    CHECK(read_file(path) == "second version");
+    size_t entries = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++entries;
+    CHECK(entries == 2);  // policy.fgb and blocked/: no temp files left behind
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("threads decide concurrently on one bundle") {
+    const CompiledPolicy policy = test_policy();
+    std::shared_ptr<const Bundle> bundle = load_ok(encode_bundle(policy));
+    const std::vector<Case> cases = all_cases(policy);
+    constexpr int kThreads = 8;
+    std::atomic<size_t> wrong{0}, decided{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        size_t w = 0, n = 0;
+        // Each thread walks all cases from its own starting point.
+        const size_t start = cases.size() / kThreads * t;
+        for (size_t k = 0; k < cases.size(); ++k) {
+          const Case& c = cases[(start + k) % cases.size()];
+          w += bundle->decide(c.query) != c.expected;
+          ++n;
+        }
+        wrong += w;
+        decided += n;
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    CHECK(decided == cases.size() * kThreads);
+    CHECK(wrong == 0);
+  }
+}

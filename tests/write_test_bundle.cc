@@ -1,0 +1,34 @@
+// Test fixture: writes the hand-built test policy as bundles for the C API test.
+//   write_test_bundle DIR  →  DIR/test.fgb (unsigned), DIR/test-signed.fgb, DIR/test.key,
+//                             DIR/test.pub, DIR/other.pub (a key that did not sign)
+#include <cstdio>
+#include <string>
+
+#include "bundle/bundle_writer.h"
+#include "bundle_test_policy.h"
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: write_test_bundle DIR\n");
+    return 2;
+  }
+  const std::string dir = argv[1];
+  try {
+    const std::string bundle = flowgate::encode_bundle(flowgate::testing::test_policy());
+    const flowgate::KeyPair keys = flowgate::generate_key_pair();
+    const flowgate::KeyPair other = flowgate::generate_key_pair();
+    std::string error;
+    if (!flowgate::write_file_atomically(dir + "/test.fgb", bundle, &error) ||
+        !flowgate::write_file_atomically(dir + "/test-signed.fgb",
+                                         flowgate::sign_bundle(bundle, keys.secret), &error) ||
+        !flowgate::write_key_files(keys, dir + "/test.key", dir + "/test.pub", &error) ||
+        !flowgate::write_key_files(other, dir + "/other.key", dir + "/other.pub", &error)) {
+      std::fprintf(stderr, "write_test_bundle: %s\n", error.c_str());
+      return 1;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "write_test_bundle: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
