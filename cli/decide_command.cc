@@ -1,16 +1,15 @@
 // `flowgate decide`: answer data-flow queries — one from flags, or JSON lines on stdin, one JSON
-// decision a line out (DESIGN.md, "The query and the decision"). Until the compiled diagram lands
-// (compile → bundle → runtime), decisions come from the reference evaluator over the loaded rules.
+// decision a line out (DESIGN.md, "The query and the decision"). Decisions come from the runtime
+// the app links, deciding on a bundle: --bundle FILE, or the policy folder compiled in memory.
 #include <fmt/format.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bundle_source.h"
 #include "commands.h"
-#include "flowgate/toolchain.h"
-#include "model/policy.h"
+#include "flowgate/runtime.h"
 #include "model/query.h"
-#include "reference/reference_evaluator.h"
 
 namespace flowgate::cli {
 namespace {
@@ -18,7 +17,7 @@ namespace {
 using nlohmann::json;
 
 struct DecideOptions {
-  std::string policy_dir;
+  BundleSource source;
   std::string data, purpose, action = "transmit", recipient, destination, region;
   int age = -1;
   std::string as_of;
@@ -99,10 +98,35 @@ Query query_from_json(const json& j, Date default_date) {
   return q;
 }
 
-nlohmann::ordered_json decision_json(const Decision& d) {
-  return {{"decision", d.allow ? "allow" : "deny"}, {"obligations", d.obligations},
-          {"legal_basis", d.legal_basis},            {"citations", d.citations},
-          {"rules", d.rules},                        {"reason", d.reason}};
+nlohmann::ordered_json decision_json(const runtime::Decision& d) {
+  auto list = [](const runtime::StringList& strings) {
+    json out = json::array();
+    for (std::string_view s : strings) out.push_back(std::string(s));
+    return out;
+  };
+  return {{"decision", d.allow() ? "allow" : "deny"}, {"obligations", list(d.obligations())},
+          {"legal_basis", list(d.legal_basis())},      {"citations", list(d.citations())},
+          {"rules", list(d.rules())},                  {"reason", std::string(d.reason())}};
+}
+
+// The runtime's string query, viewing the strings of a parsed Query.
+runtime::Decision decide(const runtime::Bundle& bundle, const Query& q) {
+  std::vector<std::string_view> consents(q.consents.begin(), q.consents.end());
+  std::vector<std::string_view> features(q.features.begin(), q.features.end());
+  runtime::StringQuery s;
+  s.data = q.data;
+  s.purpose = q.purpose;
+  s.action = q.action == Action::kCollect ? "collect" : "transmit";
+  s.recipient = q.recipient;
+  s.destination = q.destination;
+  s.region = q.region;
+  s.age = q.age.value_or(-1);
+  s.as_of_days = q.as_of.days;
+  s.gpc = q.gpc;
+  s.ads_personalization = q.ads_personalization;
+  s.consents = consents;
+  s.features = features;
+  return bundle.decision(bundle.decide(s));
 }
 
 nlohmann::ordered_json malformed(const std::string& why) {
@@ -112,16 +136,8 @@ nlohmann::ordered_json malformed(const std::string& why) {
 }
 
 int run_decide(const DecideOptions& o) {
-  auto dir = locate_policy(o.policy_dir);
-  if (!dir) return kExitInputError;
-  DiagnosticSink sink;
-  auto policy = load_policy(*dir, sink);
-  check_policy(*policy, sink);
-  if (sink.has_errors()) {
-    fmt::print(stderr, "{}", render_text(sink.sorted(), policy.get(), false));
-    fmt::print(stderr, "flowgate: error: the policy has errors; nothing is decided\n");
-    return kExitInputError;
-  }
+  auto bundle = open_bundle(o.source);
+  if (!bundle) return kExitInputError;
   Date default_date = today();
   if (!o.as_of.empty()) {
     auto date = parse_date(o.as_of);
@@ -139,8 +155,8 @@ int run_decide(const DecideOptions& o) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       nlohmann::ordered_json out;
       try {
-        Decision d = evaluate_reference(*policy, query_from_json(json::parse(line), default_date));
-        any_deny |= !d.allow;
+        runtime::Decision d = decide(*bundle, query_from_json(json::parse(line), default_date));
+        any_deny |= !d.allow();
         out = decision_json(d);
       } catch (const std::exception& e) {  // json::parse_error and std::invalid_argument
         any_malformed = true;
@@ -159,8 +175,8 @@ int run_decide(const DecideOptions& o) {
     q["signals"] = {{"ads_personalization", !o.ads_personalization_off}, {"gpc", o.gpc},
                     {"consents", o.consents}, {"features", o.features}};
     try {
-      Decision d = evaluate_reference(*policy, query_from_json(q, default_date));
-      any_deny = !d.allow;
+      runtime::Decision d = decide(*bundle, query_from_json(q, default_date));
+      any_deny = !d.allow();
       fmt::print("{}\n", decision_json(d).dump(2, ' ', false, json::error_handler_t::replace));
     } catch (const std::exception& e) {
       fmt::print(stderr, "flowgate: error: {}\n", e.what());
@@ -185,7 +201,11 @@ void add_decide_command(CLI::App& app, int& exit_code) {
       "      --recipient advertiser.google --destination US --region US-VA --age 34\n"
       "  echo '{\"data\":\"media.photo\",\"purpose\":\"core_functionality\",\"action\":\"collect\",\n"
       "        \"subject\":{\"region\":\"DE\",\"age\":30}}' | flowgate decide");
-  c->add_option("--policy", o->policy_dir, "Policy folder (default: found from here upward)");
+  c->add_option("--policy", o->source.policy_dir,
+                "Policy folder, compiled in memory (default: found from here upward)");
+  c->add_option("--bundle", o->source.bundle_path, "Decide on this bundle (flowgate compile -o)");
+  c->add_option("--trusted-key", o->source.trusted_key,
+                "Public key file: refuse the bundle unless it is signed by this key");
   c->add_option("--data", o->data, "Data category id (a leaf), e.g. technical.ads.identifier");
   c->add_option("--purpose", o->purpose, "Purpose id, e.g. advertising.targeted");
   c->add_option("--action", o->action, "collect (on the device) or transmit (leaves it)")

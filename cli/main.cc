@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
              "Exit status: 0 clean, 1 findings or denies, 2 usage or input errors.");
   int exit_code = flowgate::cli::kExitClean;
   flowgate::cli::add_check_command(app, exit_code);
+  flowgate::cli::add_compile_command(app, exit_code);
   flowgate::cli::add_decide_command(app, exit_code);
   flowgate::cli::add_rights_command(app, exit_code);
   flowgate::cli::add_retention_command(app, exit_code);

@@ -55,9 +55,9 @@ std::string join(const std::vector<std::string>& items) {
 }
 
 std::string text_of(const RetentionAnswer& a) {
-  std::string out = fmt::format("{} on {}: {}\n", a.data, a.event,
-                                a.outcome ? *a.outcome
-                                          : (a.conflict ? "conflict" : "no statement"));
+  std::string out =
+      fmt::format("{} on {}: {}\n", a.data, a.event,
+                  a.outcome ? *a.outcome : (a.conflict ? "conflict" : "no statement"));
   if (a.outcome) {
     out += fmt::format("  except on  {}\n", a.exceptions.empty() ? "(none)" : join(a.exceptions));
   }
@@ -108,15 +108,19 @@ void add_retention_command(CLI::App& app, int& exit_code) {
   CLI::App* c = app.add_subcommand(
       "retention", "What happens to a data category on an event: deleted, anonymized, retained");
   c->footer(
-      "Lists the retention entries (rules/retention.yaml) whose data covers the category and whose\n"
-      "event is the event, each with its outcome, the events that suspend it, its sections and its\n"
+      "Lists the retention entries (rules/retention.yaml) whose data covers the category and "
+      "whose\n"
+      "event is the event, each with its outcome, the events that suspend it, its sections and "
+      "its\n"
       "quoted sentence. 'outcome' is what satisfies every entry at once (delete satisfies both\n"
-      "'delete' and 'delete_or_anonymize'); null when they conflict or none applies. An event that\n"
+      "'delete' and 'delete_or_anonymize'); null when they conflict or none applies. An event "
+      "that\n"
       "is only an exception (legal_hold) lists the entries it suspends.\n"
       "Exit status: 0 answered, 2 unknown category or event, or a broken policy.\n"
       "Examples:\n"
       "  flowgate retention --data media.photo --event account_deleted\n"
-      "  flowgate retention --data correspondence.support --event deletion_requested --format json\n"
+      "  flowgate retention --data correspondence.support --event deletion_requested --format "
+      "json\n"
       "  flowgate retention --data technical --event legal_hold");
   c->add_option("--data", o->data, "Data category id, a leaf or a group: media.photo, technical")
       ->required();

@@ -65,7 +65,8 @@ int run_rights(const RightsOptions& o) {
   if (!o.as_of.empty()) {
     auto date = parse_date(o.as_of);
     if (!date) {
-      fmt::print(stderr, "flowgate: error: --as-of must be a date, YYYY-MM-DD (got '{}')\n", o.as_of);
+      fmt::print(stderr, "flowgate: error: --as-of must be a date, YYYY-MM-DD (got '{}')\n",
+                 o.as_of);
       return kExitInputError;
     }
     as_of = *date;
@@ -120,12 +121,14 @@ void add_rights_command(CLI::App& app, int& exit_code) {
       "a statutory right, and the answer says so when the policy is out of date. Deadlines are\n"
       "ISO 8601 durations (P1M, P45D); 'citations' are the policy's sections, 'sources' the\n"
       "statutes. Without --request, every right is answered.\n"
-      "Exit status: 0 answered (available or not), 2 unknown region or request, or a broken policy.\n"
+      "Exit status: 0 answered (available or not), 2 unknown region or request, or a broken "
+      "policy.\n"
       "Examples:\n"
       "  flowgate rights --region US-IA --request correct --format json\n"
       "  flowgate rights --region US-UT --request correct --as-of 2026-07-01\n"
       "  flowgate rights --region DE                 # every right, as of today");
-  c->add_option("--region", o->region, "Subject's region: DE, JP, CH, US-CA (ISO 3166)")->required();
+  c->add_option("--region", o->region, "Subject's region: DE, JP, CH, US-CA (ISO 3166)")
+      ->required();
   c->add_option("--request", o->request,
                 "Right requested: access, portability, correct, delete, withdraw_consent, object,\n"
                 "restrict, complain, opt_out_targeted_ads, opt_out_sale, opt_out_profiling,\n"

@@ -73,8 +73,12 @@ TEST_SUITE("reference-decisions") {
     auto colorado = flow("technical.ads.identifier", "advertising.targeted", "advertiser.google", "US", "US-CO");
     colorado.gpc = true;
     CHECK_FALSE(evaluate_reference(policy(), colorado).allow);
-    colorado.as_of = *parse_date("2024-06-30");  // before C.R.S. § 6-1-1306's UOOM duty
-    CHECK(evaluate_reference(policy(), colorado).allow);
+    auto maryland = flow("technical.ads.identifier", "advertising.targeted", "advertiser.google", "US", "US-MD");
+    maryland.gpc = true;
+    maryland.as_of = *parse_date("2026-03-31");  // the day before MODPA's opt-out duty applies
+    CHECK(evaluate_reference(policy(), maryland).allow);
+    maryland.as_of = *parse_date("2026-04-01");
+    CHECK_FALSE(evaluate_reference(policy(), maryland).allow);
     auto virginia = flow("technical.ads.identifier", "advertising.targeted", "advertiser.google", "US", "US-VA");
     virginia.gpc = true;
     CHECK(evaluate_reference(policy(), virginia).allow);
@@ -117,6 +121,16 @@ TEST_SUITE("reference-decisions") {
     auto q = flow("technical.network.bluetooth_address", "user_functions", "device", "device", "JP");
     CHECK_FALSE(evaluate_reference(policy(), q).allow);
     q.features.insert("bluetooth");
+    CHECK(evaluate_reference(policy(), q).allow);
+  }
+
+  TEST_CASE("§9 \"it may be necessary for us to make changes to this Policy\": before 2026-01-30 this version does not apply") {
+    auto q = flow("technical.ads.identifier", "advertising.targeted", "advertiser.google", "US", "US-VA");
+    q.as_of = *parse_date("2026-01-29");
+    auto d = evaluate_reference(policy(), q);
+    CHECK_FALSE(d.allow);
+    CHECK(d.rules == std::vector<std::string>{"policy-not-in-force"});
+    q.as_of = *parse_date("2026-01-30");
     CHECK(evaluate_reference(policy(), q).allow);
   }
 

@@ -62,11 +62,9 @@ Vocabulary::Index check_id(const Vocabulary& vocabulary, std::string_view id, co
   for (Vocabulary::Index i = 0; i < vocabulary.size(); ++i) {
     if (!groups_only || !vocabulary.is_leaf(i)) known.push_back(vocabulary.term(i).id);
   }
-  throw std::invalid_argument(fmt::format("unknown {} '{}': {} {}", what, id,
-                                          groups_only
-                                              ? "use a leaf or one of the groups"
-                                              : "the events are",
-                                          join(known)));
+  throw std::invalid_argument(
+      fmt::format("unknown {} '{}': {} {}", what, id,
+                  groups_only ? "use a leaf or one of the groups" : "the events are", join(known)));
 }
 
 RetentionMatch match_of(const RetentionEntry& entry) {
@@ -150,28 +148,27 @@ RetentionAnswer answer_retention(const Policy& policy, std::string_view data_id,
       differ |= m.outcome != answer.entries.front().outcome ||
                 m.exceptions != answer.entries.front().exceptions;
     }
-    std::string what = fmt::format("On {}, for {}: {}", answer.event, answer.data,
-                                   join(statements, "; "));
+    std::string what =
+        fmt::format("On {}, for {}: {}", answer.event, answer.data, join(statements, "; "));
     if (answer.conflict) {
-      answer.reason = what + "; no act satisfies all of them, so the policy contradicts itself here.";
+      answer.reason =
+          what + "; no act satisfies all of them, so the policy contradicts itself here.";
     } else if (answer.entries.size() == 1) {
       answer.reason = what + ".";
     } else {
-      answer.reason = fmt::format("{}; what satisfies all of them is to {}{}{}.", what,
-                                  words(*answer.outcome),
-                                  answer.exceptions.empty()
-                                      ? std::string(", with no exception")
-                                      : ", except on " + join(answer.exceptions, " or "),
-                                  differ ? " (the statements disagree; the stricter one decides)"
-                                         : "");
+      answer.reason =
+          fmt::format("{}; what satisfies all of them is to {}{}{}.", what, words(*answer.outcome),
+                      answer.exceptions.empty() ? std::string(", with no exception")
+                                                : ", except on " + join(answer.exceptions, " or "),
+                      differ ? " (the statements disagree; the stricter one decides)" : "");
     }
   } else if (!answer.suspends.empty()) {
     std::vector<std::string> suspended;
     for (const auto& m : answer.suspends) {
       const auto& entry = *std::find_if(policy.retention.begin(), policy.retention.end(),
                                         [&](const RetentionEntry& e) { return e.id == m.id; });
-      suspended.push_back(fmt::format("{} on {} ({})", words(m.outcome), entry.event.id,
-                                      join(m.citations)));
+      suspended.push_back(
+          fmt::format("{} on {} ({})", words(m.outcome), entry.event.id, join(m.citations)));
     }
     answer.outcome = "retain";
     answer.reason = fmt::format(
@@ -180,7 +177,8 @@ RetentionAnswer answer_retention(const Policy& policy, std::string_view data_id,
         answer.event, answer.data, join(suspended, "; "));
   } else {
     answer.reason = fmt::format(
-        "The policy says nothing about {} on {}: no retention entry covers that category and event.",
+        "The policy says nothing about {} on {}: no retention entry covers that category and "
+        "event.",
         answer.data, answer.event);
   }
   return answer;

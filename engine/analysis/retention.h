@@ -36,12 +36,12 @@ struct RetentionAnswer {
   std::string event;
   // What satisfies every matching entry; nullopt when no entry matches or they conflict.
   std::optional<std::string> outcome;
-  std::vector<std::string> exceptions;  // events that suspend the combined outcome
-  std::vector<RetentionMatch> entries;  // entries whose event is this event
+  std::vector<std::string> exceptions;   // events that suspend the combined outcome
+  std::vector<RetentionMatch> entries;   // entries whose event is this event
   std::vector<RetentionMatch> suspends;  // entries this event suspends (it is in their except_when)
-  std::vector<std::string> citations;   // sections of all of the above, in section order
-  std::string reason;                   // one sentence a compliance officer can read
-  bool conflict = false;                // the matching entries ask for incompatible outcomes
+  std::vector<std::string> citations;    // sections of all of the above, in section order
+  std::string reason;                    // one sentence a compliance officer can read
+  bool conflict = false;                 // the matching entries ask for incompatible outcomes
 };
 
 // Throws std::invalid_argument, with a message for people, when `data` is not a data category or

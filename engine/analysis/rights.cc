@@ -165,8 +165,8 @@ RightsAnswer answer_right(const Policy& policy, std::string_view region_id,
   const Jurisdiction* future_law = nullptr;
   const RightFact* future = nullptr;
   for (const auto& j : policy.jurisdictions) {
-    bool applies = j.id == region || (policy.regions.group(j.id) &&
-                                      policy.regions.contains(j.id, region, as_of));
+    bool applies = j.id == region ||
+                   (policy.regions.group(j.id) && policy.regions.contains(j.id, region, as_of));
     if (!applies) continue;
     consulted.push_back(&j);
     for (const auto& fact : j.rights) {
@@ -287,8 +287,8 @@ RightsAnswer answer_right(const Policy& policy, std::string_view region_id,
     std::vector<std::string> parts;
     for (const Jurisdiction* j : consulted) {
       if (j == future_law) {
-        parts.push_back(fmt::format("{} grants it only from {}", law_name(*j),
-                                    format_date(future->effective)));
+        parts.push_back(
+            fmt::format("{} grants it only from {}", law_name(*j), format_date(future->effective)));
       } else if (j->law.effective > as_of) {
         parts.push_back(fmt::format("{} takes effect only on {} and does not grant it",
                                     law_name(*j), format_date(j->law.effective)));
@@ -327,14 +327,15 @@ RightsAnswer answer_right(const Policy& policy, std::string_view region_id,
     } else if (!promised.empty()) {
       policy_part = fmt::format("; the policy promises it too ({})", sections_of(promised));
     } else if (!cited_conditional.empty()) {
-      policy_part = fmt::format("; the policy defers to the law ({})", sections_of(cited_conditional));
+      policy_part =
+          fmt::format("; the policy defers to the law ({})", sections_of(cited_conditional));
     }
     answer.reason = fmt::format("{} grants {} in {} on {} ({}){}; {}.", law_name(*granting), right,
                                 where, date, grant->source, policy_part, deadline_part);
   } else if (answer.promised) {
-    answer.reason = fmt::format("{} of the policy promises {} to subjects in {}, although on {} {}; {}.",
-                                sections_of(effective_promises), right, where, date, law_part,
-                                deadline_part);
+    answer.reason =
+        fmt::format("{} of the policy promises {} to subjects in {}, although on {} {}; {}.",
+                    sections_of(effective_promises), right, where, date, law_part, deadline_part);
   } else {
     std::string policy_part;
     if (!excluded.empty()) {
@@ -344,22 +345,22 @@ RightsAnswer answer_right(const Policy& policy, std::string_view region_id,
         policy_part += fmt::format(", overriding its general promise ({})", sections_of(promised));
       }
     } else if (!cited_conditional.empty()) {
-      policy_part =
-          fmt::format("the policy leaves it to applicable law ({})", sections_of(cited_conditional));
+      policy_part = fmt::format("the policy leaves it to applicable law ({})",
+                                sections_of(cited_conditional));
     } else {
       policy_part = "the policy does not promise it";
     }
-    answer.reason = fmt::format("{} is not available in {} on {}: {}, and {}.", right, where,
-                                date, law_part, policy_part);
+    answer.reason = fmt::format("{} is not available in {} on {}: {}, and {}.", right, where, date,
+                                law_part, policy_part);
   }
   if (!answer.reason.empty()) {
-    answer.reason[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(answer.reason[0])));
+    answer.reason[0] =
+        static_cast<char>(std::toupper(static_cast<unsigned char>(answer.reason[0])));
   }
   return answer;
 }
 
-std::vector<RightsAnswer> answer_rights(const Policy& policy, std::string_view region,
-                                        Date as_of) {
+std::vector<RightsAnswer> answer_rights(const Policy& policy, std::string_view region, Date as_of) {
   std::vector<RightsAnswer> answers;
   for (const auto& term : policy.vocabulary(VocabularyKind::kRight).terms()) {
     answers.push_back(answer_right(policy, region, term.id, as_of));

@@ -49,8 +49,8 @@ struct RightsAnswer {
 
 // Throws std::invalid_argument, with a message for people, when `region` is not a region id the
 // policy knows or `request` is not a right id. The policy must have passed check_policy.
-RightsAnswer answer_right(const Policy& policy, std::string_view region,
-                          std::string_view request, Date as_of);
+RightsAnswer answer_right(const Policy& policy, std::string_view region, std::string_view request,
+                          Date as_of);
 
 // Every right of the right vocabulary for one subject, in vocabulary order.
 std::vector<RightsAnswer> answer_rights(const Policy& policy, std::string_view region, Date as_of);

@@ -27,6 +27,7 @@ class Compiler {
   }
 
   CompiledPolicy run(CompileStats* stats) {
+    const uint32_t date = d_.variable(VariableKind::kDate);
     Ref acc = DiagramBuilder::leaf(0);
     for (uint16_t i = 0; i < policy_.rules.size(); ++i) {
       Ref predicate = rule_predicate(policy_.rules[i]);
@@ -49,9 +50,14 @@ class Compiler {
       decision_of_set[s] = intern_record(to_record(combine(matched)));
     }
     Ref decided = builder_.map_leaves(acc, [&](uint32_t set) { return decision_of_set[set]; });
-    out.unknown_id_decision =
-        intern_record(to_record(unknown_id_decision("id", "a query's data, purpose, recipient, "
-                                                          "destination or region")));
+    if (policy_.info.effective) {  // date class 0 is every day before the policy took effect
+      uint32_t not_in_force = intern_record(to_record(not_in_force_decision(policy_.info)));
+      Ref before = tabulate_bool({date}, [&](const std::vector<uint32_t>& v) { return v[date] == 0; });
+      decided = builder_.apply(decided, before, [&](uint32_t decision, uint32_t is_before) {
+        return is_before == kTrue ? not_in_force : decision;
+      });
+    }
+    out.unknown_id_decision = intern_record(to_record(unknown_id_decision()));
     out.root = export_diagram(decided, out);
     if (stats) {
       stats->rules = policy_.rules.size();

@@ -205,6 +205,12 @@ Domains analyse_domains(const Policy& policy) {
       }
     }
   }
+  if (policy.info.effective) {
+    // Before the policy took effect every flow is denied alike (not_in_force_decision), so days
+    // before it need no classes of their own.
+    points.erase(points.begin(), points.lower_bound(policy.info.effective->days));
+    points.insert(policy.info.effective->days);
+  }
   s.date_breakpoints.assign(points.begin(), points.end());
   d.date_representative.push_back(Date{s.date_breakpoints.empty() ? 0 : s.date_breakpoints[0] - 1});
   for (int32_t day : s.date_breakpoints) d.date_representative.push_back(Date{day});

@@ -26,13 +26,14 @@ void read_quote(const Fields& fields, std::string& quote, SourceLocation& locati
 }
 
 void read_policy_info(const YamlNode& node, const SourceFile&, LoadState& state) {
-  Fields fields(node, "policy", state.sink, {"name", "version", "text"});
+  Fields fields(node, "policy", state.sink, {"name", "version", "effective", "text"});
   if (!fields.is_map()) return;
   PolicyInfo& info = state.policy.info;
   info.location = node.location;
   info.name = fields.string("name", true).value_or("");
   info.version = fields.string("version", true).value_or("");
   info.text_path = fields.string("text", true).value_or("");
+  info.effective = fields.date("effective", false);
 }
 
 void read_rules(const YamlNode& node, const SourceFile& file, LoadState& state) {

@@ -104,7 +104,20 @@ Decision unknown_id_decision(const std::string& what, const std::string& id) {
   Decision d;
   d.rules = {"unknown-id"};
   d.citations = {"§0"};
-  d.reason = fmt::format("'{}' is not a {} the policy knows; an unknown id is denied", id, what);
+  d.reason = id.empty() ? "The query names an id the policy does not know (a data category, "
+                          "purpose, recipient or region); an unknown id is denied"
+                        : fmt::format("'{}' is not a {} the policy knows; an unknown id is denied",
+                                      id, what);
+  return d;
+}
+
+Decision not_in_force_decision(const PolicyInfo& info) {
+  Decision d;
+  d.rules = {"policy-not-in-force"};
+  d.citations = {"§9"};
+  d.reason = fmt::format("This version of the policy ({}) takes effect on {}; an earlier version, "
+                         "not encoded here, governed flows before then",
+                         info.version, info.effective ? format_date(*info.effective) : "?");
   return d;
 }
 

@@ -16,7 +16,12 @@ namespace flowgate {
 // rules are added up.
 Decision combine(const std::vector<const Rule*>& matched);
 
-// The decision for a query naming an id the policy does not define.
-Decision unknown_id_decision(const std::string& what, const std::string& id);
+// The decision for a query naming an id the policy does not define; `what` and `id` say which,
+// or both are empty when the caller cannot tell (the runtime's one unknown-id record).
+Decision unknown_id_decision(const std::string& what = {}, const std::string& id = {});
+
+// The decision for a query dated before this version of the policy took effect (§9: the policy
+// changes; an earlier version, not encoded here, governed that date).
+Decision not_in_force_decision(const PolicyInfo& info);
 
 }  // namespace flowgate

@@ -177,6 +177,7 @@ struct InventoryItem {
 struct PolicyInfo {
   std::string name;
   std::string version;
+  std::optional<Date> effective;  // flows dated earlier were governed by another version
   std::string text_path;
   SourceLocation location;
 };

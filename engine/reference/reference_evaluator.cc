@@ -166,6 +166,9 @@ Decision evaluate_reference(const Policy& policy, const Query& query) {
     return unknown_id_decision("destination region", query.destination);
   }
   if (!policy.regions.is_region(query.region)) return unknown_id_decision("region", query.region);
+  if (policy.info.effective && query.as_of < *policy.info.effective) {
+    return not_in_force_decision(policy.info);
+  }
   std::vector<const Rule*> matched;
   for (const auto& rule : policy.rules) {
     if (rule_matches(rule, policy, query)) matched.push_back(&rule);

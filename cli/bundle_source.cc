@@ -1,0 +1,52 @@
+// open_bundle: a bundle file, verified when asked, or the policy folder compiled in memory.
+#include "bundle_source.h"
+
+#include <fmt/format.h>
+
+#include "bundle/bundle_writer.h"
+#include "commands.h"
+#include "compile/compiler.h"
+#include "flowgate/toolchain.h"
+#include "flowgate/verify.h"
+#include "model/policy.h"
+
+namespace flowgate::cli {
+
+std::unique_ptr<const runtime::Bundle> open_bundle(const BundleSource& source) {
+  std::unique_ptr<const runtime::Bundle> bundle;
+  if (!source.bundle_path.empty()) {
+    runtime::Status status = runtime::Bundle::load_file(source.bundle_path, &bundle);
+    if (!status.ok()) {
+      fmt::print(stderr, "flowgate: error: {}: {}\n", source.bundle_path, status.message());
+      return nullptr;
+    }
+  } else {
+    auto dir = locate_policy(source.policy_dir);
+    if (!dir) return nullptr;
+    DiagnosticSink sink;
+    auto policy = load_policy(*dir, sink);
+    check_policy(*policy, sink);
+    if (sink.has_errors()) {
+      fmt::print(stderr, "{}", render_text(sink.sorted(), policy.get(), false));
+      fmt::print(stderr, "flowgate: error: the policy has errors (see `flowgate check`)\n");
+      return nullptr;
+    }
+    runtime::Status status = runtime::Bundle::load(encode_bundle(compile_policy(*policy)), &bundle);
+    if (!status.ok()) {
+      fmt::print(stderr, "flowgate: error: compiled bundle refused: {}\n", status.message());
+      return nullptr;
+    }
+  }
+  if (!source.trusted_key.empty()) {
+    runtime::PublicKey key;
+    runtime::Status status = runtime::read_public_key_file(source.trusted_key, &key);
+    if (status.ok()) status = runtime::verify_bundle_signature(*bundle, {&key, 1});
+    if (!status.ok()) {
+      fmt::print(stderr, "flowgate: error: {}\n", status.message());
+      return nullptr;
+    }
+  }
+  return bundle;
+}
+
+}  // namespace flowgate::cli
