@@ -27,14 +27,15 @@ int run_check(const CheckOptions& options) {
   } else {
     fmt::print("{}", render_text(diagnostics, policy.get(), use_color(options.color)));
     size_t warnings = diagnostics.size() - errors;
-    fmt::print("policy {}: {} files, {} rules, {} retention entries, {} rights entries, {} "
-               "jurisdictions, {} inventory items: {}\n",
-               *dir, policy->files.size(), policy->rules.size(), policy->retention.size(),
-               policy->rights.size(), policy->jurisdictions.size(), policy->inventory.size(),
-               errors == 0 && warnings == 0
-                   ? std::string("no problems")
-                   : fmt::format("{} error{}, {} warning{}", errors, errors == 1 ? "" : "s",
-                                 warnings, warnings == 1 ? "" : "s"));
+    fmt::print(
+        "policy {}: {} files, {} rules, {} retention entries, {} rights entries, {} "
+        "jurisdictions, {} inventory items: {}\n",
+        *dir, policy->files.size(), policy->rules.size(), policy->retention.size(),
+        policy->rights.size(), policy->jurisdictions.size(), policy->inventory.size(),
+        errors == 0 && warnings == 0
+            ? std::string("no problems")
+            : fmt::format("{} error{}, {} warning{}", errors, errors == 1 ? "" : "s", warnings,
+                          warnings == 1 ? "" : "s"));
   }
   return errors > 0 ? kExitInputError : kExitClean;
 }

@@ -24,6 +24,7 @@ bool use_color(const std::string& mode);
 void add_check_command(CLI::App& app, int& exit_code);
 void add_decide_command(CLI::App& app, int& exit_code);
 void add_compile_command(CLI::App& app, int& exit_code);
+void add_explain_command(CLI::App& app, int& exit_code);
 void add_rights_command(CLI::App&, int&);
 void add_retention_command(CLI::App&, int&);
 

@@ -74,10 +74,11 @@ int run_compile(const CompileOptions& o) {
     fmt::print("{}: {} {} → {} ({} bytes{}, sha256 {})\n", *dir, policy->info.name,
                policy->info.version, o.output, bytes.size(), bundle->is_signed() ? ", signed" : "",
                sha.substr(0, 16));
-    fmt::print("  {} rules, {} distinct rule sets, {} diagram nodes ({} built), {} decision "
-               "records, compiled in {:.1f} ms\n",
-               stats.rules, stats.rule_sets, stats.diagram_nodes, stats.builder_nodes,
-               stats.decisions, stats.milliseconds);
+    fmt::print(
+        "  {} rules, {} distinct rule sets, {} diagram nodes ({} built), {} decision "
+        "records, compiled in {:.1f} ms\n",
+        stats.rules, stats.rule_sets, stats.diagram_nodes, stats.builder_nodes, stats.decisions,
+        stats.milliseconds);
   }
   return kExitClean;
 }

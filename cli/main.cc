@@ -9,12 +9,14 @@ int main(int argc, char** argv) {
       "rules of a privacy policy and the laws of its users' jurisdictions."};
   app.set_version_flag("--version", FLOWGATE_VERSION);
   app.require_subcommand(1);
-  app.footer("Run 'flowgate COMMAND --help' for a command's options.\n"
-             "Exit status: 0 clean, 1 findings or denies, 2 usage or input errors.");
+  app.footer(
+      "Run 'flowgate COMMAND --help' for a command's options.\n"
+      "Exit status: 0 clean, 1 findings or denies, 2 usage or input errors.");
   int exit_code = flowgate::cli::kExitClean;
   flowgate::cli::add_check_command(app, exit_code);
   flowgate::cli::add_compile_command(app, exit_code);
   flowgate::cli::add_decide_command(app, exit_code);
+  flowgate::cli::add_explain_command(app, exit_code);
   flowgate::cli::add_rights_command(app, exit_code);
   flowgate::cli::add_retention_command(app, exit_code);
   try {

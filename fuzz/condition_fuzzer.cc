@@ -3,8 +3,8 @@
 // (it reads conditions straight out of policy YAML), and must keep its ConditionLimits: a condition
 // it accepts has spans inside the text, the arity each node kind needs, at most max_nesting `not`s
 // and at most max_nesting levels of parentheses (checked independently of the parser's own
-// pre-scan, from the string literals it actually parsed). On success we also render the tree back to
-// text and re-parse it. With FLOWGATE_FUZZ_ROUNDTRIP=1 in the environment the round trip is also
+// pre-scan, from the string literals it actually parsed). On success we also render the tree back
+// to text and re-parse it. With FLOWGATE_FUZZ_ROUNDTRIP=1 in the environment the round trip is also
 // asserted: to_string must produce text the parser accepts and that renders the same way again,
 // which catches precedence and quoting mistakes in to_string. It is off by default so that a known
 // round-trip defect does not stop the search for memory errors.
@@ -38,8 +38,8 @@ void check_tree(const flowgate::Expr& e, size_t text_size, size_t depth) {
   if (depth > 10'000) std::abort();
   if (static_cast<size_t>(e.offset) > text_size ||
       static_cast<size_t>(e.offset) + e.length > text_size) {
-    std::fprintf(stderr, "expr offset %u length %u outside text of %zu bytes\n", e.offset,
-                 e.length, text_size);
+    std::fprintf(stderr, "expr offset %u length %u outside text of %zu bytes\n", e.offset, e.length,
+                 text_size);
     std::abort();
   }
   switch (e.kind) {
@@ -120,11 +120,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // Round trip: canonical text parses, and renders to itself.
   std::string canonical = flowgate::to_string(expr);
-  auto again = flowgate::parse_condition(canonical, {.max_length = canonical.size() + 1024,
-                                                     .max_nesting = 1024});
+  auto again = flowgate::parse_condition(
+      canonical, {.max_length = canonical.size() + 1024, .max_nesting = 1024});
   if (!roundtrip_asserted()) return 0;
   if (auto* error = std::get_if<flowgate::ConditionSyntaxError>(&again)) {
-    std::fprintf(stderr, "to_string output does not parse\n  input: %.*s\n  canonical: %s\n"
+    std::fprintf(stderr,
+                 "to_string output does not parse\n  input: %.*s\n  canonical: %s\n"
                  "  error at %u: %s\n",
                  static_cast<int>(size), text.data(), canonical.c_str(), error->offset,
                  error->message.c_str());

@@ -65,9 +65,9 @@ struct CachedFile {
 struct Context {
   std::vector<CachedFile> files;  // the shipped files, parsed once (their nodes stay alive)
   Policy base;                    // the shipped files' readers' output, not assembled
-  std::array<std::vector<Term>, kVocabularyKinds> terms;         // as read, before build
-  std::array<Vocabulary, kVocabularyKinds> vocabularies;         // built from `terms`
-  std::vector<RegionGroup> region_groups;                        // as read, before add_group
+  std::array<std::vector<Term>, kVocabularyKinds> terms;  // as read, before build
+  std::array<Vocabulary, kVocabularyKinds> vocabularies;  // built from `terms`
+  std::vector<RegionGroup> region_groups;                 // as read, before add_group
   std::unique_ptr<SourceFile> text;  // the policy text, lent to each Policy in turn
   std::string scratch_dir;           // full-load mode only
   bool full_load = false;
@@ -119,7 +119,8 @@ void load_context(Context& context, const fs::path& root) {
     std::sort(out.begin(), out.end());
     return out;
   };
-  for (const auto& path : yaml_under(root / "rules")) cache_file(context, root, path, Place::kRules);
+  for (const auto& path : yaml_under(root / "rules"))
+    cache_file(context, root, path, Place::kRules);
   for (const auto& path : yaml_under(root / "jurisdictions")) {
     cache_file(context, root, path, Place::kJurisdictions);
   }
@@ -144,8 +145,8 @@ void load_context(Context& context, const fs::path& root) {
   if (info.text_path.empty()) die("the shipped policy names no policy text");
   auto text = slurp(root / "rules" / info.text_path);
   if (!text) die("cannot read the policy text " + info.text_path);
-  context.text = std::make_unique<SourceFile>(
-      ("rules" / fs::path(info.text_path)).generic_string(), std::move(*text));
+  context.text = std::make_unique<SourceFile>(("rules" / fs::path(info.text_path)).generic_string(),
+                                              std::move(*text));
 }
 
 void make_scratch_copy(Context& context, const fs::path& root) {
@@ -221,7 +222,8 @@ int run_in_process(const uint8_t* data, size_t size) {
     }
     std::vector<Term> terms = context.terms[k];
     for (auto& term : state.terms[k]) terms.push_back(std::move(term));
-    policy.vocabularies[k] = Vocabulary::build(static_cast<VocabularyKind>(k), std::move(terms), sink);
+    policy.vocabularies[k] =
+        Vocabulary::build(static_cast<VocabularyKind>(k), std::move(terms), sink);
   }
   std::vector<RegionGroup> fuzzed_groups = std::move(state.region_groups);
   state.region_groups = context.region_groups;
@@ -239,7 +241,8 @@ int run_in_process(const uint8_t* data, size_t size) {
   // checks are skipped, and there is nothing else for them to check).
   bool cites = term_cites;
   for (const auto& rule : policy.rules) cites |= !rule.quote.empty() || !rule.citations.empty();
-  for (const auto& entry : policy.retention) cites |= !entry.quote.empty() || !entry.citations.empty();
+  for (const auto& entry : policy.retention)
+    cites |= !entry.quote.empty() || !entry.citations.empty();
   for (const auto& entry : policy.rights) cites |= !entry.quote.empty() || !entry.citations.empty();
   for (const auto& item : policy.inventory) cites |= !item.citations.empty();
   if (cites) policy.text = std::move(g_context->text);

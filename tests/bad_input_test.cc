@@ -46,7 +46,8 @@ Case parse_case(const fs::path& path) {
   c.name = path.filename().string();
   c.bytes = read_bytes(path);
   static const std::regex kTarget(R"(^# target: (\S+)\s*$)");
-  static const std::regex kExpect(R"re(^# expect: (\S+?):(\d+):(\d+) ([a-z0-9-]+)(?: "(.*)")?\s*$)re");
+  static const std::regex kExpect(
+      R"re(^# expect: (\S+?):(\d+):(\d+) ([a-z0-9-]+)(?: "(.*)")?\s*$)re");
   std::istringstream lines(c.bytes);
   std::string line;
   std::smatch m;
@@ -78,11 +79,12 @@ void run_case(const Case& c) {
   auto result = load_and_check(scratch.dir().string());
   INFO("diagnostics:\n", describe(result.diagnostics));
   for (const auto& e : c.expected) {
-    bool found = std::any_of(result.diagnostics.begin(), result.diagnostics.end(), [&](const Diagnostic& d) {
-      return d.location.file == e.file && d.location.line == e.line &&
-             d.location.column == e.column && d.code == e.code &&
-             d.message.find(e.message_part) != std::string::npos;
-    });
+    bool found =
+        std::any_of(result.diagnostics.begin(), result.diagnostics.end(), [&](const Diagnostic& d) {
+          return d.location.file == e.file && d.location.line == e.line &&
+                 d.location.column == e.column && d.code == e.code &&
+                 d.message.find(e.message_part) != std::string::npos;
+        });
     CHECK_MESSAGE(found, fmt::format("expected {}:{}:{} {} \"{}\"", e.file, e.line, e.column,
                                      e.code, e.message_part));
   }
@@ -108,7 +110,8 @@ TEST_SUITE("bad-inputs") {
   TEST_CASE("a file over the size budget is refused before parsing") {
     ScratchPolicy scratch;
     std::string huge = "rules:\n";
-    while (huge.size() <= (1u << 20)) huge += "  # padding padding padding padding padding padding\n";
+    while (huge.size() <= (1u << 20))
+      huge += "  # padding padding padding padding padding padding\n";
     scratch.write("rules/zz-huge.yaml", huge);
     auto result = load_and_check(scratch.dir().string());
     REQUIRE(result.errors == 1);
@@ -119,10 +122,12 @@ TEST_SUITE("bad-inputs") {
   TEST_CASE("a deeply nested document is refused, however deep") {
     for (size_t depth : {100u, 5000u}) {
       ScratchPolicy scratch;
-      scratch.write("rules/zz-deep.yaml", "rules: " + std::string(depth, '[') + std::string(depth, ']') + "\n");
+      scratch.write("rules/zz-deep.yaml",
+                    "rules: " + std::string(depth, '[') + std::string(depth, ']') + "\n");
       auto result = load_and_check(scratch.dir().string());
       REQUIRE(result.errors == 1);
-      CHECK((result.diagnostics[0].code == "yaml-too-deep" || result.diagnostics[0].code == "yaml-syntax"));
+      CHECK((result.diagnostics[0].code == "yaml-too-deep" ||
+             result.diagnostics[0].code == "yaml-syntax"));
     }
   }
 }

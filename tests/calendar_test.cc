@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "model/calendar.h"
+
+#include <doctest/doctest.h>
 
 using namespace flowgate;
 

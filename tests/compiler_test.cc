@@ -1,6 +1,8 @@
 // The compiled diagram against the reference evaluator: the same decision on random queries over
 // the shipped policy's whole vocabulary, regions, ages, dates and signals (a million in the release
 // build), and structural properties of the diagram (reduced, shared, children before parents).
+#include "compile/compiler.h"
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -9,7 +11,7 @@
 #include <random>
 #include <set>
 
-#include "compile/compiler.h"
+#include "compile/diagram_walk.h"
 #include "policy_fixture.h"
 #include "reference/reference_evaluator.h"
 
@@ -29,59 +31,6 @@ const CompiledPolicy& compiled() {
   return c;
 }
 
-std::optional<uint32_t> find(const std::vector<std::string>& sorted, const std::string& id) {
-  auto it = std::lower_bound(sorted.begin(), sorted.end(), id);
-  if (it == sorted.end() || *it != id) return std::nullopt;
-  return static_cast<uint32_t>(it - sorted.begin());
-}
-
-// A plain walk of the compiled diagram for a string query (the runtime does the same on a bundle).
-const DecisionRecord& walk(const CompiledPolicy& c, const Query& q) {
-  auto data = find(c.data_ids, q.data);
-  auto purpose = find(c.purpose_ids, q.purpose);
-  auto recipient = find(c.recipient_ids, q.recipient);
-  auto region = find(c.region_ids, q.region);
-  auto destination = find(c.region_ids, q.destination);
-  if (!data || !purpose || !recipient || !region || (!destination && q.destination != "device")) {
-    return c.decisions[c.unknown_id_decision];
-  }
-  uint32_t ref = c.root;
-  while (!(ref & CompiledPolicy::kLeaf)) {
-    const DiagramNode& node = c.nodes[ref];
-    const Variable& variable = c.variables[node.variable];
-    uint32_t value = 0;
-    switch (variable.kind) {
-      case VariableKind::kData: value = *data; break;
-      case VariableKind::kPurpose: value = *purpose; break;
-      case VariableKind::kAction: value = q.action == Action::kTransmit; break;
-      case VariableKind::kRecipient: value = *recipient; break;
-      case VariableKind::kDestination:
-        value = destination ? c.destination_class[*destination] : c.device_destination_class;
-        break;
-      case VariableKind::kRegion: value = c.region_class[*region]; break;
-      case VariableKind::kDate:
-        value = static_cast<uint32_t>(std::upper_bound(c.date_breakpoints.begin(), c.date_breakpoints.end(), q.as_of.days) - c.date_breakpoints.begin());
-        break;
-      case VariableKind::kAge:
-        value = !q.age ? 0 : 1 + static_cast<uint32_t>(std::upper_bound(c.age_thresholds.begin(), c.age_thresholds.end(), *q.age) - c.age_thresholds.begin());
-        break;
-      case VariableKind::kBit: {
-        const Bit& bit = c.bits[variable.bit];
-        switch (bit.kind) {
-          case Bit::Kind::kGpc: value = q.gpc; break;
-          case Bit::Kind::kAdsPersonalization: value = q.ads_personalization; break;
-          case Bit::Kind::kConsentForPurpose: value = q.consents.count(q.purpose) > 0; break;
-          case Bit::Kind::kConsent: value = q.consents.count(bit.id) > 0; break;
-          case Bit::Kind::kFeature: value = q.features.count(bit.id) > 0; break;
-        }
-        break;
-      }
-    }
-    ref = c.children[node.first_child + value];
-  }
-  return c.decisions[ref & ~CompiledPolicy::kLeaf];
-}
-
 Query random_query(std::mt19937_64& rng, const CompiledPolicy& c) {
   auto pick = [&](const std::vector<std::string>& ids) { return ids[rng() % ids.size()]; };
   Query q;
@@ -92,14 +41,16 @@ Query random_query(std::mt19937_64& rng, const CompiledPolicy& c) {
   q.recipient = on_device ? "device" : pick(c.recipient_ids);
   q.destination = on_device || rng() % 20 == 0 ? "device" : pick(c.region_ids);
   // Regions that rules name are drawn often, the rest of the world sometimes.
-  static const std::vector<std::string> kNamed = {"DE", "FR", "IS", "LI", "NO", "CH", "GB", "JP", "US", "CN",
-                                                  "US-CA", "US-VA", "US-CO", "US-IA", "US-UT", "US-TX", "US-OK", "US-FL"};
+  static const std::vector<std::string> kNamed = {
+      "DE", "FR",    "IS",    "LI",    "NO",    "CH",    "GB",    "JP",    "US",
+      "CN", "US-CA", "US-VA", "US-CO", "US-IA", "US-UT", "US-TX", "US-OK", "US-FL"};
   q.region = rng() % 2 ? kNamed[rng() % kNamed.size()] : pick(c.region_ids);
   if (rng() % 3) q.destination = on_device ? "device" : kNamed[rng() % kNamed.size()];
   if (rng() % 5) q.age = static_cast<int>(rng() % 90);
   // Dates around every breakpoint, and anywhere from 1990 to 2035.
   if (rng() % 2 && !c.date_breakpoints.empty()) {
-    q.as_of = Date{c.date_breakpoints[rng() % c.date_breakpoints.size()] + static_cast<int32_t>(rng() % 3) - 1};
+    q.as_of = Date{c.date_breakpoints[rng() % c.date_breakpoints.size()] +
+                   static_cast<int32_t>(rng() % 3) - 1};
   } else {
     q.as_of = Date{7305 + static_cast<int32_t>(rng() % (45 * 365))};
   }
@@ -112,10 +63,11 @@ Query random_query(std::mt19937_64& rng, const CompiledPolicy& c) {
 }
 
 std::string show(const Query& q) {
-  return fmt::format("{} {} {} {} → {} region {} age {} on {} gpc {} ads {} consents {} features {}",
-                     q.data, q.purpose, action_name(q.action), q.recipient, q.destination, q.region,
-                     q.age ? std::to_string(*q.age) : "?", format_date(q.as_of), q.gpc,
-                     q.ads_personalization, fmt::join(q.consents, ","), fmt::join(q.features, ","));
+  return fmt::format(
+      "{} {} {} {} → {} region {} age {} on {} gpc {} ads {} consents {} features {}", q.data,
+      q.purpose, action_name(q.action), q.recipient, q.destination, q.region,
+      q.age ? std::to_string(*q.age) : "?", format_date(q.as_of), q.gpc, q.ads_personalization,
+      fmt::join(q.consents, ","), fmt::join(q.features, ","));
 }
 
 }  // namespace
@@ -129,12 +81,13 @@ TEST_SUITE("compiler") {
     for (size_t i = 0; i < count; ++i) {
       Query q = random_query(rng, compiled());
       Decision expected = evaluate_reference(policy(), q);
-      const DecisionRecord& got = walk(compiled(), q);
+      const DecisionRecord& got = compiled().decisions[walk_diagram(compiled(), q).decision];
       // An unknown id's reason names the id in the reference; the diagram's record is generic.
       bool unknown = expected.rules == std::vector<std::string>{"unknown-id"};
       bool same = got.allow == expected.allow && got.rules == expected.rules &&
-                  got.obligations == expected.obligations && got.legal_basis == expected.legal_basis &&
-                  got.citations == expected.citations && (unknown || got.reason == expected.reason);
+                  got.obligations == expected.obligations &&
+                  got.legal_basis == expected.legal_basis && got.citations == expected.citations &&
+                  (unknown || got.reason == expected.reason);
       if (!same && ++disagreements <= 5) {
         FAIL_CHECK(fmt::format("disagree on {}\n  reference: {} {}\n  diagram:   {} {}", show(q),
                                expected.allow ? "allow" : "deny", fmt::join(expected.rules, ","),
@@ -158,18 +111,20 @@ TEST_SUITE("compiler") {
         key.push_back(child);
         all_same = all_same && child == c.children[node.first_child];
         if (!(child & CompiledPolicy::kLeaf)) {
-          CHECK(child < i);                                         // children before parents
-          CHECK(c.nodes[child].variable > node.variable);           // ordered
+          CHECK(child < i);                                // children before parents
+          CHECK(c.nodes[child].variable > node.variable);  // ordered
         }
       }
-      CHECK_FALSE(all_same);                 // reduced: no redundant test
-      CHECK(seen.insert(key).second);        // shared: no two equal nodes
+      CHECK_FALSE(all_same);           // reduced: no redundant test
+      CHECK(seen.insert(key).second);  // shared: no two equal nodes
     }
     MESSAGE(fmt::format("{} nodes, {} child references, {} decision records, {} variables",
                         c.nodes.size(), c.children.size(), c.decisions.size(), c.variables.size()));
     for (size_t v = 0; v < c.variables.size(); ++v) {
-      MESSAGE(fmt::format("variable {} kind {} domain {} nodes {}", v, int(c.variables[v].kind), c.variables[v].domain,
-                          std::count_if(c.nodes.begin(), c.nodes.end(), [&](const DiagramNode& n) { return n.variable == v; })));
+      MESSAGE(fmt::format("variable {} kind {} domain {} nodes {}", v, int(c.variables[v].kind),
+                          c.variables[v].domain,
+                          std::count_if(c.nodes.begin(), c.nodes.end(),
+                                        [&](const DiagramNode& n) { return n.variable == v; })));
     }
   }
 }

@@ -112,8 +112,9 @@ TEST_CASE("an escaped quote does not hide nesting from the budget (fuzzer find)"
 }
 
 TEST_CASE("to_string re-parses to the same tree (fuzzer find)") {
-  for (const char* text : {"(subject.age < 3) < 4", "(true or false) == true", "(not true) == false",
-                           "consent('a\"b')", "not not a", "not (a in EU)"}) {
+  for (const char* text :
+       {"(subject.age < 3) < 4", "(true or false) == true", "(not true) == false",
+        "consent('a\"b')", "not not a", "not (a in EU)"}) {
     std::string once = canonical(text);
     CHECK_MESSAGE(canonical(once) == once, text);
   }

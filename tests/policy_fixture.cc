@@ -9,7 +9,9 @@
 namespace flowgate::testing {
 namespace fs = std::filesystem;
 
-std::string source_dir() { return FLOWGATE_SOURCE_DIR; }
+std::string source_dir() {
+  return FLOWGATE_SOURCE_DIR;
+}
 
 ScratchPolicy::ScratchPolicy() {
   static std::atomic<int> counter{0};

@@ -15,7 +15,9 @@ const Checked& shipped() {
   return checked;
 }
 
-Date day(const char* text) { return *parse_date(text); }
+Date day(const char* text) {
+  return *parse_date(text);
+}
 
 const Jurisdiction& jurisdiction(const std::string& id) {
   for (const auto& j : shipped().policy->jurisdictions) {
@@ -35,7 +37,8 @@ const Fact* in_force(const std::vector<Fact>& facts, Date on) {
 
 bool grants(const std::string& id, const std::string& right, const char* on) {
   for (const auto& f : jurisdiction(id).rights) {
-    if (f.right.id == right && f.effective <= day(on) && (!f.until || day(on) <= *f.until)) return true;
+    if (f.right.id == right && f.effective <= day(on) && (!f.until || day(on) <= *f.until))
+      return true;
   }
   return false;
 }
@@ -75,8 +78,9 @@ TEST_SUITE("shipped-policy") {
     CHECK(member("EU_ADEQUATE", "JP", "2026-11-29"));
     CHECK_FALSE(member("EU_ADEQUATE", "JP", "2019-01-22"));
     CHECK(member("EU_ADEQUATE", "CH", "2026-11-29"));
-    CHECK(member("EU_ADEQUATE", "US", "2026-11-29"));       // EU-US Data Privacy Framework
-    CHECK_FALSE(member("EU_ADEQUATE", "US", "2021-01-01"));  // Privacy Shield struck down (Schrems II)
+    CHECK(member("EU_ADEQUATE", "US", "2026-11-29"));  // EU-US Data Privacy Framework
+    CHECK_FALSE(
+        member("EU_ADEQUATE", "US", "2021-01-01"));  // Privacy Shield struck down (Schrems II)
     CHECK_FALSE(member("EU_ADEQUATE", "CN", "2026-11-29"));
   }
 

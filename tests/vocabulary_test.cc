@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "model/vocabulary.h"
+
+#include <doctest/doctest.h>
 
 using namespace flowgate;
 
@@ -19,11 +19,12 @@ Term term(std::string id, std::vector<std::string> parents = {}) {
 
 TEST_CASE("closure answers is-under through several parents (a DAG, not a tree)") {
   DiagnosticSink sink;
-  auto v = Vocabulary::build(VocabularyKind::kData,
-                             {term("payment"), term("technical"), term("technical.account", {"technical"}),
-                              term("user_id"), term("payment.store_user_id", {"payment", "user_id"}),
-                              term("technical.account.user_id", {"technical.account", "user_id"})},
-                             sink);
+  auto v = Vocabulary::build(
+      VocabularyKind::kData,
+      {term("payment"), term("technical"), term("technical.account", {"technical"}),
+       term("user_id"), term("payment.store_user_id", {"payment", "user_id"}),
+       term("technical.account.user_id", {"technical.account", "user_id"})},
+      sink);
   CHECK_FALSE(sink.has_errors());
   auto id = [&](const char* s) { return *v.find(s); };
   CHECK(v.is_under(id("technical.account.user_id"), id("technical")));
@@ -37,8 +38,8 @@ TEST_CASE("closure answers is-under through several parents (a DAG, not a tree)"
 
 TEST_CASE("a cycle is reported with its path") {
   DiagnosticSink sink;
-  Vocabulary::build(VocabularyKind::kPurpose, {term("a", {"c"}), term("b", {"a"}), term("c", {"b"})},
-                    sink);
+  Vocabulary::build(VocabularyKind::kPurpose,
+                    {term("a", {"c"}), term("b", {"a"}), term("c", {"b"})}, sink);
   REQUIRE(sink.error_count() == 1);
   const auto& d = sink.diagnostics()[0];
   CHECK(d.code == "vocabulary-cycle");
@@ -48,9 +49,9 @@ TEST_CASE("a cycle is reported with its path") {
 
 TEST_CASE("duplicate ids and undefined parents are reported, and the rest still loads") {
   DiagnosticSink sink;
-  auto v = Vocabulary::build(VocabularyKind::kRecipient,
-                             {term("device"), term("device"), term("advertiser.apple", {"advertiser"})},
-                             sink);
+  auto v = Vocabulary::build(
+      VocabularyKind::kRecipient,
+      {term("device"), term("device"), term("advertiser.apple", {"advertiser"})}, sink);
   REQUIRE(sink.error_count() == 2);
   auto sorted = sink.sorted();
   CHECK(sink.diagnostics()[0].code == "duplicate-id");

@@ -1,14 +1,15 @@
+#include "load/yaml_tree.h"
+
 #include <doctest/doctest.h>
 
 #include <memory>
-
-#include "load/yaml_tree.h"
 
 using namespace flowgate;
 
 namespace {
 
-std::optional<YamlNode> parse(const std::string& text, DiagnosticSink& sink, YamlLimits limits = {}) {
+std::optional<YamlNode> parse(const std::string& text, DiagnosticSink& sink,
+                              YamlLimits limits = {}) {
   static std::vector<std::unique_ptr<SourceFile>> files;  // nodes refer to their file by path only
   files.push_back(std::make_unique<SourceFile>("t.yaml", text));
   return parse_yaml(*files.back(), sink, limits);

@@ -22,14 +22,30 @@ struct PublicIds {
 };
 const PublicIds kPublicIds[] = {
     {VocabularyKind::kData,
-     {"media.photo", "media.video", "media.audio", "media.album", "correspondence.support",
-      "payment.store_user_id", "payment.result", "technical.device.info",
-      "technical.device.identifier", "technical.device.running_processes",
-      "technical.device.storage", "technical.device.sensor", "technical.network.ip_address",
-      "technical.network.info", "technical.network.bluetooth_address", "technical.software.browser",
-      "technical.software.language", "technical.software.os", "technical.software.data",
-      "technical.metadata", "technical.ads.identifier", "technical.account.user_id",
-      "technical.account.device_id", "cookies.identifier"}},
+     {"media.photo",
+      "media.video",
+      "media.audio",
+      "media.album",
+      "correspondence.support",
+      "payment.store_user_id",
+      "payment.result",
+      "technical.device.info",
+      "technical.device.identifier",
+      "technical.device.running_processes",
+      "technical.device.storage",
+      "technical.device.sensor",
+      "technical.network.ip_address",
+      "technical.network.info",
+      "technical.network.bluetooth_address",
+      "technical.software.browser",
+      "technical.software.language",
+      "technical.software.os",
+      "technical.software.data",
+      "technical.metadata",
+      "technical.ads.identifier",
+      "technical.account.user_id",
+      "technical.account.device_id",
+      "cookies.identifier"}},
     {VocabularyKind::kPurpose,
      {"core_functionality", "user_functions", "paid_services", "support", "security",
       "legal_compliance", "advertising.targeted", "advertising.measurement", "analytics",
@@ -81,9 +97,10 @@ class PolicyChecker {
       const Vocabulary& vocabulary = policy_.vocabulary(kind);
       for (auto id : ids) {
         if (!vocabulary.contains(id)) {
-          sink_.error("missing-public-id", {"rules/vocabulary", 0, 0},
-                      fmt::format("the public {} id '{}' is not defined", vocabulary_name(kind), id),
-                      "DESIGN.md's vocabulary ids are the query contract; apps send them");
+          sink_.error(
+              "missing-public-id", {"rules/vocabulary", 0, 0},
+              fmt::format("the public {} id '{}' is not defined", vocabulary_name(kind), id),
+              "DESIGN.md's vocabulary ids are the query contract; apps send them");
         }
       }
     }
@@ -120,7 +137,8 @@ class PolicyChecker {
                                    vocabulary_name(kind), vocabulary_name(kind));
     if (auto guess = nearest(ref.id, known)) help = fmt::format("did you mean '{}'?", *guess);
     sink_.error("unknown-id", ref.location,
-                fmt::format("'{}' in {} is not a known {} id", ref.id, what, vocabulary_name(kind)), help);
+                fmt::format("'{}' in {} is not a known {} id", ref.id, what, vocabulary_name(kind)),
+                help);
   }
 
   void check_leaf(const IdRef& ref, VocabularyKind kind, std::string_view what) {
@@ -140,11 +158,11 @@ class PolicyChecker {
   void check_place(const IdRef& ref, std::string_view what, bool allow_groups) {
     if (ref.id == "device" || policy_.regions.is_region(ref.id)) return;
     if (allow_groups && policy_.regions.group(ref.id)) return;
-    sink_.error("unknown-region", ref.location,
-                fmt::format("'{}' in {} is not {}", ref.id, what,
-                            allow_groups ? "device, a region or a region group"
-                                         : "device or a region"),
-                "regions are ISO codes listed in jurisdictions/regions.yaml (JP, US-CA)");
+    sink_.error(
+        "unknown-region", ref.location,
+        fmt::format("'{}' in {} is not {}", ref.id, what,
+                    allow_groups ? "device, a region or a region group" : "device or a region"),
+        "regions are ISO codes listed in jurisdictions/regions.yaml (JP, US-CA)");
   }
 
   void check_rule(Rule& rule) {
@@ -174,7 +192,8 @@ class PolicyChecker {
                   fmt::format("{} has effect oblige but no obligations", what));
     }
     if (rule.effect == Effect::kBasis && rule.bases.empty()) {
-      sink_.error("missing-key", rule.location, fmt::format("{} has effect basis but no bases", what),
+      sink_.error("missing-key", rule.location,
+                  fmt::format("{} has effect basis but no bases", what),
                   "list the legal bases of this row: contract, consent, legitimate_interests, "
                   "legal_obligation");
     }
@@ -211,15 +230,15 @@ class PolicyChecker {
     for (const auto& [id, group] : policy_.regions.groups()) {
       for (const auto& member : group.members) {
         if (!policy_.regions.is_region(member.region)) {
-          sink_.error("unknown-region", member.location,
-                      fmt::format("member '{}' of region group '{}' is not a region", member.region,
-                                  id),
-                      "regions are listed in jurisdictions/regions.yaml");
+          sink_.error(
+              "unknown-region", member.location,
+              fmt::format("member '{}' of region group '{}' is not a region", member.region, id),
+              "regions are listed in jurisdictions/regions.yaml");
         }
         if (member.until && *member.until < member.from) {
-          sink_.error("bad-date-range", member.location,
-                      fmt::format("membership of '{}' in '{}' ends before it starts", member.region,
-                                  id));
+          sink_.error(
+              "bad-date-range", member.location,
+              fmt::format("membership of '{}' in '{}' ends before it starts", member.region, id));
         }
       }
     }
@@ -258,8 +277,9 @@ class PolicyChecker {
       }
       std::string what = fmt::format("jurisdiction {}", j.id);
       for (const auto& fact : j.rights) check_id(fact.right, VocabularyKind::kRight, what);
-      check_overlaps(j.rights, j, "right",
-                     [](const RightFact& a, const RightFact& b) { return a.right.id == b.right.id; });
+      check_overlaps(j.rights, j, "right", [](const RightFact& a, const RightFact& b) {
+        return a.right.id == b.right.id;
+      });
       check_overlaps(j.response, j, "response", [](const auto&, const auto&) { return true; });
       check_overlaps(j.universal_opt_out, j, "universal_opt_out",
                      [](const auto&, const auto&) { return true; });

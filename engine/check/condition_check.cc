@@ -30,8 +30,8 @@ class Checker {
   bool run() {
     ValueType type = check(condition_.root);
     if (ok_ && type != ValueType::kBool) {
-      fail(condition_.root, fmt::format("a condition must be true or false, but this is {}",
-                                        value_type_name(type)),
+      fail(condition_.root,
+           fmt::format("a condition must be true or false, but this is {}", value_type_name(type)),
            "compare it, e.g. subject.age < 16");
     }
     return ok_;
@@ -78,7 +78,8 @@ class Checker {
       case ExprKind::kInGroup: {
         ValueType lhs = check(e.children[0]);
         if (lhs != ValueType::kRegion && lhs != ValueType::kUnknown) {
-          fail(e.children[0], fmt::format("'in' tests regions, but this is {}", value_type_name(lhs)),
+          fail(e.children[0],
+               fmt::format("'in' tests regions, but this is {}", value_type_name(lhs)),
                "use subject.region or destination on the left of 'in'");
         }
         if (!policy_.regions.group(e.text)) {
@@ -95,7 +96,8 @@ class Checker {
       case ExprKind::kInList: {
         ValueType lhs = check(e.children[0]);
         if (lhs != ValueType::kRegion && lhs != ValueType::kUnknown) {
-          fail(e.children[0], fmt::format("'in' tests regions, but this is {}", value_type_name(lhs)));
+          fail(e.children[0],
+               fmt::format("'in' tests regions, but this is {}", value_type_name(lhs)));
         }
         for (size_t i = 1; i < e.children.size(); ++i) {
           e.children[i].type = ValueType::kRegion;
@@ -113,8 +115,9 @@ class Checker {
         {
           std::vector<std::string_view> known;
           for (const auto& info : kPaths) known.push_back(info.name);
-          std::string help = "paths are subject.region, subject.age, destination, as_of, "
-                             "signals.gpc, signals.ads_personalization";
+          std::string help =
+              "paths are subject.region, subject.age, destination, as_of, "
+              "signals.gpc, signals.ads_personalization";
           if (auto guess = nearest(e.text, known)) help = fmt::format("did you mean {}?", *guess);
           fail(e, fmt::format("unknown name '{}'", e.text), help);
         }
@@ -191,8 +194,9 @@ class Checker {
       region_vs_string(e.children[1], e.children[0]);
       return ValueType::kBool;
     }
-    fail(e.children[1], fmt::format("cannot compare {} with {} using '{}'", value_type_name(lhs),
-                        value_type_name(rhs), compare_op_text(e.op)),
+    fail(e.children[1],
+         fmt::format("cannot compare {} with {} using '{}'", value_type_name(lhs),
+                     value_type_name(rhs), compare_op_text(e.op)),
          lhs == ValueType::kRegion ? "compare regions with == \"JP\", or test 'in GROUP'" : "");
     return ValueType::kBool;
   }

@@ -18,7 +18,9 @@ void DiagnosticSink::warning(std::string code, SourceLocation location, std::str
           std::move(help)});
 }
 
-bool DiagnosticSink::has_errors() const { return error_count() > 0; }
+bool DiagnosticSink::has_errors() const {
+  return error_count() > 0;
+}
 
 size_t DiagnosticSink::error_count() const {
   return std::count_if(diagnostics_.begin(), diagnostics_.end(),

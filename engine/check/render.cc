@@ -18,7 +18,9 @@ std::string render_text(const std::vector<Diagnostic>& diagnostics, const Policy
     std::string where = d.location.file;
     if (d.location.line) where += fmt::format(":{}", d.location.line);
     if (d.location.column) where += fmt::format(":{}", d.location.column);
-    const char* tone = d.severity == Severity::kError ? "1;31" : d.severity == Severity::kWarning ? "1;33" : "1;36";
+    const char* tone = d.severity == Severity::kError     ? "1;31"
+                       : d.severity == Severity::kWarning ? "1;33"
+                                                          : "1;36";
     out += fmt::format("{}: {} {}\n", paint("1", where),
                        paint(tone, fmt::format("{}[{}]:", severity_name(d.severity), d.code)),
                        d.message);

@@ -26,11 +26,11 @@ enum class VariableKind : uint8_t {
 
 struct Bit {
   enum class Kind : uint8_t {
-    kGpc = 0,                // signals.gpc
-    kAdsPersonalization = 1, // signals.ads_personalization (true when absent)
-    kConsentForPurpose = 2,  // the query's own purpose is among its consents
-    kConsent = 3,            // consent(id): id is a purpose id
-    kFeature = 4,            // feature(id): id is a feature id
+    kGpc = 0,                 // signals.gpc
+    kAdsPersonalization = 1,  // signals.ads_personalization (true when absent)
+    kConsentForPurpose = 2,   // the query's own purpose is among its consents
+    kConsent = 3,             // consent(id): id is a purpose id
+    kFeature = 4,             // feature(id): id is a feature id
   };
   Kind kind;
   std::string id;  // kConsent, kFeature
@@ -64,9 +64,9 @@ struct CompiledPolicy {
   std::vector<std::string> purpose_ids;
   std::vector<std::string> recipient_ids;
   std::vector<std::string> feature_ids;
-  std::vector<std::string> region_ids;     // every ISO region the policy knows (not "device")
-  std::vector<uint16_t> region_class;      // per region_ids: subject region class
-  std::vector<uint16_t> destination_class; // per region_ids: destination class
+  std::vector<std::string> region_ids;      // every ISO region the policy knows (not "device")
+  std::vector<uint16_t> region_class;       // per region_ids: subject region class
+  std::vector<uint16_t> destination_class;  // per region_ids: destination class
   uint16_t device_destination_class = 0;
   uint16_t region_classes = 0;
   uint16_t destination_classes = 0;

@@ -52,7 +52,8 @@ class Compiler {
     Ref decided = builder_.map_leaves(acc, [&](uint32_t set) { return decision_of_set[set]; });
     if (policy_.info.effective) {  // date class 0 is every day before the policy took effect
       uint32_t not_in_force = intern_record(to_record(not_in_force_decision(policy_.info)));
-      Ref before = tabulate_bool({date}, [&](const std::vector<uint32_t>& v) { return v[date] == 0; });
+      Ref before =
+          tabulate_bool({date}, [&](const std::vector<uint32_t>& v) { return v[date] == 0; });
       decided = builder_.apply(decided, before, [&](uint32_t decision, uint32_t is_before) {
         return is_before == kTrue ? not_in_force : decision;
       });
@@ -139,9 +140,8 @@ class Compiler {
             break;
           case QueryPath::kGpc:
           case QueryPath::kAdsPersonalization:
-            out.push_back(bit_variable(e.path == QueryPath::kGpc ? Bit::Kind::kGpc
-                                                                 : Bit::Kind::kAdsPersonalization,
-                                       {}));
+            out.push_back(bit_variable(
+                e.path == QueryPath::kGpc ? Bit::Kind::kGpc : Bit::Kind::kAdsPersonalization, {}));
             break;
           case QueryPath::kNone:
             break;
@@ -151,8 +151,10 @@ class Compiler {
         out.push_back(d_.variable(VariableKind::kDate));  // memberships are dated
         break;
       case ExprKind::kCall:
-        if (e.text == "consent") out.push_back(bit_variable(Bit::Kind::kConsent, e.children[0].text));
-        if (e.text == "feature") out.push_back(bit_variable(Bit::Kind::kFeature, e.children[0].text));
+        if (e.text == "consent")
+          out.push_back(bit_variable(Bit::Kind::kConsent, e.children[0].text));
+        if (e.text == "feature")
+          out.push_back(bit_variable(Bit::Kind::kFeature, e.children[0].text));
         if (e.text == "known") out.push_back(d_.variable(VariableKind::kAge));
         return;
       default:
@@ -194,7 +196,8 @@ class Compiler {
   }
 
   Ref rule_predicate(const Rule& rule) {
-    Ref p = id_set_predicate(rule.data, VariableKind::kData, VocabularyKind::kData, d_.shape.data_ids);
+    Ref p =
+        id_set_predicate(rule.data, VariableKind::kData, VocabularyKind::kData, d_.shape.data_ids);
     p = conjunction(p, id_set_predicate(rule.purpose, VariableKind::kPurpose,
                                         VocabularyKind::kPurpose, d_.shape.purpose_ids));
     if (rule.action != Action::kAny) {
@@ -209,7 +212,8 @@ class Compiler {
     if (!rule.destination.any) {
       uint32_t destination = d_.variable(VariableKind::kDestination);
       uint32_t date = d_.variable(VariableKind::kDate);
-      p = conjunction(p, tabulate_bool({destination, date}, [&](const std::vector<uint32_t>& values) {
+      p = conjunction(p,
+                      tabulate_bool({destination, date}, [&](const std::vector<uint32_t>& values) {
                         return place_covers(rule.destination, policy_,
                                             d_.destination_representative[values[destination]],
                                             d_.date_representative[values[date]]);

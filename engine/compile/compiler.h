@@ -17,10 +17,10 @@ namespace flowgate {
 
 struct CompileStats {
   size_t rules = 0;
-  size_t rule_sets = 0;          // distinct sets of matching rules
-  size_t builder_nodes = 0;      // nodes made while building, before export
-  size_t diagram_nodes = 0;      // reachable nodes of the final, reduced diagram
-  size_t decisions = 0;          // distinct decision records
+  size_t rule_sets = 0;      // distinct sets of matching rules
+  size_t builder_nodes = 0;  // nodes made while building, before export
+  size_t diagram_nodes = 0;  // reachable nodes of the final, reduced diagram
+  size_t decisions = 0;      // distinct decision records
   double milliseconds = 0;
 };
 

@@ -61,7 +61,8 @@ DiagramBuilder::Ref DiagramBuilder::apply(Ref a, Ref b,
   return go(a, b);
 }
 
-DiagramBuilder::Ref DiagramBuilder::map_leaves(Ref root, const std::function<uint32_t(uint32_t)>& map) {
+DiagramBuilder::Ref DiagramBuilder::map_leaves(Ref root,
+                                               const std::function<uint32_t(uint32_t)>& map) {
   std::unordered_map<Ref, Ref> memo;
   std::function<Ref(Ref)> go = [&](Ref x) -> Ref {
     if (is_leaf(x)) return leaf(map(value(x)));

@@ -20,7 +20,9 @@ struct Uses {
   std::set<std::string> consents, features;
 };
 
-QueryPath path_of(const Expr& e) { return e.kind == ExprKind::kPath ? e.path : QueryPath::kNone; }
+QueryPath path_of(const Expr& e) {
+  return e.kind == ExprKind::kPath ? e.path : QueryPath::kNone;
+}
 
 void collect(const Expr& e, Uses& uses) {
   auto literal = [&](QueryPath path, const std::string& region) {
@@ -33,7 +35,8 @@ void collect(const Expr& e, Uses& uses) {
       if (path_of(e.children[0]) == QueryPath::kDestination) uses.destination_groups.insert(e.text);
       break;
     case ExprKind::kInList:
-      for (size_t i = 1; i < e.children.size(); ++i) literal(path_of(e.children[0]), e.children[i].text);
+      for (size_t i = 1; i < e.children.size(); ++i)
+        literal(path_of(e.children[0]), e.children[i].text);
       break;
     case ExprKind::kCompare: {
       const Expr& a = e.children[0];
@@ -97,7 +100,8 @@ void partition(const std::vector<std::string>& ids, Signature signature_of,
 
 uint32_t Domains::variable(VariableKind kind, uint32_t bit) const {
   for (uint32_t i = 0; i < shape.variables.size(); ++i) {
-    if (shape.variables[i].kind == kind && (kind != VariableKind::kBit || shape.variables[i].bit == bit)) {
+    if (shape.variables[i].kind == kind &&
+        (kind != VariableKind::kBit || shape.variables[i].bit == bit)) {
       return i;
     }
   }
@@ -228,7 +232,8 @@ Domains analyse_domains(const Policy& policy) {
     return [&, groups, literals](const std::string& region) {
       std::vector<bool> bits;
       for (const auto& g : groups) {
-        for (Date day : d.date_representative) bits.push_back(policy.regions.contains(g, region, day));
+        for (Date day : d.date_representative)
+          bits.push_back(policy.regions.contains(g, region, day));
       }
       for (const auto& l : literals) bits.push_back(region == l);
       return bits;

@@ -62,8 +62,8 @@ Fields::Fields(const YamlNode& node, std::string what, DiagnosticSink& sink,
     }
     std::string help = fmt::format("{} takes {}", what_, join_keys(known));
     if (auto guess = nearest(key.scalar, known)) help = fmt::format("did you mean '{}'?", *guess);
-    sink.error("unknown-key", key.location, fmt::format("unknown key '{}' in {}", key.scalar, what_),
-               help);
+    sink.error("unknown-key", key.location,
+               fmt::format("unknown key '{}' in {}", key.scalar, what_), help);
   }
 }
 
@@ -122,13 +122,14 @@ std::optional<Duration> Fields::duration(std::string_view key, bool required) co
 std::optional<bool> Fields::boolean(std::string_view key, bool required) const {
   const YamlNode* value = this->value(key, required);
   if (!value) return std::nullopt;
-  if (value->is_scalar() && !value->quoted && (value->scalar == "true" || value->scalar == "false")) {
+  if (value->is_scalar() && !value->quoted &&
+      (value->scalar == "true" || value->scalar == "false")) {
     return value->scalar == "true";
   }
-  sink_.error("wrong-type", value->location,
-              fmt::format("expected true or false for '{}' of {}, found {}", key, what_,
-                          value->is_scalar() ? fmt::format("'{}'", value->scalar)
-                                             : describe_kind(*value)));
+  sink_.error(
+      "wrong-type", value->location,
+      fmt::format("expected true or false for '{}' of {}, found {}", key, what_,
+                  value->is_scalar() ? fmt::format("'{}'", value->scalar) : describe_kind(*value)));
   return std::nullopt;
 }
 
@@ -146,10 +147,10 @@ std::optional<int64_t> Fields::integer(std::string_view key, bool required, int6
       return std::nullopt;
     }
   }
-  sink_.error("wrong-type", value->location,
-              fmt::format("expected a whole number for '{}' of {}, found {}", key, what_,
-                          value->is_scalar() ? fmt::format("'{}'", value->scalar)
-                                             : describe_kind(*value)));
+  sink_.error(
+      "wrong-type", value->location,
+      fmt::format("expected a whole number for '{}' of {}, found {}", key, what_,
+                  value->is_scalar() ? fmt::format("'{}'", value->scalar) : describe_kind(*value)));
   return std::nullopt;
 }
 
@@ -223,10 +224,9 @@ void report_bad_choice(const Fields& fields, std::string_view key, const YamlNod
                        const std::vector<std::string_view>& choices) {
   std::string help = fmt::format("expected one of {}", join_keys(choices));
   if (auto guess = nearest(value.scalar, choices)) help = fmt::format("did you mean '{}'?", *guess);
-  fields.sink().error("bad-value", value.location,
-                      fmt::format("'{}' is not a valid '{}' for {}", value.scalar, key,
-                                  fields.what()),
-                      help);
+  fields.sink().error(
+      "bad-value", value.location,
+      fmt::format("'{}' is not a valid '{}' for {}", value.scalar, key, fields.what()), help);
 }
 
 std::optional<std::string> read_scalar(const YamlNode& node, std::string_view what,

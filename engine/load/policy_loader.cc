@@ -145,8 +145,9 @@ void load_policy_text(const fs::path& root, LoadState& state, const LoadOptions&
     return;
   }
   fs::path text_path = root / "rules" / info.text_path;
-  auto source = read_source_file(text_path.string(), ("rules" / fs::path(info.text_path)).generic_string(),
-                                 options.max_file_bytes, state.sink);
+  auto source =
+      read_source_file(text_path.string(), ("rules" / fs::path(info.text_path)).generic_string(),
+                       options.max_file_bytes, state.sink);
   if (source) {
     state.policy.text = std::make_unique<SourceFile>(std::move(*source));
   } else {
@@ -182,7 +183,8 @@ std::unique_ptr<Policy> load_policy(const std::string& dir, DiagnosticSink& sink
   LoadState state{*policy, sink, {}, {}};
   const fs::path root(dir);
   if (!is_policy_dir(dir)) {
-    sink.error("not-a-policy", {dir, 0, 0}, "not a policy folder: it needs rules/ and jurisdictions/",
+    sink.error("not-a-policy", {dir, 0, 0},
+               "not a policy folder: it needs rules/ and jurisdictions/",
                "run inside a policy folder, or name one with --policy DIR");
     return policy;
   }

@@ -39,9 +39,8 @@ void read_inventory(const YamlNode& node, const SourceFile&, LoadState& state) {
           if (!ff.is_map()) continue;
           InventoryFlow flow;
           flow.location = (*list)[k].location;
-          auto action = read_choice<Action>(ff, "action", true,
-                                            {{"collect", Action::kCollect},
-                                             {"transmit", Action::kTransmit}});
+          auto action = read_choice<Action>(
+              ff, "action", true, {{"collect", Action::kCollect}, {"transmit", Action::kTransmit}});
           auto purpose = ff.id("purpose", true);
           auto recipient = ff.id("recipient", true);
           auto destination = ff.id("destination", true);

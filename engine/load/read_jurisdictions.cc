@@ -102,9 +102,11 @@ void read_region_groups(const YamlNode& node, const SourceFile&, LoadState& stat
     group.description = fields.string("description", true).value_or("");
     group.source = fields.string("source", true).value_or("");
     auto effective = fields.date("effective", false);
-    for (const auto& inc : fields.id_list("include", false)) group.include.emplace_back(inc.id, inc.location);
+    for (const auto& inc : fields.id_list("include", false))
+      group.include.emplace_back(inc.id, inc.location);
     if (const YamlNode* members = fields.get("members")) {
-      if (const auto* list = read_list(*members, fmt::format("'members' of {}", what), state.sink)) {
+      if (const auto* list =
+              read_list(*members, fmt::format("'members' of {}", what), state.sink)) {
         for (const auto& member : *list) {
           Membership m;
           m.location = member.location;
@@ -112,10 +114,11 @@ void read_region_groups(const YamlNode& node, const SourceFile&, LoadState& stat
           if (member.is_scalar()) {
             m.region = member.scalar;
             if (!effective) {
-              state.sink.error("missing-key", member.location,
-                               fmt::format("member '{}' of {} has no effective date", m.region, what),
-                               "give the group an 'effective' date, or write the member as "
-                               "{region: XX, effective: YYYY-MM-DD}");
+              state.sink.error(
+                  "missing-key", member.location,
+                  fmt::format("member '{}' of {} has no effective date", m.region, what),
+                  "give the group an 'effective' date, or write the member as "
+                  "{region: XX, effective: YYYY-MM-DD}");
               continue;
             }
             m.from = *effective;
@@ -181,21 +184,21 @@ void read_jurisdiction(const YamlNode& node, const SourceFile&, LoadState& state
                                      if (right) fact.right = *right;
                                      return right.has_value();
                                    });
-  j.response = read_facts<ResponseFact>(
-      top, "response", {"deadline", "extension", "source", "effective", "until"},
-      [](const Fields& f, ResponseFact& fact) {
-        auto deadline = f.duration("deadline", true);
-        fact.extension = f.duration("extension", false);
-        if (deadline) fact.deadline = *deadline;
-        return deadline.has_value();
-      });
-  j.universal_opt_out = read_facts<OptOutFact>(
-      top, "universal_opt_out", {"required", "source", "effective", "until"},
-      [](const Fields& f, OptOutFact& fact) {
-        auto required = f.boolean("required", true);
-        if (required) fact.required = *required;
-        return required.has_value();
-      });
+  j.response = read_facts<ResponseFact>(top, "response",
+                                        {"deadline", "extension", "source", "effective", "until"},
+                                        [](const Fields& f, ResponseFact& fact) {
+                                          auto deadline = f.duration("deadline", true);
+                                          fact.extension = f.duration("extension", false);
+                                          if (deadline) fact.deadline = *deadline;
+                                          return deadline.has_value();
+                                        });
+  j.universal_opt_out =
+      read_facts<OptOutFact>(top, "universal_opt_out", {"required", "source", "effective", "until"},
+                             [](const Fields& f, OptOutFact& fact) {
+                               auto required = f.boolean("required", true);
+                               if (required) fact.required = *required;
+                               return required.has_value();
+                             });
   if (const YamlNode* amendments = top.get("amendments")) {
     if (const auto* list = read_list(*amendments, "'amendments'", state.sink)) {
       for (size_t i = 0; i < list->size(); ++i) {

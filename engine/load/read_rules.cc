@@ -6,7 +6,6 @@
 namespace flowgate {
 namespace {
 
-
 std::string entry_label(const YamlNode& node, std::string_view kind, size_t index) {
   if (const YamlNode* id = node.is_map() ? node.find("id") : nullptr; id && id->is_scalar()) {
     return fmt::format("{} '{}'", kind, id->scalar);
@@ -19,7 +18,8 @@ std::string entry_label(const YamlNode& node, std::string_view kind, size_t inde
 void read_quote(const Fields& fields, std::string& quote, SourceLocation& location) {
   if (const YamlNode* node = fields.require("quote")) {
     location = node->location;
-    if (auto text = read_scalar(*node, fmt::format("'quote' of {}", fields.what()), fields.sink())) {
+    if (auto text =
+            read_scalar(*node, fmt::format("'quote' of {}", fields.what()), fields.sink())) {
       quote = *text;
     }
   }
@@ -41,9 +41,9 @@ void read_rules(const YamlNode& node, const SourceFile& file, LoadState& state) 
   if (!items) return;
   for (size_t i = 0; i < items->size(); ++i) {
     const YamlNode& item = (*items)[i];
-    Fields fields(item, entry_label(item, "rule", i), state.sink,
-                  {"id", "effect", "match", "when", "obligations", "bases", "citations", "quote",
-                   "note"});
+    Fields fields(
+        item, entry_label(item, "rule", i), state.sink,
+        {"id", "effect", "match", "when", "obligations", "bases", "citations", "quote", "note"});
     if (!fields.is_map()) continue;
     Rule rule;
     rule.location = item.location;
@@ -72,7 +72,8 @@ void read_rules(const YamlNode& node, const SourceFile& file, LoadState& state) 
       }
     }
     if (const YamlNode* when = fields.get("when")) {
-      rule.when = read_condition(*when, file, fmt::format("'when' of {}", fields.what()), state.sink);
+      rule.when =
+          read_condition(*when, file, fmt::format("'when' of {}", fields.what()), state.sink);
     }
     rule.obligations = fields.id_list("obligations", false);
     rule.bases = fields.id_list("bases", false);
@@ -140,8 +141,9 @@ void read_rights(const YamlNode& node, const SourceFile& file, LoadState& state)
                {"deadline", "extension"});
       if (r.is_map()) {
         auto deadline = r.duration("deadline", true);
-        if (deadline) entry.response = ResponsePromise{*deadline, r.duration("extension", false),
-                                                       response->location};
+        if (deadline)
+          entry.response =
+              ResponsePromise{*deadline, r.duration("extension", false), response->location};
       }
     }
     entry.citations = fields.citations("citations", true);

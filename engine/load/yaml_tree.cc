@@ -63,10 +63,10 @@ class Converter {
           if (!key.is_scalar()) {
             sink_.error("yaml-complex-key", key.location, "mapping keys must be plain strings");
           } else if (auto [it, fresh] = seen.emplace(key.scalar, key.location); !fresh) {
-            sink_.error("duplicate-key", key.location,
-                        fmt::format("duplicate key '{}' (first at line {})", key.scalar,
-                                    it->second.line),
-                        "YAML keeps only one of them; remove or rename the other");
+            sink_.error(
+                "duplicate-key", key.location,
+                fmt::format("duplicate key '{}' (first at line {})", key.scalar, it->second.line),
+                "YAML keeps only one of them; remove or rename the other");
           }
           out.entries.push_back({std::move(key), std::move(value)});
         }

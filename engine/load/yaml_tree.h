@@ -25,11 +25,11 @@ struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMap };
 
   Kind kind = Kind::kNull;
-  std::string scalar;      // kScalar only
-  bool quoted = false;     // the scalar was written in quotes or as a block: never a number/bool
-  size_t offset = 0;       // byte offset of the node in its file
+  std::string scalar;   // kScalar only
+  bool quoted = false;  // the scalar was written in quotes or as a block: never a number/bool
+  size_t offset = 0;    // byte offset of the node in its file
   SourceLocation location;
-  std::vector<YamlNode> items;                          // kSequence
+  std::vector<YamlNode> items;     // kSequence
   std::vector<YamlEntry> entries;  // kMap, in file order
 
   bool is_scalar() const { return kind == Kind::kScalar; }

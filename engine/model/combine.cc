@@ -72,11 +72,12 @@ Decision combine(const std::vector<const Rule*>& matched) {
     return d;
   }
   if (!requirements.empty() && bases.empty()) {
-    return decided_by(false, requirements,
-                      fmt::format("Denied by {}: the subject's jurisdiction requirements a legal basis "
-                                  "and no row of the policy's legal-basis table covers this data "
-                                  "and purpose",
-                                  list(requirements)));
+    return decided_by(
+        false, requirements,
+        fmt::format("Denied by {}: the subject's jurisdiction requirements a legal basis "
+                    "and no row of the policy's legal-basis table covers this data "
+                    "and purpose",
+                    list(requirements)));
   }
   std::vector<const Rule*> deciding = allows;
   deciding.insert(deciding.end(), bases.begin(), bases.end());
@@ -115,9 +116,10 @@ Decision not_in_force_decision(const PolicyInfo& info) {
   Decision d;
   d.rules = {"policy-not-in-force"};
   d.citations = {"§9"};
-  d.reason = fmt::format("This version of the policy ({}) takes effect on {}; an earlier version, "
-                         "not encoded here, governed flows before then",
-                         info.version, info.effective ? format_date(*info.effective) : "?");
+  d.reason = fmt::format(
+      "This version of the policy ({}) takes effect on {}; an earlier version, "
+      "not encoded here, governed flows before then",
+      info.version, info.effective ? format_date(*info.effective) : "?");
   return d;
 }
 

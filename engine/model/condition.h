@@ -15,18 +15,18 @@
 namespace flowgate {
 
 enum class ExprKind : uint8_t {
-  kOr,        // children: two or more operands
-  kAnd,       // children: two or more operands
-  kNot,       // children: one operand
-  kCompare,   // children: lhs, rhs; op
-  kInGroup,   // children: lhs; text: group id
-  kInList,    // children: lhs, then one kString per listed region
-  kPath,      // text: "subject.region", …; resolved into `path`
-  kInt,       // number
-  kDate,      // text: "2026-01-01"; number: days since epoch once checked
-  kString,    // text: the unquoted value
-  kBool,      // number: 0 or 1
-  kCall,      // text: function name; children: its one argument
+  kOr,       // children: two or more operands
+  kAnd,      // children: two or more operands
+  kNot,      // children: one operand
+  kCompare,  // children: lhs, rhs; op
+  kInGroup,  // children: lhs; text: group id
+  kInList,   // children: lhs, then one kString per listed region
+  kPath,     // text: "subject.region", …; resolved into `path`
+  kInt,      // number
+  kDate,     // text: "2026-01-01"; number: days since epoch once checked
+  kString,   // text: the unquoted value
+  kBool,     // number: 0 or 1
+  kCall,     // text: function name; children: its one argument
 };
 
 enum class CompareOp : uint8_t { kLt, kLe, kGt, kGe, kEq, kNe };

@@ -5,15 +5,16 @@
 //   not     := "not" not | compare
 //   compare := operand (CMP operand | "in" set)?
 //   set     := GROUP_ID | "[" REGION ("," REGION)* "]"
-//   operand := "(" or ")" | DATE | INT | STRING | "true" | "false" | NAME "(" (STRING | PATH) ")" | PATH
+//   operand := "(" or ")" | DATE | INT | STRING | "true" | "false" | NAME "(" (STRING | PATH) ")" |
+//   PATH
 //
 // Semantic actions build the Expr tree; `>` expectation points turn a missing piece into an error
 // that names what was expected at that character.
+#include <fmt/format.h>
+
 #include <boost/fusion/include/at_c.hpp>
 #include <boost/fusion/include/std_tuple.hpp>
 #include <boost/spirit/home/x3.hpp>
-#include <fmt/format.h>
-
 #include <charconv>
 
 #include "model/condition.h"
@@ -40,7 +41,9 @@ void set_span(Expr& e, const Context& ctx, Iterator first, uint32_t end) {
   e.offset = offset_of(ctx, first);
   e.length = end - e.offset;
 }
-uint32_t end_of(const Expr& e) { return e.offset + e.length; }
+uint32_t end_of(const Expr& e) {
+  return e.offset + e.length;
+}
 
 // The value of a quoted literal: quotes removed, backslash escapes resolved.
 std::string unquote(std::string_view quoted) {
@@ -200,12 +203,15 @@ auto keyword(const char* word) {
 const auto any_keyword = keyword("and") | keyword("or") | keyword("not") | keyword("in") |
                          keyword("true") | keyword("false");
 
-
 const x3::rule<class or_rule, Expr> or_expr = "condition";
 const x3::rule<class and_rule, Expr> and_expr = "condition";
-const x3::rule<class not_rule, Expr> not_expr = "a value: a path such as subject.age, a number, a date, a quoted string, true, false, a call or (";
+const x3::rule<class not_rule, Expr> not_expr =
+    "a value: a path such as subject.age, a number, a date, a quoted string, true, false, a call "
+    "or (";
 const x3::rule<class compare_rule, Expr> compare = "a value";
-const x3::rule<class operand_rule, Expr> operand = "a value: a path such as subject.age, a number, a date, a quoted string, true, false, a call or (";
+const x3::rule<class operand_rule, Expr> operand =
+    "a value: a path such as subject.age, a number, a date, a quoted string, true, false, a call "
+    "or (";
 const x3::rule<class set_rule, Expr> set = "a region group or a [list] of regions";
 const x3::rule<class region_rule, Expr> region_item = "a region code such as DE or US-CA";
 const x3::rule<class region_list_rule, std::vector<Expr>> region_list =
@@ -230,9 +236,9 @@ const x3::rule<class group_rule, std::string> group_id = "a region group id such
 const auto name_def =
     x3::lexeme[!any_keyword >> (x3::alpha | x3::char_('_')) >> *(x3::alnum | x3::char_("_."))];
 const auto group_id_def = x3::lexeme[x3::upper >> *(x3::upper | x3::digit | x3::char_('_'))];
-const auto region_item_def = x3::lexeme[x3::raw[x3::upper >> x3::upper >>
-                                                 -(x3::lit('-') >> +(x3::upper | x3::digit))]]
-    [Leaf<ExprKind::kString>{}];
+const auto region_item_def =
+    x3::lexeme[x3::raw[x3::upper >> x3::upper >> -(x3::lit('-') >> +(x3::upper | x3::digit))]]
+              [Leaf<ExprKind::kString>{}];
 const auto string_literal_def =
     x3::raw[x3::lexeme['"' > *(('\\' > x3::char_) | ~x3::char_("\"\\")) > '"'] |
             x3::lexeme['\'' > *(~x3::char_('\'')) > '\'']][Leaf<ExprKind::kString>{}];
@@ -243,19 +249,19 @@ const auto date_literal =
                        x3::repeat(2)[x3::digit]]];
 const auto bool_literal = x3::raw[keyword("true") | keyword("false")];
 
-const auto operand_def = ('(' > or_expr > ')')[Assign{}] |
-                         date_literal[Leaf<ExprKind::kDate>{}] |
+const auto operand_def = ('(' > or_expr > ')')[Assign{}] | date_literal[Leaf<ExprKind::kDate>{}] |
                          x3::raw[x3::lexeme[x3::int64 >> !x3::alnum]][Leaf<ExprKind::kInt>{}] |
                          string_literal[Assign{}] | bool_literal[Leaf<ExprKind::kBool>{}] |
-                         ((name_token >> '(') > call_argument > close_paren)[MakeCall{}] | path[Assign{}];
+                         ((name_token >> '(') > call_argument > close_paren)[MakeCall{}] |
+                         path[Assign{}];
 const auto region_list_def = region_item % ',';
-const auto set_def = (open_bracket > region_list > close_bracket)[MakeList{}] |
-                     x3::raw[group_id][MakeGroup{}];
-const auto compare_def = operand[Assign{}] >>
-                         -((compare_symbols > operand)[MakeCompare{}] |
-                           (keyword("in") > set)[MakeIn{}]);
+const auto set_def =
+    (open_bracket > region_list > close_bracket)[MakeList{}] | x3::raw[group_id][MakeGroup{}];
+const auto compare_def = operand[Assign{}] >> -((compare_symbols > operand)[MakeCompare{}] |
+                                                (keyword("in") > set)[MakeIn{}]);
 const auto not_expr_def = (not_token > not_expr)[MakeNot{}] | compare[Assign{}];
-const auto and_expr_def = not_expr[Assign{}] >> *((keyword("and") > not_expr)[Fold<ExprKind::kAnd>{}]);
+const auto and_expr_def = not_expr[Assign{}] >>
+                          *((keyword("and") > not_expr)[Fold<ExprKind::kAnd>{}]);
 const auto or_expr_def = and_expr[Assign{}] >> *((keyword("or") > and_expr)[Fold<ExprKind::kOr>{}]);
 
 BOOST_SPIRIT_DEFINE(or_expr, and_expr, not_expr, compare, operand, set, region_item, region_list,
@@ -280,10 +286,13 @@ std::optional<ConditionSyntaxError> check_nesting(std::string_view text, size_t 
     if (c == '"' || c == '\'') quote = c;
     if (c == '(') ++depth;
     if (c == ')' && depth > 0) --depth;
-    if (text.substr(i, 3) == "not" && (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1])))) ++nots;
+    if (text.substr(i, 3) == "not" &&
+        (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]))))
+      ++nots;
     if (depth > max_nesting || nots > max_nesting) {
-      return ConditionSyntaxError{static_cast<uint32_t>(i),
-                                  fmt::format("condition nests deeper than {} levels", max_nesting)};
+      return ConditionSyntaxError{
+          static_cast<uint32_t>(i),
+          fmt::format("condition nests deeper than {} levels", max_nesting)};
     }
   }
   return std::nullopt;
@@ -294,8 +303,9 @@ std::optional<ConditionSyntaxError> check_nesting(std::string_view text, size_t 
 std::variant<Expr, ConditionSyntaxError> parse_condition(std::string_view text,
                                                          const ConditionLimits& limits) {
   if (text.size() > limits.max_length) {
-    return ConditionSyntaxError{static_cast<uint32_t>(limits.max_length),
-                                fmt::format("condition is longer than {} characters", limits.max_length)};
+    return ConditionSyntaxError{
+        static_cast<uint32_t>(limits.max_length),
+        fmt::format("condition is longer than {} characters", limits.max_length)};
   }
   if (auto error = check_nesting(text, limits.max_nesting)) return *error;
   Iterator first = text.begin();
@@ -423,7 +433,8 @@ std::string to_string(const Expr& e) {
       return wrap(e.children[0], e.kind) + " in " + e.text;
     case ExprKind::kInList: {
       std::string out = wrap(e.children[0], e.kind) + " in [";
-      for (size_t i = 1; i < e.children.size(); ++i) out += (i > 1 ? ", " : "") + e.children[i].text;
+      for (size_t i = 1; i < e.children.size(); ++i)
+        out += (i > 1 ? ", " : "") + e.children[i].text;
       return out + "]";
     }
     case ExprKind::kPath:

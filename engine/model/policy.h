@@ -153,7 +153,14 @@ struct DigitalConsentAge {
   SourceLocation location;
 };
 
-enum class DataSource : uint8_t { kCamera, kMicrophone, kAlbum, kAppStore, kAutomatic, kUserWritten };
+enum class DataSource : uint8_t {
+  kCamera,
+  kMicrophone,
+  kAlbum,
+  kAppStore,
+  kAutomatic,
+  kUserWritten
+};
 const char* data_source_name(DataSource source);
 
 struct InventoryFlow {

@@ -39,15 +39,15 @@ void RegionCatalog::resolve(DiagnosticSink& sink) {
     for (const auto& [included, location] : g.include) {
       const RegionGroup* child = group(included);
       if (!child) {
-        sink.error("unknown-region-group", location,
-                   fmt::format("region group '{}' includes '{}', which is not defined", g.id,
-                               included));
+        sink.error(
+            "unknown-region-group", location,
+            fmt::format("region group '{}' includes '{}', which is not defined", g.id, included));
         continue;
       }
       if (marks[included] == Mark::kVisiting) {
-        sink.error("region-group-cycle", location,
-                   fmt::format("region group '{}' includes '{}', which includes it back", g.id,
-                               included));
+        sink.error(
+            "region-group-cycle", location,
+            fmt::format("region group '{}' includes '{}', which includes it back", g.id, included));
         continue;
       }
       if (marks[included] == Mark::kNone) visit(*child);

@@ -24,7 +24,9 @@ constexpr const char* kNames[kVocabularyKinds] = {
 struct CycleFinder : boost::default_dfs_visitor {
   std::vector<Vertex>* parent;
   std::optional<Edge>* found;
-  void tree_edge(Edge e, const Graph& g) const { (*parent)[boost::target(e, g)] = boost::source(e, g); }
+  void tree_edge(Edge e, const Graph& g) const {
+    (*parent)[boost::target(e, g)] = boost::source(e, g);
+  }
   void back_edge(Edge e, const Graph&) const {
     if (!found->has_value()) *found = e;
   }
@@ -32,7 +34,9 @@ struct CycleFinder : boost::default_dfs_visitor {
 
 }  // namespace
 
-const char* vocabulary_name(VocabularyKind kind) { return kNames[static_cast<size_t>(kind)]; }
+const char* vocabulary_name(VocabularyKind kind) {
+  return kNames[static_cast<size_t>(kind)];
+}
 
 std::optional<VocabularyKind> parse_vocabulary_kind(std::string_view name) {
   for (size_t i = 0; i < kVocabularyKinds; ++i) {
@@ -90,7 +94,8 @@ Vocabulary Vocabulary::build(VocabularyKind kind, std::vector<Term> terms, Diagn
     Vertex to = boost::target(*back, graph);
     std::vector<std::string> path{v.terms_[to].id};
     std::vector<Vertex> chain;
-    for (Vertex x = from; x != to && x != boost::graph_traits<Graph>::null_vertex(); x = parent[x]) {
+    for (Vertex x = from; x != to && x != boost::graph_traits<Graph>::null_vertex();
+         x = parent[x]) {
       chain.push_back(x);
     }
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) path.push_back(v.terms_[*it].id);
@@ -105,7 +110,7 @@ Vocabulary Vocabulary::build(VocabularyKind kind, std::vector<Term> terms, Diagn
 
   std::vector<Vertex> order;
   boost::topological_sort(graph, std::back_inserter(order));  // children before parents
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {   // parents first
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {  // parents first
     for (Index child : v.children_[*it]) v.ancestors_[child] |= v.ancestors_[*it];
   }
   return v;

@@ -22,7 +22,8 @@ Value value_of(const Expr& e, const Policy& policy, const Query& query) {
         case QueryPath::kDestination:
           return {ValueType::kRegion, std::nullopt, query.destination};
         case QueryPath::kSubjectAge:
-          return {ValueType::kInt, query.age ? std::optional<int64_t>(*query.age) : std::nullopt, {}};
+          return {
+              ValueType::kInt, query.age ? std::optional<int64_t>(*query.age) : std::nullopt, {}};
         case QueryPath::kAsOf:
           return {ValueType::kDate, query.as_of.days, {}};
         case QueryPath::kGpc:
@@ -157,8 +158,10 @@ Decision evaluate_reference(const Policy& policy, const Query& query) {
     auto index = policy.vocabulary(kind).find(id);
     return index && policy.vocabulary(kind).is_leaf(*index);
   };
-  if (!leaf(VocabularyKind::kData, query.data)) return unknown_id_decision("data category", query.data);
-  if (!leaf(VocabularyKind::kPurpose, query.purpose)) return unknown_id_decision("purpose", query.purpose);
+  if (!leaf(VocabularyKind::kData, query.data))
+    return unknown_id_decision("data category", query.data);
+  if (!leaf(VocabularyKind::kPurpose, query.purpose))
+    return unknown_id_decision("purpose", query.purpose);
   if (!leaf(VocabularyKind::kRecipient, query.recipient)) {
     return unknown_id_decision("recipient", query.recipient);
   }

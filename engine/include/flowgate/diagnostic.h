@@ -10,8 +10,8 @@
 namespace flowgate {
 
 struct SourceLocation {
-  std::string file;   // path as given to the loader (relative to the policy root when inside it)
-  uint32_t line = 0;  // 1-based; 0 means "the whole file"
+  std::string file;     // path as given to the loader (relative to the policy root when inside it)
+  uint32_t line = 0;    // 1-based; 0 means "the whole file"
   uint32_t column = 0;  // 1-based, in bytes; 0 means "the whole line"
 };
 
@@ -29,8 +29,7 @@ struct Diagnostic {
 class DiagnosticSink {
  public:
   void report(Diagnostic diagnostic) { diagnostics_.push_back(std::move(diagnostic)); }
-  void error(std::string code, SourceLocation location, std::string message,
-             std::string help = {});
+  void error(std::string code, SourceLocation location, std::string message, std::string help = {});
   void warning(std::string code, SourceLocation location, std::string message,
                std::string help = {});
 

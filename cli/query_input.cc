@@ -1,0 +1,140 @@
+// Query input: JSON parsing with field-named errors, and the flags of a single query.
+#include "query_input.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace flowgate::cli {
+
+using nlohmann::json;
+
+void add_query_flags(CLI::App* c, QueryFlags& q) {
+  c->add_option("--data", q.data, "Data category id (a leaf), e.g. technical.ads.identifier");
+  c->add_option("--purpose", q.purpose, "Purpose id, e.g. advertising.targeted");
+  c->add_option("--action", q.action, "collect (on the device) or transmit (leaves it)")
+      ->check(CLI::IsMember({"collect", "transmit"}))
+      ->capture_default_str();
+  c->add_option("--recipient", q.recipient, "Recipient id, e.g. advertiser.google");
+  c->add_option("--destination", q.destination, "Destination region, e.g. US, JP");
+  c->add_option("--region", q.region, "Subject's region: DE, JP, US-CA");
+  c->add_option("--age", q.age, "Subject's age in whole years (default: unknown)");
+  c->add_option("--as-of", q.as_of, "Decide as of this date, YYYY-MM-DD (default: today)");
+  c->add_flag("--ads-personalization-off", q.ads_personalization_off,
+              "The in-app ads-personalization toggle is off");
+  c->add_flag("--gpc", q.gpc, "A Global Privacy Control signal is present");
+  c->add_option("--consent", q.consents, "A purpose the subject consented to (repeatable)");
+  c->add_option("--feature", q.features, "A feature in use, e.g. bluetooth (repeatable)");
+}
+
+void require_complete(const QueryFlags& q) {
+  if (!q.data.empty() &&
+      (q.purpose.empty() || q.region.empty() ||
+       (q.action == "transmit" && (q.recipient.empty() || q.destination.empty())))) {
+    throw CLI::ValidationError(
+        "--data needs --purpose and --region, and --recipient and "
+        "--destination for transmit");
+  }
+}
+
+json flags_to_json(const QueryFlags& o) {
+  json q = {{"data", o.data},
+            {"purpose", o.purpose},
+            {"action", o.action},
+            {"subject", {{"region", o.region}}}};
+  if (o.action == "transmit") {
+    q["recipient"] = o.recipient;
+    q["destination"] = o.destination;
+  }
+  if (o.age >= 0) q["subject"]["age"] = o.age;
+  q["signals"] = {{"ads_personalization", !o.ads_personalization_off},
+                  {"gpc", o.gpc},
+                  {"consents", o.consents},
+                  {"features", o.features}};
+  return q;
+}
+
+std::optional<Date> query_date(const QueryFlags& q) {
+  if (q.as_of.empty()) return today();
+  auto date = parse_date(q.as_of);
+  if (!date) fmt::print(stderr, "flowgate: error: --as-of must be a date, YYYY-MM-DD\n");
+  return date;
+}
+
+Query query_from_json(const json& j, Date default_date) {
+  if (!j.is_object()) throw std::invalid_argument("a query is a JSON object");
+  static const std::set<std::string> kKeys = {"data",        "purpose", "action", "recipient",
+                                              "destination", "subject", "as_of",  "signals"};
+  for (const auto& [key, value] : j.items()) {
+    if (!kKeys.count(key)) throw std::invalid_argument(fmt::format("unknown field '{}'", key));
+  }
+  auto text = [](const json& obj, const char* key, bool required) -> std::string {
+    if (!obj.contains(key)) {
+      if (required) throw std::invalid_argument(fmt::format("missing field '{}'", key));
+      return {};
+    }
+    if (!obj[key].is_string())
+      throw std::invalid_argument(fmt::format("'{}' must be a string", key));
+    return obj[key].get<std::string>();
+  };
+  Query q;
+  q.data = text(j, "data", true);
+  q.purpose = text(j, "purpose", true);
+  std::string action = text(j, "action", true);
+  if (action == "collect") {
+    q.action = Action::kCollect;
+  } else if (action == "transmit") {
+    q.action = Action::kTransmit;
+  } else {
+    throw std::invalid_argument("'action' must be collect or transmit");
+  }
+  q.recipient = q.action == Action::kCollect ? "device" : text(j, "recipient", true);
+  q.destination = q.action == Action::kCollect ? "device" : text(j, "destination", true);
+  if (!j.contains("subject") || !j["subject"].is_object()) {
+    throw std::invalid_argument("missing object 'subject' with its 'region'");
+  }
+  const json& subject = j["subject"];
+  q.region = text(subject, "region", true);
+  if (subject.contains("age") && !subject["age"].is_null()) {
+    if (!subject["age"].is_number_integer() || subject["age"].get<int64_t>() < 0 ||
+        subject["age"].get<int64_t>() > 150) {
+      throw std::invalid_argument("'subject.age' must be whole years from 0 to 150");
+    }
+    q.age = subject["age"].get<int>();
+  }
+  q.as_of = default_date;
+  if (j.contains("as_of")) {
+    auto date = parse_date(text(j, "as_of", true));
+    if (!date) throw std::invalid_argument("'as_of' must be a date, YYYY-MM-DD");
+    q.as_of = *date;
+  }
+  if (j.contains("signals")) {
+    const json& s = j["signals"];
+    if (!s.is_object()) throw std::invalid_argument("'signals' must be an object");
+    auto flag = [&](const char* key, bool fallback) {
+      if (!s.contains(key)) return fallback;
+      if (!s[key].is_boolean())
+        throw std::invalid_argument(fmt::format("'signals.{}' must be true or false", key));
+      return s[key].get<bool>();
+    };
+    q.ads_personalization = flag("ads_personalization", true);
+    q.gpc = flag("gpc", false);
+    for (const char* key : {"consents", "features"}) {
+      if (!s.contains(key)) continue;
+      if (!s[key].is_array())
+        throw std::invalid_argument(fmt::format("'signals.{}' must be a list", key));
+      for (const auto& item : s[key]) {
+        if (!item.is_string())
+          throw std::invalid_argument(fmt::format("'signals.{}' holds ids", key));
+        (std::string(key) == "consents" ? q.consents : q.features).insert(item.get<std::string>());
+      }
+    }
+    if (s.contains("tcf") || s.contains("gpp")) {
+      throw std::invalid_argument(
+          "TCF and GPP strings are not decoded yet; refusing rather than ignoring them");
+    }
+  }
+  return q;
+}
+
+}  // namespace flowgate::cli

@@ -1,0 +1,35 @@
+// How a query reaches the CLI: DESIGN.md's JSON object, or flags for one query. Shared by the
+// commands that decide (decide, explain).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/query.h"
+
+namespace flowgate::cli {
+
+struct QueryFlags {
+  std::string data, purpose, action = "transmit", recipient, destination, region;
+  int age = -1;
+  std::string as_of;
+  bool ads_personalization_off = false;
+  bool gpc = false;
+  std::vector<std::string> consents, features;
+};
+
+void add_query_flags(CLI::App* command, QueryFlags& flags);
+// With --data, the flags must describe a whole query; throws CLI::ValidationError otherwise.
+void require_complete(const QueryFlags& flags);
+// The flags as DESIGN.md's query JSON.
+nlohmann::json flags_to_json(const QueryFlags& flags);
+// --as-of, or today; prints an error and returns nullopt when it is not a date.
+std::optional<Date> query_date(const QueryFlags& flags);
+// Reads one query object; throws std::invalid_argument with a message naming the field. A TC or
+// GPP string is refused (fail closed) until the signal decoders land.
+Query query_from_json(const nlohmann::json& j, Date default_date);
+
+}  // namespace flowgate::cli
