@@ -35,6 +35,15 @@ class Compiler {
         return holds == kTrue ? with_rule(set, i) : set;
       });
     }
+    // One more member of the sets, after every rule: the flow's purpose was consented to.
+    const auto consented_marker = static_cast<uint16_t>(policy_.rules.size());
+    if (uint32_t bit = bit_variable(Bit::Kind::kConsentForPurpose, {}); bit != UINT32_MAX) {
+      Ref consented =
+          tabulate_bool({bit}, [&](const std::vector<uint32_t>& v) { return v[bit] == 1; });
+      acc = builder_.apply(acc, consented, [&](uint32_t set, uint32_t holds) {
+        return holds == kTrue ? with_rule(set, consented_marker) : set;
+      });
+    }
     CompiledPolicy out = std::move(d_.shape);
     std::map<std::string, uint32_t> record_index;
     auto intern_record = [&](DecisionRecord record) {
@@ -46,8 +55,15 @@ class Compiler {
     std::vector<uint32_t> decision_of_set(sets_.size());
     for (uint32_t s = 0; s < sets_.size(); ++s) {
       std::vector<const Rule*> matched;
-      for (uint16_t r : sets_[s]) matched.push_back(&policy_.rules[r]);
-      decision_of_set[s] = intern_record(to_record(combine(matched)));
+      bool purpose_consented = false;
+      for (uint16_t r : sets_[s]) {
+        if (r == consented_marker) {
+          purpose_consented = true;
+        } else {
+          matched.push_back(&policy_.rules[r]);
+        }
+      }
+      decision_of_set[s] = intern_record(to_record(combine(matched, purpose_consented)));
     }
     Ref decided = builder_.map_leaves(acc, [&](uint32_t set) { return decision_of_set[set]; });
     if (policy_.info.effective) {  // date class 0 is every day before the policy took effect

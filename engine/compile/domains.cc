@@ -186,7 +186,9 @@ Domains analyse_domains(const Policy& policy) {
   Uses uses;
   for (const auto& rule : policy.rules) {
     if (rule.when) collect(rule.when->root, uses);
-    if (is_consent_only_basis(rule)) uses.consent_for_purpose = true;
+    // Consent for the flow's own purpose decides consent-only basis rows, and whether consent is
+    // among the bases a decision reports.
+    for (const auto& basis : rule.bases) uses.consent_for_purpose |= basis.id == "consent";
     for (const auto& place : rule.destination.ids) {
       if (policy.regions.group(place.id)) {
         uses.destination_groups.insert(place.id);

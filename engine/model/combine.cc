@@ -37,7 +37,7 @@ Decision decided_by(bool allow, const std::vector<const Rule*>& rules, std::stri
 
 }  // namespace
 
-Decision combine(const std::vector<const Rule*>& matched) {
+Decision combine(const std::vector<const Rule*>& matched, bool purpose_consented) {
   std::vector<const Rule*> allows, denies, obliges, bases, requirements;
   for (const Rule* rule : matched) {
     switch (rule->effect) {
@@ -92,7 +92,9 @@ Decision combine(const std::vector<const Rule*>& matched) {
   }
   if (!requirements.empty()) {
     for (const Rule* rule : bases) {
-      for (const auto& b : rule->bases) legal_basis.insert(b.id);
+      for (const auto& b : rule->bases) {
+        if (b.id != "consent" || purpose_consented) legal_basis.insert(b.id);
+      }
     }
     d.reason += fmt::format(", on the legal basis of {}", list(bases));
   }

@@ -13,8 +13,9 @@ namespace flowgate {
 // `matched` are the rules whose match and condition hold for one flow (a basis row whose only
 // basis is consent matches only when that purpose's consent is given). Default deny; any deny
 // wins; a require_basis rule denies unless a basis rule matched; obligations of allow and oblige
-// rules are added up.
-Decision combine(const std::vector<const Rule*>& matched);
+// rules are added up. The legal basis reported is what holds: consent only when the subject gave
+// it for the flow's purpose (`purpose_consented`), the row's other bases always.
+Decision combine(const std::vector<const Rule*>& matched, bool purpose_consented);
 
 // The decision for a query naming an id the policy does not define; `what` and `id` say which,
 // or both are empty when the caller cannot tell (the runtime's one unknown-id record).

@@ -176,7 +176,7 @@ Decision evaluate_reference(const Policy& policy, const Query& query) {
   for (const auto& rule : policy.rules) {
     if (rule_matches(rule, policy, query)) matched.push_back(&rule);
   }
-  return combine(matched);
+  return combine(matched, query.consents.count(query.purpose) > 0);
 }
 
 }  // namespace flowgate
