@@ -21,16 +21,8 @@ std::unique_ptr<const runtime::Bundle> open_bundle(const BundleSource& source) {
       return nullptr;
     }
   } else {
-    auto dir = locate_policy(source.policy_dir);
-    if (!dir) return nullptr;
-    DiagnosticSink sink;
-    auto policy = load_policy(*dir, sink);
-    check_policy(*policy, sink);
-    if (sink.has_errors()) {
-      fmt::print(stderr, "{}", render_text(sink.sorted(), policy.get(), false));
-      fmt::print(stderr, "flowgate: error: the policy has errors (see `flowgate check`)\n");
-      return nullptr;
-    }
+    auto policy = load_checked_policy(source.policy_dir, "nothing is decided");
+    if (!policy) return nullptr;
     runtime::Status status = runtime::Bundle::load(encode_bundle(compile_policy(*policy)), &bundle);
     if (!status.ok()) {
       fmt::print(stderr, "flowgate: error: compiled bundle refused: {}\n", status.message());

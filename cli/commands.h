@@ -3,8 +3,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "flowgate/toolchain.h"
+#include "model/calendar.h"
 
 namespace flowgate::cli {
 
@@ -18,6 +23,16 @@ inline constexpr int kExitInputError = 2;
 // Prints why on stderr and returns nullopt when there is none.
 std::optional<std::string> locate_policy(const std::string& explicit_dir);
 
+// The policy in `dir`, located as locate_policy does, loaded and checked. When it has errors they
+// are printed with "the policy has errors; <consequence>" and the result is empty. `root`, when
+// given, receives the folder it was found in.
+std::unique_ptr<Policy> load_checked_policy(const std::string& dir, std::string_view consequence,
+                                            std::string* root = nullptr);
+
+// The date an --as-of option names: today when it is empty; nullopt, with a message, when it is
+// not a YYYY-MM-DD date.
+std::optional<Date> as_of_date(const std::string& option);
+
 // Whether to colour text for stdout (auto: when it is a terminal and NO_COLOR is unset).
 bool use_color(const std::string& mode);
 
@@ -27,5 +42,13 @@ void add_compile_command(CLI::App& app, int& exit_code);
 void add_explain_command(CLI::App& app, int& exit_code);
 void add_rights_command(CLI::App&, int&);
 void add_retention_command(CLI::App&, int&);
+void add_lint_command(CLI::App& app, int& exit_code);
+void add_diff_command(CLI::App& app, int& exit_code);
+void add_test_command(CLI::App& app, int& exit_code);
+void add_approve_command(CLI::App& app, int& exit_code);
+void add_audit_command(CLI::App& app, int& exit_code);
+void add_gate_command(CLI::App& app, int& exit_code);
+void add_map_command(CLI::App& app, int& exit_code);
+void add_signals_command(CLI::App& app, int& exit_code);
 
 }  // namespace flowgate::cli

@@ -22,16 +22,9 @@ struct CompileOptions {
 };
 
 int run_compile(const CompileOptions& o) {
-  auto dir = locate_policy(o.policy_dir);
-  if (!dir) return kExitInputError;
-  DiagnosticSink sink;
-  auto policy = load_policy(*dir, sink);
-  check_policy(*policy, sink);
-  if (sink.has_errors()) {
-    fmt::print(stderr, "{}", render_text(sink.sorted(), policy.get(), false));
-    fmt::print(stderr, "flowgate: error: the policy has errors; no bundle written\n");
-    return kExitInputError;
-  }
+  std::string dir;
+  auto policy = load_checked_policy(o.policy_dir, "no bundle written", &dir);
+  if (!policy) return kExitInputError;
   CompileStats stats;
   std::string bytes = encode_bundle(compile_policy(*policy, &stats));
   if (!o.secret_key.empty()) {
@@ -71,7 +64,7 @@ int run_compile(const CompileOptions& o) {
                                 {"compile_ms", stats.milliseconds}};
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("{}: {} {} → {} ({} bytes{}, sha256 {})\n", *dir, policy->info.name,
+    fmt::print("{}: {} {} → {} ({} bytes{}, sha256 {})\n", dir, policy->info.name,
                policy->info.version, o.output, bytes.size(), bundle->is_signed() ? ", signed" : "",
                sha.substr(0, 16));
     fmt::print(

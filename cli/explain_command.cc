@@ -33,15 +33,8 @@ std::string sections(const std::vector<Citation>& citations) {
 }
 
 int run_explain(const ExplainOptions& o) {
-  auto dir = locate_policy(o.policy_dir);
-  if (!dir) return kExitInputError;
-  DiagnosticSink sink;
-  auto policy = load_policy(*dir, sink);
-  check_policy(*policy, sink);
-  if (sink.has_errors()) {
-    fmt::print(stderr, "{}", render_text(sink.sorted(), policy.get(), false));
-    return kExitInputError;
-  }
+  auto policy = load_checked_policy(o.policy_dir, "nothing is explained");
+  if (!policy) return kExitInputError;
   auto date = query_date(o.query);
   if (!date) return kExitInputError;
   Query query;

@@ -19,6 +19,14 @@ int main(int argc, char** argv) {
   flowgate::cli::add_explain_command(app, exit_code);
   flowgate::cli::add_rights_command(app, exit_code);
   flowgate::cli::add_retention_command(app, exit_code);
+  flowgate::cli::add_lint_command(app, exit_code);
+  flowgate::cli::add_diff_command(app, exit_code);
+  flowgate::cli::add_test_command(app, exit_code);
+  flowgate::cli::add_approve_command(app, exit_code);
+  flowgate::cli::add_audit_command(app, exit_code);
+  flowgate::cli::add_gate_command(app, exit_code);
+  flowgate::cli::add_map_command(app, exit_code);
+  flowgate::cli::add_signals_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,4 +1,5 @@
-// locate_policy and use_color: the conventions every subcommand shares.
+// locate_policy, load_checked_policy, as_of_date and use_color: the conventions every subcommand
+// shares.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 
 #include "commands.h"
 #include "flowgate/toolchain.h"
+#include "model/policy.h"
 
 namespace flowgate::cli {
 
@@ -29,6 +31,30 @@ std::optional<std::string> locate_policy(const std::string& explicit_dir) {
              "built\n  = help: run inside a folder holding rules/ and jurisdictions/, or pass "
              "--policy DIR\n");
   return std::nullopt;
+}
+
+std::unique_ptr<Policy> load_checked_policy(const std::string& dir, std::string_view consequence,
+                                            std::string* root) {
+  auto found = locate_policy(dir);
+  if (!found) return nullptr;
+  if (root) *root = *found;
+  DiagnosticSink sink;
+  auto policy = load_policy(*found, sink);
+  check_policy(*policy, sink);
+  if (!sink.has_errors()) return policy;
+  fmt::print(stderr, "{}", render_text(sink.sorted(), policy.get(), false));
+  fmt::print(stderr, "flowgate: error: the policy has errors (see `flowgate check`); {}\n",
+             consequence);
+  return nullptr;
+}
+
+std::optional<Date> as_of_date(const std::string& option) {
+  if (option.empty()) return today();
+  auto date = parse_date(option);
+  if (!date) {
+    fmt::print(stderr, "flowgate: error: --as-of must be a date, YYYY-MM-DD (got '{}')\n", option);
+  }
+  return date;
 }
 
 bool use_color(const std::string& mode) {

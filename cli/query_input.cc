@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <set>
+
+#include "flowgate/signals.h"
 
 namespace flowgate::cli {
 
@@ -59,6 +62,49 @@ std::optional<Date> query_date(const QueryFlags& q) {
   auto date = parse_date(q.as_of);
   if (!date) fmt::print(stderr, "flowgate: error: --as-of must be a date, YYYY-MM-DD\n");
   return date;
+}
+
+// signals.tcf and signals.gpp, decoded by the runtime's decoders and applied as docs/signals.md
+// says: a string that does not decode makes the query malformed (fail closed); a TC string (or a
+// GPP string's tcfeuv2 section) grants or withholds the purposes kTcfPurposeMappings maps; a GPP
+// opt-out of targeted advertising or sharing, or its GPC flag, sets gpc.
+static void apply_consent_strings(const json& s, Query& q) {
+  auto string_of = [&](const char* key) -> std::optional<std::string> {
+    if (!s.contains(key)) return std::nullopt;
+    if (!s[key].is_string())
+      throw std::invalid_argument(fmt::format("'signals.{}' must be a string", key));
+    return s[key].get<std::string>();
+  };
+  auto apply_tcf = [&](const runtime::TcfString& tc) {
+    for (const auto& m : runtime::kTcfPurposeMappings) {
+      if (runtime::tcf_grants(tc, m)) {
+        q.consents.insert(std::string(m.purpose));
+      } else {
+        q.consents.erase(std::string(m.purpose));
+      }
+    }
+  };
+  std::optional<runtime::TcfString> gpp_tc;
+  if (auto text = string_of("gpp")) {
+    runtime::GppString gpp;
+    runtime::Status st = runtime::decode_gpp(*text, &gpp);
+    if (!st.ok()) throw std::invalid_argument("'signals.gpp' does not decode: " + st.message());
+    if (runtime::gpp_opts_out_of_targeted_ads(gpp)) q.gpc = true;
+    gpp_tc = std::move(gpp.tcfeuv2);
+  }
+  if (auto text = string_of("tcf")) {
+    runtime::TcfString tc;
+    runtime::Status st = runtime::decode_tcf(*text, &tc);
+    if (!st.ok()) throw std::invalid_argument("'signals.tcf' does not decode: " + st.message());
+    apply_tcf(tc);
+  }
+  // Both carry TCF consent: a purpose is granted only when both grant it.
+  if (gpp_tc) {
+    for (const auto& m : runtime::kTcfPurposeMappings) {
+      if (!runtime::tcf_grants(*gpp_tc, m)) q.consents.erase(std::string(m.purpose));
+    }
+    if (!s.contains("tcf")) apply_tcf(*gpp_tc);
+  }
 }
 
 Query query_from_json(const json& j, Date default_date) {
@@ -129,10 +175,7 @@ Query query_from_json(const json& j, Date default_date) {
         (std::string(key) == "consents" ? q.consents : q.features).insert(item.get<std::string>());
       }
     }
-    if (s.contains("tcf") || s.contains("gpp")) {
-      throw std::invalid_argument(
-          "TCF and GPP strings are not decoded yet; refusing rather than ignoring them");
-    }
+    apply_consent_strings(s, q);
   }
   return q;
 }

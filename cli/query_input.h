@@ -29,7 +29,8 @@ nlohmann::json flags_to_json(const QueryFlags& flags);
 // --as-of, or today; prints an error and returns nullopt when it is not a date.
 std::optional<Date> query_date(const QueryFlags& flags);
 // Reads one query object; throws std::invalid_argument with a message naming the field. A TC or
-// GPP string is refused (fail closed) until the signal decoders land.
+// GPP string (signals.tcf, signals.gpp) is decoded and applied to the query's consents and gpc
+// (docs/signals.md); one that does not decode makes the query malformed (fail closed).
 Query query_from_json(const nlohmann::json& j, Date default_date);
 
 }  // namespace flowgate::cli

@@ -75,16 +75,8 @@ std::string text_of(const RetentionAnswer& a) {
 }
 
 int run_retention(const RetentionOptions& o) {
-  auto dir = locate_policy(o.policy_dir);
-  if (!dir) return kExitInputError;
-  DiagnosticSink sink;
-  auto policy = load_policy(*dir, sink);
-  check_policy(*policy, sink);
-  if (sink.has_errors()) {
-    fmt::print(stderr, "{}", render_text(sink.sorted(), policy.get(), false));
-    fmt::print(stderr, "flowgate: error: the policy has errors; nothing is answered\n");
-    return kExitInputError;
-  }
+  auto policy = load_checked_policy(o.policy_dir, "nothing is answered");
+  if (!policy) return kExitInputError;
   RetentionAnswer answer;
   try {
     answer = answer_retention(*policy, o.data, o.event);

@@ -61,32 +61,16 @@ std::string text_of(const RightsAnswer& a) {
 }
 
 int run_rights(const RightsOptions& o) {
-  Date as_of = today();
-  if (!o.as_of.empty()) {
-    auto date = parse_date(o.as_of);
-    if (!date) {
-      fmt::print(stderr, "flowgate: error: --as-of must be a date, YYYY-MM-DD (got '{}')\n",
-                 o.as_of);
-      return kExitInputError;
-    }
-    as_of = *date;
-  }
-  auto dir = locate_policy(o.policy_dir);
-  if (!dir) return kExitInputError;
-  DiagnosticSink sink;
-  auto policy = load_policy(*dir, sink);
-  check_policy(*policy, sink);
-  if (sink.has_errors()) {
-    fmt::print(stderr, "{}", render_text(sink.sorted(), policy.get(), false));
-    fmt::print(stderr, "flowgate: error: the policy has errors; nothing is answered\n");
-    return kExitInputError;
-  }
+  auto as_of = as_of_date(o.as_of);
+  if (!as_of) return kExitInputError;
+  auto policy = load_checked_policy(o.policy_dir, "nothing is answered");
+  if (!policy) return kExitInputError;
   std::vector<RightsAnswer> answers;
   try {
     if (o.request.empty()) {
-      answers = answer_rights(*policy, o.region, as_of);
+      answers = answer_rights(*policy, o.region, *as_of);
     } else {
-      answers.push_back(answer_right(*policy, o.region, o.request, as_of));
+      answers.push_back(answer_right(*policy, o.region, o.request, *as_of));
     }
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "flowgate: error: {}\n", e.what());

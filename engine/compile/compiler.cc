@@ -28,21 +28,18 @@ class Compiler {
 
   CompiledPolicy run(CompileStats* stats) {
     const uint32_t date = d_.variable(VariableKind::kDate);
-    Ref acc = DiagramBuilder::leaf(0);
-    for (uint16_t i = 0; i < policy_.rules.size(); ++i) {
-      Ref predicate = rule_predicate(policy_.rules[i]);
-      acc = builder_.apply(acc, predicate, [&](uint32_t set, uint32_t holds) {
-        return holds == kTrue ? with_rule(set, i) : set;
-      });
-    }
+    Ref acc = fold_rules();
     // One more member of the sets, after every rule: the flow's purpose was consented to.
     const auto consented_marker = static_cast<uint16_t>(policy_.rules.size());
     if (uint32_t bit = bit_variable(Bit::Kind::kConsentForPurpose, {}); bit != UINT32_MAX) {
       Ref consented =
           tabulate_bool({bit}, [&](const std::vector<uint32_t>& v) { return v[bit] == 1; });
-      acc = builder_.apply(acc, consented, [&](uint32_t set, uint32_t holds) {
-        return holds == kTrue ? with_rule(set, consented_marker) : set;
-      });
+      acc = builder_.apply(
+          acc, consented,
+          [&](uint32_t set, uint32_t holds) {
+            return holds == kTrue ? with_rule(set, consented_marker) : set;
+          },
+          kFalse);
     }
     CompiledPolicy out = std::move(d_.shape);
     std::map<std::string, uint32_t> record_index;
@@ -70,9 +67,12 @@ class Compiler {
       uint32_t not_in_force = intern_record(to_record(not_in_force_decision(policy_.info)));
       Ref before =
           tabulate_bool({date}, [&](const std::vector<uint32_t>& v) { return v[date] == 0; });
-      decided = builder_.apply(decided, before, [&](uint32_t decision, uint32_t is_before) {
-        return is_before == kTrue ? not_in_force : decision;
-      });
+      decided = builder_.apply(
+          decided, before,
+          [&](uint32_t decision, uint32_t is_before) {
+            return is_before == kTrue ? not_in_force : decision;
+          },
+          kFalse);
     }
     out.unknown_id_decision = intern_record(to_record(unknown_id_decision()));
     out.root = export_diagram(decided, out);
@@ -87,7 +87,28 @@ class Compiler {
     return out;
   }
 
+  // The rule-set diagram of run(), exported before combining (compile_rule_sets).
+  RuleSetDiagram rule_sets() {
+    Ref acc = fold_rules();
+    RuleSetDiagram out{std::move(d_), std::move(sets_)};
+    out.domains.shape.root = export_diagram(acc, out.domains.shape);
+    return out;
+  }
+
  private:
+  // Every rule's predicate folded in order: a leaf is the set of rules matching there.
+  Ref fold_rules() {
+    Ref acc = DiagramBuilder::leaf(0);
+    for (uint16_t i = 0; i < policy_.rules.size(); ++i) {
+      Ref predicate = rule_predicate(policy_.rules[i]);
+      acc = builder_.apply(
+          acc, predicate,
+          [&](uint32_t set, uint32_t holds) { return holds == kTrue ? with_rule(set, i) : set; },
+          kFalse);
+    }
+    return acc;
+  }
+
   static std::vector<uint32_t> domains_of(const Domains& d) {
     std::vector<uint32_t> out;
     for (const auto& v : d.shape.variables) out.push_back(v.domain);
@@ -125,7 +146,8 @@ class Compiler {
   }
 
   Ref conjunction(Ref a, Ref b) {
-    return builder_.apply(a, b, [](uint32_t x, uint32_t y) { return x & y; });
+    return builder_.apply(
+        a, b, [](uint32_t x, uint32_t y) { return x & y; }, kTrue);
   }
 
   Ref id_set_predicate(const IdSet& set, VariableKind kind, VocabularyKind vocabulary,
@@ -281,6 +303,10 @@ CompiledPolicy compile_policy(const Policy& policy, CompileStats* stats) {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
   return out;
+}
+
+RuleSetDiagram compile_rule_sets(const Policy& policy) {
+  return Compiler(policy, analyse_domains(policy)).rule_sets();
 }
 
 }  // namespace flowgate

@@ -9,8 +9,10 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "compile/compiled_policy.h"
+#include "compile/domains.h"
 #include "model/policy.h"
 
 namespace flowgate {
@@ -26,5 +28,15 @@ struct CompileStats {
 
 // The policy must have passed check_policy without errors.
 CompiledPolicy compile_policy(const Policy& policy, CompileStats* stats = nullptr);
+
+// For analysis (lint): the diagram before its leaves are combined into decisions. Its nodes are in
+// domains.shape (nodes, children, root; no decisions); a leaf's value indexes rule_sets, each the
+// sorted indices into policy.rules of the rules matching there. Only sets reachable from the root
+// occur on a path. The policy must have passed check_policy without errors.
+struct RuleSetDiagram {
+  Domains domains;
+  std::vector<std::vector<uint16_t>> rule_sets;
+};
+RuleSetDiagram compile_rule_sets(const Policy& policy);
 
 }  // namespace flowgate

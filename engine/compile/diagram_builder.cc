@@ -41,9 +41,12 @@ DiagramBuilder::Ref DiagramBuilder::tabulate(
 }
 
 DiagramBuilder::Ref DiagramBuilder::apply(Ref a, Ref b,
-                                          const std::function<uint32_t(uint32_t, uint32_t)>& op) {
+                                          const std::function<uint32_t(uint32_t, uint32_t)>& op,
+                                          uint32_t b_identity) {
   std::unordered_map<uint64_t, Ref> memo;
+  const Ref identity = b_identity == kNoIdentity ? kNoIdentity : leaf(b_identity);
   std::function<Ref(Ref, Ref)> go = [&](Ref x, Ref y) -> Ref {
+    if (y == identity) return x;
     if (is_leaf(x) && is_leaf(y)) return leaf(op(value(x), value(y)));
     uint64_t key = (uint64_t{x} << 32) | y;
     if (auto it = memo.find(key); it != memo.end()) return it->second;

@@ -30,8 +30,13 @@ class DiagramBuilder {
   // `values` is indexed by variable, filled only for those listed.
   Ref tabulate(const std::vector<uint32_t>& variables,
                const std::function<uint32_t(const std::vector<uint32_t>&)>& f);
-  // Pointwise combination of two diagrams' leaves.
-  Ref apply(Ref a, Ref b, const std::function<uint32_t(uint32_t, uint32_t)>& op);
+  static constexpr uint32_t kNoIdentity = UINT32_MAX;
+  // Pointwise combination of two diagrams' leaves. When `b_identity` is a leaf value with
+  // op(x, b_identity) == x for every x, the parts of `a` under that leaf of `b` are kept as they
+  // are instead of rebuilt: folding many small predicates into a large diagram then costs what
+  // the predicates touch, not the whole diagram each time.
+  Ref apply(Ref a, Ref b, const std::function<uint32_t(uint32_t, uint32_t)>& op,
+            uint32_t b_identity = kNoIdentity);
   // The diagram with each leaf value replaced by map(value).
   Ref map_leaves(Ref root, const std::function<uint32_t(uint32_t)>& map);
 

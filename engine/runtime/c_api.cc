@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "flowgate/bundle_holder.h"
 #include "flowgate/flowgate.h"
 #include "flowgate/runtime.h"
 #include "flowgate/verify.h"
@@ -20,7 +21,11 @@ using flowgate::runtime::Status;
 using flowgate::runtime::StringList;
 
 struct fg_bundle {
-  std::unique_ptr<const Bundle> bundle;
+  std::shared_ptr<const Bundle> bundle;  // shared: fg_acquire hands out snapshots of a holder's
+};
+
+struct fg_holder {
+  flowgate::runtime::BundleHolder holder;
 };
 
 namespace {
@@ -243,5 +248,132 @@ FG_LIST_ACCESSORS(citation, citations)
 FG_LIST_ACCESSORS(rule, rules)
 
 #undef FG_LIST_ACCESSORS
+
+}  // extern "C"
+
+// Bundle lifecycle (fg_holder, fg_reload): shims over flowgate::runtime::BundleHolder.
+namespace {
+
+fg_status open_holder(const fg_options* options, fg_holder** out) {
+  std::vector<PublicKey> keys;
+  bool require = false;
+  if (options != nullptr) {
+    if (options->trusted_key_count > 0 && options->trusted_keys == nullptr) {
+      return fail(FG_ERR_INVALID_ARGUMENT, "fg_options: trusted_key_count without trusted_keys");
+    }
+    if (options->require_signature && options->trusted_key_count == 0) {
+      return fail(FG_ERR_INVALID_ARGUMENT,
+                  "fg_options: require_signature is set but no trusted keys are given");
+    }
+    require = options->require_signature != 0;
+    keys.resize(options->trusted_key_count);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      std::copy_n(options->trusted_keys + 32 * i, 32, keys[i].bytes.begin());
+    }
+  }
+  *out = new fg_holder{flowgate::runtime::BundleHolder(std::move(keys), require)};
+  return FG_OK;
+}
+
+// A new holder with its first bundle, or none: the shared body of fg_holder_open and
+// fg_holder_open_file. `load` is fg_reload or fg_reload_file on the new holder.
+template <typename Load>
+fg_status open_and_load(const fg_options* options, fg_holder** holder, fg_status unexpected,
+                        Load load) {
+  if (holder == nullptr) return fail(FG_ERR_INVALID_ARGUMENT, "fg_holder_open: null output");
+  *holder = nullptr;
+  try {
+    fg_holder* h = nullptr;
+    fg_status code = open_holder(options, &h);
+    if (code != FG_OK) return code;
+    code = load(h);
+    if (code != FG_OK) {
+      delete h;
+      return code;
+    }
+    *holder = h;
+    return FG_OK;
+  } catch (const std::bad_alloc&) {
+    return fail(FG_ERR_NO_MEMORY, "out of memory opening the bundle");
+  } catch (...) {
+    return fail(unexpected, "the bundle could not be opened");
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+fg_status fg_holder_open(const uint8_t* data, size_t size, const fg_options* options,
+                         fg_holder** holder) {
+  return open_and_load(options, holder, FG_ERR_CORRUPT,
+                       [&](fg_holder* h) { return fg_reload(h, data, size); });
+}
+
+fg_status fg_holder_open_file(const char* path, const fg_options* options, fg_holder** holder) {
+  return open_and_load(options, holder, FG_ERR_IO,
+                       [&](fg_holder* h) { return fg_reload_file(h, path); });
+}
+
+fg_status fg_reload(fg_holder* holder, const uint8_t* data, size_t size) {
+  if (holder == nullptr) return fail(FG_ERR_INVALID_ARGUMENT, "fg_reload: null holder");
+  if (data == nullptr && size > 0) return fail(FG_ERR_INVALID_ARGUMENT, "fg_reload: null data");
+  try {
+    Status s = holder->holder.load(std::string(reinterpret_cast<const char*>(data), size));
+    if (!s.ok()) return fail(s);
+    last_error.clear();
+    return FG_OK;
+  } catch (const std::bad_alloc&) {
+    return fail(FG_ERR_NO_MEMORY, "out of memory reloading the bundle");
+  } catch (...) {
+    return fail(FG_ERR_CORRUPT, "the bundle could not be reloaded");
+  }
+}
+
+fg_status fg_reload_file(fg_holder* holder, const char* path) {
+  if (holder == nullptr || path == nullptr) {
+    return fail(FG_ERR_INVALID_ARGUMENT, "fg_reload_file: null argument");
+  }
+  try {
+    Status s = holder->holder.load_file(path);
+    if (!s.ok()) return fail(s);
+    last_error.clear();
+    return FG_OK;
+  } catch (const std::bad_alloc&) {
+    return fail(FG_ERR_NO_MEMORY, "out of memory reloading the bundle");
+  } catch (...) {
+    return fail(FG_ERR_IO, "the bundle could not be reloaded");
+  }
+}
+
+fg_bundle* fg_acquire(const fg_holder* holder) {
+  if (holder == nullptr) return nullptr;
+  try {
+    std::shared_ptr<const Bundle> current = holder->holder.current();
+    if (current == nullptr) return nullptr;
+    return new fg_bundle{std::move(current)};
+  } catch (...) {
+    fail(FG_ERR_NO_MEMORY, "fg_acquire: out of memory");
+    return nullptr;
+  }
+}
+
+uint64_t fg_holder_generation(const fg_holder* holder) {
+  return holder != nullptr ? holder->holder.generation() : 0;
+}
+
+void fg_holder_close(fg_holder* holder) {
+  delete holder;
+}
+
+void fg_bundle_digest(const fg_bundle* bundle, uint8_t digest[32]) {
+  if (digest == nullptr) return;
+  if (bundle == nullptr) {
+    std::fill_n(digest, 32, uint8_t{0});
+    return;
+  }
+  auto d = bundle->bundle->digest();
+  std::copy(d.begin(), d.end(), digest);
+}
 
 }  // extern "C"

@@ -120,6 +120,37 @@ const char* fg_decision_citation_at(const fg_decision* decision, size_t i, size_
 size_t fg_decision_rule_count(const fg_decision* decision);
 const char* fg_decision_rule_at(const fg_decision* decision, size_t i, size_t* length);
 
+/* The bundle's SHA-256 content digest (32 bytes): what the decision log records as its hash. */
+void fg_bundle_digest(const fg_bundle* bundle, uint8_t digest[32]);
+
+/* Bundle lifecycle: a holder keeps the running bundle and swaps in a new one at run time.
+ *
+ *   fg_holder* holder;
+ *   fg_holder_open_file("policy.fgb", &options, &holder);  // options as for fg_open_file
+ *   fg_bundle* b = fg_acquire(holder);      // a snapshot: intern, decide, read decisions on it
+ *   …
+ *   fg_close(b);                            // decisions on b are valid until here
+ *   fg_reload_file(holder, "policy-v2.fgb"); // from an update thread, at any time
+ *
+ * fg_reload loads the new bundle, checks its structure and digest and, under the holder's options,
+ * its signature; only then does it swap it in. A bundle that fails any check is refused with the
+ * fg_status and message of fg_open, and the running bundle stays. fg_acquire may be called from
+ * any number of threads while another reloads: it returns the old bundle or the new one, never a
+ * mix, and a snapshot does not change while it is held (ids interned on one snapshot belong to it).
+ * Reloads are serialised among themselves. fg_holder_close must not race with other calls on the
+ * holder; snapshots acquired before it stay valid until their fg_close. */
+typedef struct fg_holder fg_holder;
+fg_status fg_holder_open(const uint8_t* data, size_t size, const fg_options* options,
+                         fg_holder** holder);
+fg_status fg_holder_open_file(const char* path, const fg_options* options, fg_holder** holder);
+fg_status fg_reload(fg_holder* holder, const uint8_t* data, size_t size);
+fg_status fg_reload_file(fg_holder* holder, const char* path);
+/* The running bundle, to be released with fg_close; NULL only for a NULL holder (or no memory). */
+fg_bundle* fg_acquire(const fg_holder* holder);
+/* How many bundles the holder has swapped in (the first open counts); refused ones do not. */
+uint64_t fg_holder_generation(const fg_holder* holder);
+void fg_holder_close(fg_holder* holder);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1,0 +1,232 @@
+// lint_policy: builds the rule-set diagram once and runs the passes on it (lint_passes.h).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <map>
+
+#include "analysis/lint_passes.h"
+#include "model/combine.h"
+#include "reference/reference_evaluator.h"
+
+namespace flowgate {
+
+const char* finding_kind_name(FindingKind kind) {
+  switch (kind) {
+    case FindingKind::kContradiction:
+      return "contradiction";
+    case FindingKind::kDeadRule:
+      return "dead-rule";
+    case FindingKind::kGap:
+      return "gap";
+    case FindingKind::kHygiene:
+      return "hygiene";
+  }
+  return "?";
+}
+
+bool at_or_above(Severity s, Severity threshold) {
+  auto rank = [](Severity x) {
+    return x == Severity::kError ? 2 : x == Severity::kWarning ? 1 : 0;
+  };
+  return rank(s) >= rank(threshold);
+}
+
+namespace lint {
+
+LintContext::LintContext(const Policy& p, const LintOptions& o)
+    : policy(p), options(o), diagram(compile_rule_sets(p)) {
+  const CompiledPolicy& shape = diagram.domains.shape;
+  // Every leaf reachable from the root: nodes are exported children first, so each node's
+  // children are plain indices to visit.
+  std::vector<bool> seen_set(diagram.rule_sets.size(), false);
+  std::vector<bool> seen_node(shape.nodes.size(), false);
+  std::vector<uint32_t> stack{shape.root};
+  while (!stack.empty()) {
+    uint32_t ref = stack.back();
+    stack.pop_back();
+    if (ref & CompiledPolicy::kLeaf) {
+      uint32_t set = ref & ~CompiledPolicy::kLeaf;
+      if (!seen_set[set]) {
+        seen_set[set] = true;
+        reachable.push_back(set);
+      }
+      continue;
+    }
+    if (seen_node[ref]) continue;
+    seen_node[ref] = true;
+    const DiagramNode& node = shape.nodes[ref];
+    uint32_t domain = shape.variables[node.variable].domain;
+    for (uint32_t v = 0; v < domain; ++v) stack.push_back(shape.children[node.first_child + v]);
+  }
+  std::sort(reachable.begin(), reachable.end());
+  for (uint32_t s : reachable) {
+    const auto& set = diagram.rule_sets[s];
+    for (size_t i = 0; i < set.size(); ++i) {
+      for (size_t j = i + 1; j < set.size(); ++j) co_matching.emplace(set[i], set[j]);
+      if (policy.rules[set[i]].effect != Effect::kAllow) continue;
+      for (uint16_t d : set) {
+        if (policy.rules[d].effect == Effect::kDeny) allow_deny_pairs.emplace(set[i], d);
+      }
+    }
+  }
+}
+
+uint32_t LintContext::leaf(const std::vector<uint32_t>& values) const {
+  const CompiledPolicy& shape = diagram.domains.shape;
+  uint32_t ref = shape.root;
+  while (!(ref & CompiledPolicy::kLeaf)) {
+    const DiagramNode& node = shape.nodes[ref];
+    ref = shape.children[node.first_child + values[node.variable]];
+  }
+  return ref & ~CompiledPolicy::kLeaf;
+}
+
+uint32_t LintContext::date_class(Date on) const {
+  const auto& points = diagram.domains.shape.date_breakpoints;
+  return static_cast<uint32_t>(std::upper_bound(points.begin(), points.end(), on.days) -
+                               points.begin());
+}
+
+uint32_t LintContext::age_band(int age) const {
+  const auto& thresholds = diagram.domains.shape.age_thresholds;
+  return 1 + static_cast<uint32_t>(std::upper_bound(thresholds.begin(), thresholds.end(), age) -
+                                   thresholds.begin());
+}
+
+std::vector<std::string> leaves_covered(const IdSet& set, const Vocabulary& vocabulary) {
+  std::vector<std::string> out;
+  for (Vocabulary::Index leaf : vocabulary.leaves()) {
+    const std::string& id = vocabulary.term(leaf).id;
+    if (covers(set, vocabulary, id)) out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string compact_ids(const Vocabulary& vocabulary, const std::vector<std::string>& leaves) {
+  std::set<std::string> wanted(leaves.begin(), leaves.end());
+  if (wanted.empty()) return "nothing";
+  if (wanted.size() == vocabulary.leaves().size()) return "any";
+  auto inside = [&](Vocabulary::Index t) {
+    for (Vocabulary::Index leaf : vocabulary.leaves_under(t)) {
+      if (!wanted.count(vocabulary.term(leaf).id)) return false;
+    }
+    return true;
+  };
+  // Candidates: terms wholly inside the set; greedily the largest first.
+  std::vector<std::pair<size_t, Vocabulary::Index>> candidates;
+  for (Vocabulary::Index t = 0; t < vocabulary.size(); ++t) {
+    if (inside(t)) candidates.emplace_back(vocabulary.leaves_under(t).size(), t);
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::set<std::string> covered;
+  std::vector<std::string> parts;
+  for (const auto& [size, t] : candidates) {
+    bool adds = false;
+    for (Vocabulary::Index leaf : vocabulary.leaves_under(t)) {
+      if (!covered.count(vocabulary.term(leaf).id)) adds = true;
+    }
+    if (!adds) continue;
+    for (Vocabulary::Index leaf : vocabulary.leaves_under(t)) {
+      covered.insert(vocabulary.term(leaf).id);
+    }
+    const Term& term = vocabulary.term(t);
+    parts.push_back(vocabulary.is_leaf(t) ? term.id : term.id + ".*");
+  }
+  std::sort(parts.begin(), parts.end());
+  return parts.size() == 1 ? parts[0] : "{" + join(parts, ", ") + "}";
+}
+
+std::vector<std::string> intersect(const std::vector<std::string>& a,
+                                   const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+std::vector<std::string> sections_of(const std::vector<Citation>& citations) {
+  std::vector<std::string> out;
+  for (const auto& c : citations) out.push_back(c.section);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
+  return out;
+}
+
+std::string abbreviate(const std::vector<std::string>& ids, size_t limit) {
+  if (ids.size() <= limit) return join(ids, ", ");
+  std::vector<std::string> head(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(limit));
+  return fmt::format("{} and {} more", join(head, ", "), ids.size() - limit);
+}
+
+std::string rule_label(const Rule& rule) {
+  return fmt::format("{} ({})", rule.id, join(sections_of(rule.citations), ", "));
+}
+
+RelatedStatement related_rule(const Rule& rule, std::string role) {
+  return {rule.id, rule.location, sections_of(rule.citations), rule.quote, std::move(role)};
+}
+
+Finding rule_finding(const Rule& rule, std::string code, FindingKind kind, Severity severity) {
+  Finding f;
+  f.code = std::move(code);
+  f.kind = kind;
+  f.severity = severity;
+  f.subject = rule.id;
+  f.location = rule.location;
+  f.citations = sections_of(rule.citations);
+  f.quote = rule.quote;
+  return f;
+}
+
+std::string decision_effect(const Decision& decision) {
+  std::vector<std::string> obligations = decision.obligations;
+  std::vector<std::string> bases = decision.legal_basis;
+  std::sort(obligations.begin(), obligations.end());
+  std::sort(bases.begin(), bases.end());
+  return fmt::format("{}|{}|{}", decision.allow ? "allow" : "deny", join(obligations, ","),
+                     join(bases, ","));
+}
+
+std::vector<const Rule*> rules_of(const Policy& policy, const std::vector<uint16_t>& set) {
+  std::vector<const Rule*> out;
+  for (uint16_t r : set) out.push_back(&policy.rules[r]);
+  return out;
+}
+
+}  // namespace lint
+
+std::vector<Finding> lint_policy(const Policy& policy, const LintOptions& options,
+                                 LintStats* stats) {
+  auto start = std::chrono::steady_clock::now();
+  lint::LintContext context(policy, options);
+  std::vector<Finding> findings;
+  lint::find_contradictions(context, findings);
+  lint::find_dead_rules(context, findings);
+  lint::find_gaps(context, findings);
+  lint::find_hygiene(context, findings);
+  auto rank = [](Severity s) {
+    return s == Severity::kError ? 0 : s == Severity::kWarning ? 1 : 2;
+  };
+  std::stable_sort(findings.begin(), findings.end(), [&](const Finding& a, const Finding& b) {
+    return std::make_tuple(static_cast<int>(a.kind), rank(a.severity), a.location.file,
+                           a.location.line, a.location.column, a.fingerprint) <
+           std::make_tuple(static_cast<int>(b.kind), rank(b.severity), b.location.file,
+                           b.location.line, b.location.column, b.fingerprint);
+  });
+  if (stats) {
+    stats->rule_sets = context.reachable.size();
+    stats->diagram_nodes = context.diagram.domains.shape.nodes.size();
+    stats->milliseconds =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  }
+  return findings;
+}
+
+}  // namespace flowgate

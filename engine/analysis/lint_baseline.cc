@@ -1,0 +1,204 @@
+// The reviewed lint baseline (lint-baseline.yaml at the policy root): the findings a reviewer has
+// acknowledged, each by its fingerprint and with the reason it is accepted.
+//
+//   baseline:
+//     - fingerprint: "contradiction:share-with-affiliates:media-stays-on-device"
+//       reason: "§1.1 keeps media on the device; the deny is meant to win."
+//       message: "…what the finding said when it was reviewed (informative)…"
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "analysis/lint_findings.h"
+
+namespace flowgate {
+namespace {
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out + "\"";
+}
+
+SourceLocation at(const std::string& file, const YAML::Node& node) {
+  YAML::Mark m = node.Mark();
+  return {file, static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
+}
+
+}  // namespace
+
+Baseline read_baseline(const std::string& path, const std::string& display_path,
+                       DiagnosticSink& sink) {
+  Baseline out;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return out;
+  out.exists = true;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    sink.error("baseline-syntax",
+               {display_path, static_cast<uint32_t>(e.mark.line + 1),
+                static_cast<uint32_t>(e.mark.column + 1)},
+               e.msg);
+    return out;
+  }
+  if (!root.IsMap() || !root["baseline"]) {
+    sink.error("baseline-format", {display_path, 1, 1},
+               "the baseline must be a mapping with a `baseline:` list",
+               "run `flowgate lint --update-baseline` to write one");
+    return out;
+  }
+  YAML::Node list = root["baseline"];
+  if (list.IsNull()) return out;
+  if (!list.IsSequence()) {
+    sink.error("baseline-format", at(display_path, list), "`baseline` must be a list of entries");
+    return out;
+  }
+  std::set<std::string> seen;
+  for (const YAML::Node& entry : list) {
+    if (!entry.IsMap()) {
+      sink.error("baseline-format", at(display_path, entry),
+                 "each baseline entry is a mapping with `fingerprint` and `reason`");
+      continue;
+    }
+    BaselineEntry e;
+    e.line = static_cast<uint32_t>(entry.Mark().line + 1);
+    bool ok = true;
+    for (const auto& kv : entry) {
+      std::string key = kv.first.as<std::string>("");
+      if (!kv.second.IsScalar()) {
+        sink.error("baseline-format", at(display_path, kv.second),
+                   fmt::format("`{}` must be a string", key));
+        ok = false;
+        continue;
+      }
+      std::string value = kv.second.as<std::string>("");
+      if (key == "fingerprint") {
+        e.fingerprint = value;
+      } else if (key == "reason") {
+        e.reason = value;
+      } else if (key == "message") {
+        e.message = value;
+      } else {
+        sink.error("baseline-format", at(display_path, kv.first),
+                   fmt::format("unknown key '{}' in a baseline entry", key),
+                   "entries take fingerprint, reason and message");
+        ok = false;
+      }
+    }
+    if (e.fingerprint.empty()) {
+      sink.error("baseline-format", at(display_path, entry),
+                 "baseline entry without a fingerprint");
+      ok = false;
+    }
+    if (e.reason.empty() || e.reason.find_first_not_of(" \t") == std::string::npos) {
+      sink.error("baseline-reason", at(display_path, entry),
+                 fmt::format("baseline entry '{}' has no reason", e.fingerprint),
+                 "every acknowledged finding needs the reviewer's reason for accepting it");
+      ok = false;
+    }
+    if (!e.fingerprint.empty() && !seen.insert(e.fingerprint).second) {
+      sink.error("baseline-duplicate", at(display_path, entry),
+                 fmt::format("fingerprint '{}' is listed twice", e.fingerprint));
+      ok = false;
+    }
+    if (ok) out.entries.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<BaselineEntry> apply_baseline(const Baseline& baseline,
+                                          std::vector<Finding>& findings) {
+  std::map<std::string, const BaselineEntry*> by_fingerprint;
+  for (const auto& e : baseline.entries) by_fingerprint[e.fingerprint] = &e;
+  std::set<std::string> matched;
+  for (Finding& f : findings) {
+    auto it = by_fingerprint.find(f.fingerprint);
+    if (it == by_fingerprint.end()) continue;
+    f.baselined = true;
+    f.baseline_reason = it->second->reason;
+    matched.insert(f.fingerprint);
+  }
+  std::vector<BaselineEntry> stale;
+  for (const auto& e : baseline.entries) {
+    if (!matched.count(e.fingerprint)) stale.push_back(e);
+  }
+  return stale;
+}
+
+Baseline updated_baseline(const Baseline& previous, const std::vector<Finding>& findings,
+                          Severity threshold) {
+  std::map<std::string, std::string> reasons;
+  for (const auto& e : previous.entries) reasons[e.fingerprint] = e.reason;
+  Baseline out;
+  out.exists = true;
+  std::set<std::string> seen;
+  for (const Finding& f : findings) {
+    if (!at_or_above(f.severity, threshold) || !seen.insert(f.fingerprint).second) continue;
+    auto it = reasons.find(f.fingerprint);
+    out.entries.push_back(
+        {f.fingerprint, it == reasons.end() ? kBaselineTodo : it->second, f.message, 0});
+  }
+  return out;
+}
+
+bool write_baseline(const Baseline& baseline, const std::string& path, std::string& error) {
+  std::ostringstream text;
+  text << "# flowgate lint baseline: findings a reviewer has acknowledged, each with the reason.\n"
+          "# `flowgate lint` fails only on findings not listed here. Fingerprints are the "
+          "finding's\n"
+          "# code and the ids of the statements involved (never line numbers). Written by\n"
+          "# `flowgate lint --update-baseline`, which keeps existing reasons; replace every\n"
+          "# \"TODO: review\" with the real reason.\n"
+          "baseline:\n";
+  for (const auto& e : baseline.entries) {
+    text << "  - fingerprint: " << quoted(e.fingerprint) << "\n"
+         << "    reason: " << quoted(e.reason) << "\n";
+    if (!e.message.empty()) text << "    message: " << quoted(e.message) << "\n";
+  }
+  std::string temp = path + ".tmp";
+  {
+    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
+    file << text.str();
+    file.flush();
+    if (!file) {
+      error = fmt::format("cannot write {}", temp);
+      std::remove(temp.c_str());
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    error = fmt::format("cannot replace {}: {}", path, ec.message());
+    std::remove(temp.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace flowgate

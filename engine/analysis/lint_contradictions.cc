@@ -1,0 +1,164 @@
+// find_contradictions: allow and deny rules that match the same flows. Which pairs meet is read off
+// the compiled rule-set diagram (a reachable leaf holding both), so conditions, dates and region
+// classes are taken into account exactly; the flows they share are the intersection of their match
+// blocks (a product of leaf sets, i.e. one cube) under both conditions. Kinds follow PolicyLint
+// (Andow et al., USENIX Security 2019), with the recipient as its entity and the data as its data
+// object: C1–C5 logical contradictions, N1–N4 narrowing definitions.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "analysis/lint_passes.h"
+
+namespace flowgate::lint {
+namespace {
+
+enum class Relation { kEqual, kNarrower, kBroader, kPartial };
+
+// How the allow's leaf set relates to the deny's.
+Relation relate(const std::vector<std::string>& allow, const std::vector<std::string>& deny) {
+  size_t common = intersect(allow, deny).size();
+  if (common == allow.size() && common == deny.size()) return Relation::kEqual;
+  if (common == allow.size()) return Relation::kNarrower;
+  if (common == deny.size()) return Relation::kBroader;
+  return Relation::kPartial;
+}
+
+struct Kind {
+  const char* code;
+  const char* meaning;
+};
+
+Kind taxonomy(Relation recipients, Relation data) {
+  using R = Relation;
+  if (recipients == R::kPartial || data == R::kPartial) {
+    return {"P", "partial overlap of recipients or data (outside PolicyLint's C1-C5/N1-N4)"};
+  }
+  static const std::map<std::pair<R, R>, Kind> kinds = {
+      {{R::kEqual, R::kEqual}, {"C1", "same recipients, same data"}},
+      {{R::kEqual, R::kNarrower}, {"C2", "same recipients; the deny covers more data"}},
+      {{R::kNarrower, R::kEqual}, {"C3", "the deny covers more recipients; same data"}},
+      {{R::kNarrower, R::kNarrower}, {"C4", "the deny covers more recipients and more data"}},
+      {{R::kBroader, R::kNarrower}, {"C5", "the allow covers more recipients, the deny more data"}},
+      {{R::kEqual, R::kBroader},
+       {"N1", "same recipients; the allow covers more data, which the deny narrows"}},
+      {{R::kNarrower, R::kBroader},
+       {"N2", "the deny covers more recipients, the allow more data, which the deny narrows"}},
+      {{R::kBroader, R::kEqual},
+       {"N3", "the allow covers more recipients, which the deny narrows; same data"}},
+      {{R::kBroader, R::kBroader},
+       {"N4", "the allow covers more recipients and more data, which the deny narrows"}},
+  };
+  return kinds.at({recipients, data});
+}
+
+// Whether a condition reads what a user or a device decides per flow (signals, age, the
+// destination): a deny under such a condition narrows allows for some flows by design.
+bool reads_flow_context(const Expr& e) {
+  if (e.kind == ExprKind::kPath &&
+      (e.path == QueryPath::kSubjectAge || e.path == QueryPath::kDestination ||
+       e.path == QueryPath::kGpc || e.path == QueryPath::kAdsPersonalization)) {
+    return true;
+  }
+  if (e.kind == ExprKind::kCall) return true;  // consent(), feature(), known(subject.age)
+  for (const auto& child : e.children) {
+    if (reads_flow_context(child)) return true;
+  }
+  return false;
+}
+
+std::string action_text(Action a, Action b) {
+  if (a == Action::kAny) return b == Action::kAny ? "collect or transmit" : action_name(b);
+  return action_name(a);
+}
+
+std::string destination_text(const Rule& a, const Rule& b) {
+  std::vector<std::string> parts;
+  for (const Rule* r : {&a, &b}) {
+    if (r->destination.any) continue;
+    std::vector<std::string> ids;
+    for (const auto& id : r->destination.ids) ids.push_back(id.id);
+    parts.push_back("to " + join(ids, "/"));
+  }
+  return parts.empty() ? "" : " " + join(parts, " and ");
+}
+
+std::string context_text(const Rule& a, const Rule& b) {
+  std::vector<std::string> conditions;
+  for (const Rule* r : {&a, &b}) {
+    if (r->when) conditions.push_back(r->when->text);
+  }
+  if (conditions.empty()) return "subjects in any region";
+  return "where " + join(conditions, " and ");
+}
+
+}  // namespace
+
+// The flows two rules share, as one cube.
+std::string shared_cube(const Policy& policy, const Rule& a, const Rule& b) {
+  const auto& data = policy.vocabulary(VocabularyKind::kData);
+  const auto& purposes = policy.vocabulary(VocabularyKind::kPurpose);
+  const auto& recipients = policy.vocabulary(VocabularyKind::kRecipient);
+  std::string purpose = compact_ids(purposes, intersect(leaves_covered(a.purpose, purposes),
+                                                        leaves_covered(b.purpose, purposes)));
+  return fmt::format(
+      "{} → {} for {}, {}{}, {}",
+      compact_ids(data, intersect(leaves_covered(a.data, data), leaves_covered(b.data, data))),
+      compact_ids(recipients, intersect(leaves_covered(a.recipient, recipients),
+                                        leaves_covered(b.recipient, recipients))),
+      purpose == "any" ? "any purpose" : purpose, action_text(a.action, b.action),
+      destination_text(a, b), context_text(a, b));
+}
+
+void find_contradictions(const LintContext& context, std::vector<Finding>& out) {
+  const Policy& policy = context.policy;
+  const auto& data = policy.vocabulary(VocabularyKind::kData);
+  const auto& recipients = policy.vocabulary(VocabularyKind::kRecipient);
+  std::map<uint16_t, std::vector<uint16_t>> narrowed;  // deny → allows it narrows per flow
+  for (const auto& [ai, di] : context.allow_deny_pairs) {
+    const Rule& allow = policy.rules[ai];
+    const Rule& deny = policy.rules[di];
+    if (deny.when && reads_flow_context(deny.when->root)) {
+      narrowed[di].push_back(ai);
+      continue;
+    }
+    Kind kind = taxonomy(relate(leaves_covered(allow.recipient, recipients),
+                                leaves_covered(deny.recipient, recipients)),
+                         relate(leaves_covered(allow.data, data), leaves_covered(deny.data, data)));
+    Finding f =
+        rule_finding(allow, "contradiction", FindingKind::kContradiction, Severity::kWarning);
+    std::string cube = shared_cube(policy, allow, deny);
+    f.taxonomy = kind.code;
+    f.flows.push_back(cube);
+    f.message = fmt::format("{}: allow by {} vs deny by {}; deny wins ({}: {})", cube,
+                            rule_label(allow), rule_label(deny), kind.code, kind.meaning);
+    f.help =
+        "both statements are in force; if the deny is meant to win, record why in "
+        "lint-baseline.yaml, else narrow one rule's match so they no longer overlap";
+    f.related.push_back(related_rule(deny, "deny"));
+    f.fingerprint = fmt::format("contradiction:{}:{}", allow.id, deny.id);
+    out.push_back(std::move(f));
+  }
+  for (const auto& [di, allows] : narrowed) {
+    const Rule& deny = policy.rules[di];
+    Finding f = rule_finding(deny, "narrowing", FindingKind::kContradiction, Severity::kNote);
+    std::vector<std::string> ids;
+    for (uint16_t ai : allows) {
+      const Rule& allow = policy.rules[ai];
+      ids.push_back(allow.id);
+      f.flows.push_back(
+          fmt::format("{}: allow by {}", shared_cube(policy, allow, deny), rule_label(allow)));
+      f.related.push_back(related_rule(allow, "narrowed allow"));
+    }
+    f.message = fmt::format(
+        "deny {} narrows {} allow{} for the flows where {}: {}; deny wins there", rule_label(deny),
+        allows.size(), allows.size() == 1 ? "" : "s", deny.when->text, abbreviate(ids, 4));
+    f.help =
+        "a deny on a signal, an age or a destination refines the allows by design; check that "
+        "each narrowed allow is meant to yield";
+    f.fingerprint = fmt::format("narrowing:{}", deny.id);
+    out.push_back(std::move(f));
+  }
+}
+
+}  // namespace flowgate::lint

@@ -1,0 +1,136 @@
+// lint: what `flowgate lint` finds in a checked policy, on the compiled model. Entry point:
+// lint_policy. The passes, one concept a file:
+//
+//   lint_contradictions.cc  an allow and a deny covering the same flows (PolicyLint's C1–C5/N1–N4)
+//   lint_dead_rules.cc      rules that match nothing, or change no decision anywhere
+//   lint_gaps.cc            inventory flows the rules deny; purposes without a legal basis where
+//   the
+//                           jurisdiction requires one; recipients one disclosure section names and
+//                           the other does not; policy statements the law in force contradicts
+//   lint_hygiene.cc         unused vocabulary, statements without quotes, unverified legal facts
+//   lint_baseline.cc        the reviewed baseline (lint-baseline.yaml at the policy root)
+//   lint_report.cc          text, json, sarif 2.1.0 and junit renderings
+//
+// Every finding carries a stable fingerprint (its code and the ids of the statements it concerns,
+// never a line number), so a reviewed baseline keeps matching while files are edited.
+// Not thread-safe per Policy; lint_policy only reads the policy.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flowgate/diagnostic.h"
+#include "model/calendar.h"
+
+namespace flowgate {
+
+struct Policy;
+
+// The kinds of findings, each with its codes (the SARIF rule ids).
+enum class FindingKind : uint8_t { kContradiction, kDeadRule, kGap, kHygiene };
+const char* finding_kind_name(FindingKind kind);  // "contradiction", "dead-rule", "gap", "hygiene"
+
+// A second statement a finding points at: the other rule of a contradiction, the law that
+// contradicts a rights entry, the allows a deny overrides.
+struct RelatedStatement {
+  std::string id;  // a rule, rights entry, vocabulary term or jurisdiction id
+  SourceLocation location;
+  std::vector<std::string> citations;  // policy sections ("§1.1"), or the law's sources
+  std::string quote;                   // the sentence it encodes, when it has one
+  std::string role;                    // "deny", "allow", "law", "overridden allow", …
+};
+
+struct Finding {
+  std::string code;  // stable, kebab-case: "contradiction", "shadowed-rule", …
+  FindingKind kind = FindingKind::kContradiction;
+  Severity severity = Severity::kWarning;
+  std::string subject;  // the id of the statement the finding is about
+  SourceLocation location;
+  std::vector<std::string> citations;  // of the statement at `location`
+  std::string quote;
+  std::string message;             // one or two sentences a compliance officer can read
+  std::string help;                // what to do about it
+  std::string taxonomy;            // contradictions: "C3", "N2", … (PolicyLint); empty otherwise
+  std::vector<std::string> flows;  // compact cubes: "media.* → service_provider.cloud_storage …"
+  std::vector<RelatedStatement> related;
+  std::string fingerprint;  // code:id[:id…] — stable across edits that move lines
+
+  // Set by apply_baseline.
+  bool baselined = false;
+  std::string baseline_reason;
+};
+
+struct LintOptions {
+  Date as_of;  // the law in force on this date (default: today, set by the caller)
+};
+
+struct LintStats {
+  double milliseconds = 0;
+  size_t rule_sets = 0;
+  size_t diagram_nodes = 0;
+};
+
+// Runs every pass on a policy that passed check_policy without errors. Findings are sorted by
+// kind, then severity, then location.
+std::vector<Finding> lint_policy(const Policy& policy, const LintOptions& options,
+                                 LintStats* stats = nullptr);
+
+// ---- baseline (lint_baseline.cc) ----------------------------------------------------------------
+
+inline constexpr const char* kBaselineFile = "lint-baseline.yaml";
+inline constexpr const char* kBaselineTodo = "TODO: review";
+
+struct BaselineEntry {
+  std::string fingerprint;
+  std::string reason;
+  std::string message;  // informative: what the finding said when it was reviewed
+  uint32_t line = 0;
+};
+
+struct Baseline {
+  std::vector<BaselineEntry> entries;
+  bool exists = false;
+};
+
+// Reads `path`; a missing file is an empty baseline. Problems (bad YAML, an entry without a
+// fingerprint or without a reason, a duplicate) are reported to `sink` with file:line:col.
+Baseline read_baseline(const std::string& path, const std::string& display_path,
+                       DiagnosticSink& sink);
+// Marks the findings whose fingerprint the baseline holds (with its reason). Returns the
+// baseline's entries that match no finding any more (stale).
+std::vector<BaselineEntry> apply_baseline(const Baseline& baseline, std::vector<Finding>& findings);
+// The baseline for these findings (those at or above `threshold`), keeping the reasons of
+// `previous`; new entries get kBaselineTodo. Written atomically (temp file, then rename).
+// Returns false with `error` set when the file cannot be written.
+Baseline updated_baseline(const Baseline& previous, const std::vector<Finding>& findings,
+                          Severity threshold);
+bool write_baseline(const Baseline& baseline, const std::string& path, std::string& error);
+
+// Whether `s` is at least as severe as `threshold` (error > warning > note).
+bool at_or_above(Severity s, Severity threshold);
+
+// ---- rendering (lint_report.cc) -----------------------------------------------------------------
+
+struct LintSummary {
+  size_t total = 0;
+  size_t failing = 0;    // at or above the threshold and not baselined
+  size_t baselined = 0;  // at or above the threshold, in the baseline
+  size_t todo = 0;       // baselined with reason kBaselineTodo
+  std::vector<BaselineEntry> stale;
+};
+
+std::string render_lint_text(const std::vector<Finding>& findings, const LintSummary& summary,
+                             Severity threshold, bool color);
+std::string render_lint_json(const std::vector<Finding>& findings, const LintSummary& summary);
+// SARIF 2.1.0: one run, tool.driver.rules for every code, one result per finding with its
+// physical location (uri relative to the policy root) and related locations.
+std::string render_lint_sarif(const std::vector<Finding>& findings, const std::string& version,
+                              const std::string& policy_root);
+// JUnit XML: one testcase per finding code, a failure per finding at or above the threshold that
+// is not baselined (baselined and below-threshold findings are listed in system-out).
+std::string render_lint_junit(const std::vector<Finding>& findings, Severity threshold);
+
+}  // namespace flowgate
