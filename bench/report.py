@@ -131,6 +131,12 @@ def report(work, form):
             if "timeout_s" in r:
                 print(f"{r['rules']:>7}  did not compile within {r['timeout_s']} s")
                 continue
+            if "bundle_error" in r:
+                print(f"{r['rules']:>7} {r['categories']:>10} {r['regions']:>8} "
+                      f"{r['load_check_ms']:>9.0f}ms {r['compile_ms']:>8.0f}ms "
+                      f"{r['diagram_nodes']:>8}  {r['decisions']:,} decision records: "
+                      f"{r['bundle_error']}")
+                continue
             print(f"{r['rules']:>7} {r['categories']:>10} {r['regions']:>8} "
                   f"{r['load_check_ms']:>9.0f}ms {r['compile_ms']:>8.0f}ms {r['diagram_nodes']:>8} "
                   f"{r['bundle_bytes']:>10,} {fmt_ns(r['decide_p50_ns']):>11} "

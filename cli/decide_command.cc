@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bundle/decide_query.h"
 #include "bundle_source.h"
 #include "commands.h"
 #include "flowgate/runtime.h"
@@ -36,26 +37,6 @@ nlohmann::ordered_json decision_json(const runtime::Decision& d) {
           {"reason", std::string(d.reason())}};
 }
 
-// The runtime's string query, viewing the strings of a parsed Query.
-runtime::Decision decide(const runtime::Bundle& bundle, const Query& q) {
-  std::vector<std::string_view> consents(q.consents.begin(), q.consents.end());
-  std::vector<std::string_view> features(q.features.begin(), q.features.end());
-  runtime::StringQuery s;
-  s.data = q.data;
-  s.purpose = q.purpose;
-  s.action = q.action == Action::kCollect ? "collect" : "transmit";
-  s.recipient = q.recipient;
-  s.destination = q.destination;
-  s.region = q.region;
-  s.age = q.age.value_or(-1);
-  s.as_of_days = q.as_of.days;
-  s.gpc = q.gpc;
-  s.ads_personalization = q.ads_personalization;
-  s.consents = consents;
-  s.features = features;
-  return bundle.decision(bundle.decide(s));
-}
-
 nlohmann::ordered_json malformed(const std::string& why) {
   return {{"decision", "deny"},           {"obligations", json::array()},
           {"legal_basis", json::array()}, {"citations", {"§0"}},
@@ -75,7 +56,8 @@ int run_decide(const DecideOptions& o) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       nlohmann::ordered_json out;
       try {
-        runtime::Decision d = decide(*bundle, query_from_json(json::parse(line), *default_date));
+        runtime::Decision d =
+            decide_on_bundle(*bundle, query_from_json(json::parse(line), *default_date));
         any_deny |= !d.allow();
         out = decision_json(d);
       } catch (const std::exception& e) {  // json::parse_error and std::invalid_argument
@@ -87,7 +69,7 @@ int run_decide(const DecideOptions& o) {
   } else {
     json q = flags_to_json(o.query);
     try {
-      runtime::Decision d = decide(*bundle, query_from_json(q, *default_date));
+      runtime::Decision d = decide_on_bundle(*bundle, query_from_json(q, *default_date));
       any_deny = !d.allow();
       fmt::print("{}\n", decision_json(d).dump(2, ' ', false, json::error_handler_t::replace));
     } catch (const std::exception& e) {

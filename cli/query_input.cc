@@ -67,7 +67,8 @@ std::optional<Date> query_date(const QueryFlags& q) {
 // signals.tcf and signals.gpp, decoded by the runtime's decoders and applied as docs/signals.md
 // says: a string that does not decode makes the query malformed (fail closed); a TC string (or a
 // GPP string's tcfeuv2 section) grants or withholds the purposes kTcfPurposeMappings maps; a GPP
-// opt-out of targeted advertising or sharing, or its GPC flag, sets gpc.
+// opt-out of targeted advertising or sharing, or its GPC flag, sets gpc. What the strings say is
+// also kept as the facts rules test (add_tcf_facts, add_gpp_facts), as an app deciding does.
 static void apply_consent_strings(const json& s, Query& q) {
   auto string_of = [&](const char* key) -> std::optional<std::string> {
     if (!s.contains(key)) return std::nullopt;
@@ -90,6 +91,7 @@ static void apply_consent_strings(const json& s, Query& q) {
     runtime::Status st = runtime::decode_gpp(*text, &gpp);
     if (!st.ok()) throw std::invalid_argument("'signals.gpp' does not decode: " + st.message());
     if (runtime::gpp_opts_out_of_targeted_ads(gpp)) q.gpc = true;
+    runtime::add_gpp_facts(gpp, &q.consent_strings);
     gpp_tc = std::move(gpp.tcfeuv2);
   }
   if (auto text = string_of("tcf")) {
@@ -97,6 +99,7 @@ static void apply_consent_strings(const json& s, Query& q) {
     runtime::Status st = runtime::decode_tcf(*text, &tc);
     if (!st.ok()) throw std::invalid_argument("'signals.tcf' does not decode: " + st.message());
     apply_tcf(tc);
+    runtime::add_tcf_facts(tc, &q.consent_strings);
   }
   // Both carry TCF consent: a purpose is granted only when both grant it.
   if (gpp_tc) {

@@ -107,6 +107,24 @@ TEST_SUITE("bad-inputs") {
     for (const auto& path : paths) run_case(parse_case(path));
   }
 
+  TEST_CASE("an unknown consent-string name is told the known ones") {
+    ScratchPolicy scratch;
+    scratch.write("rules/zz-gpp.yaml", R"yaml(rules:
+  - id: zz-gpp
+    effect: deny
+    match:
+      purpose: advertising.targeted
+    when: "usnat.targeted_ad_opt_out"
+    citations: ["§11.2.1"]
+    quote: "You may opt out of targeted advertising on our services by clicking [Settings]-[Privacy Settings]-[Personalized Options] and toggling off [Enable Ads Personalization]."
+)yaml");
+    auto result = load_and_check(scratch.dir().string());
+    REQUIRE(result.errors == 1);
+    CHECK(result.diagnostics[0].help ==
+          "did you mean usnat.targeted_ads_opt_out? the usnat names are usnat.sale_opt_out, "
+          "usnat.sharing_opt_out, usnat.targeted_advertising_opt_out, usnat.targeted_ads_opt_out");
+  }
+
   TEST_CASE("a file over the size budget is refused before parsing") {
     ScratchPolicy scratch;
     std::string huge = "rules:\n";

@@ -145,6 +145,38 @@ size_t touch(const Bundle& bundle, std::mt19937& rng) {
   return sum;
 }
 
+// The test policy with every consent-string bit kind: device info for core functionality is sent
+// only with consent to TCF purpose 4, legitimate interest for purpose 24, both strings present
+// and no usca sharing opt-out. Bits 5–9, variables 13–17.
+CompiledPolicy consent_string_policy() {
+  CompiledPolicy p = test_policy();
+  const auto first_bit = static_cast<uint32_t>(p.bits.size());
+  p.bits.insert(p.bits.end(), {{Bit::Kind::kTcfPurposeConsent, "4"},
+                               {Bit::Kind::kTcfPurposeLegitimateInterest, "24"},
+                               {Bit::Kind::kGppOptOut, "usca.sharing_opt_out"},
+                               {Bit::Kind::kTcfPresent, ""},
+                               {Bit::Kind::kGppPresent, ""}});
+  for (uint32_t b = first_bit; b < p.bits.size(); ++b) {
+    p.variables.push_back({VariableKind::kBit, b, 2});
+  }
+  const uint32_t T = CompiledPolicy::kLeaf | testing::kAllowTransmit;
+  const uint32_t D = CompiledPolicy::kLeaf | testing::kDefaultDeny;
+  auto add = [&](uint32_t variable, uint32_t if_0, uint32_t if_1) {
+    p.nodes.push_back({variable, static_cast<uint32_t>(p.children.size())});
+    p.children.insert(p.children.end(), {if_0, if_1});
+    return static_cast<uint32_t>(p.nodes.size() - 1);
+  };
+  const uint32_t gpp_present = add(17, D, T);
+  const uint32_t tcf_present = add(16, D, gpp_present);
+  const uint32_t opt_out = add(15, tcf_present, D);
+  const uint32_t interest = add(14, D, opt_out);
+  const uint32_t consent = add(13, D, interest);
+  // The root tests data; its third child tests the purpose of technical.device.info.
+  const uint32_t info = p.children[p.nodes[p.root].first_child + 2];
+  p.children[p.nodes[info].first_child] = consent;  // core_functionality
+  return p;  // nodes after their parents now: the encoder renumbers them
+}
+
 std::string temp_dir() {
   std::string dir = (std::filesystem::temp_directory_path() / "flowgate-bundle-test-XXXXXX");
   REQUIRE(mkdtemp(dir.data()) != nullptr);
@@ -331,7 +363,7 @@ TEST_SUITE("bundle") {
     CHECK(load_status(magic).message() ==
           "bundle corrupt: bad magic number (not a flowgate bundle)");
     std::string version = bytes;
-    put_u32(version, 8, 2);
+    put_u32(version, 8, 3);
     CHECK(load_status(version).code() == Status::Code::kNotSupported);
   }
 
@@ -468,6 +500,91 @@ TEST_SUITE("bundle") {
     CHECK(runtime::verify_bundle_signature(resigned, other.public_key).ok());
     CHECK_FALSE(runtime::verify_bundle_signature(resigned, keys.public_key).ok());
     CHECK_THROWS_AS(sign_bundle("not a bundle", keys.secret), std::invalid_argument);
+  }
+
+  TEST_CASE("consent-string bits: format version 2, decided from the query's strings") {
+    CHECK(get_u32(encode_bundle(test_policy()), 8) == 1);  // no such bits: still version 1
+    const CompiledPolicy policy = consent_string_policy();
+    const std::string bytes = encode_bundle(policy);
+    CHECK(get_u32(bytes, 8) == 2);
+    auto bundle = load_ok(bytes);
+    StringQuery info{.data = "technical.device.info",
+                     .purpose = "core_functionality",
+                     .recipient = "first_party",
+                     .destination = "JP",
+                     .region = "US-VA"};
+    CHECK(bundle->decide(info) == testing::kDefaultDeny);
+    info.consent_strings = {.tcf_present = true,
+                            .gpp_present = true,
+                            .tcf_purpose_consents = 1u << 3,
+                            .tcf_purpose_legitimate_interests = 1u << 23};
+    CHECK(bundle->decide(info) == testing::kAllowTransmit);
+    info.consent_strings.gpp_opt_outs = 1u << runtime::kUsCaSharingOptOut;
+    CHECK(bundle->decide(info) == testing::kDefaultDeny);
+    info.consent_strings.gpp_opt_outs = 1u << runtime::kUsNatSharingOptOut;  // not tested
+    CHECK(bundle->decide(info) == testing::kAllowTransmit);
+    // Every combination of the strings' facts, against the compiled diagram walked directly.
+    size_t disagreements = 0;
+    for (uint32_t facts = 0; facts < 1u << 7; ++facts) {
+      const runtime::ConsentStrings strings{
+          .tcf_present = (facts & 1) != 0,
+          .gpp_present = (facts & 2) != 0,
+          .tcf_purpose_consents = (facts & 4) ? 1u << 3 : 1u << 4,
+          .tcf_purpose_legitimate_interests = (facts & 8) ? 1u << 23 : 0xFF'FFFFu ^ (1u << 23),
+          // Bits 3–5: usca sale, usca sharing, and one past the fields.
+          .gpp_opt_outs = static_cast<uint8_t>((facts >> 4) << 3)};
+      InternedQuery q;
+      q.data = 2;
+      q.purpose = 0;
+      q.recipient = 1;
+      q.destination = 1;
+      q.region = 3;
+      q.consent_strings = strings;
+      disagreements += bundle->decide(q) != testing::walk_compiled(policy, 2, 0, 1, 1, 1, 3, -1, 0,
+                                                                   false, true, 0, 0, strings);
+    }
+    CHECK(disagreements == 0);
+  }
+
+  TEST_CASE("consent-string bits are checked at load") {
+    const std::string bytes = encode_bundle(consent_string_policy());
+    const size_t bits = section_offset(bytes, 11);
+    auto damaged = [&](auto edit) {
+      std::string b = bytes;
+      edit(b);
+      return load_status(reseal(b, b.size())).message();
+    };
+    auto id_of_bit = [&](size_t bit) { return bits + 8 * bit + 4; };
+    CHECK(damaged([&](std::string& b) { put_u32(b, id_of_bit(5), 25); }) ==
+          "bundle corrupt: bit 5: TCF purpose 25, not in [1, 24]");
+    CHECK(damaged([&](std::string& b) { put_u32(b, id_of_bit(6), 0); }) ==
+          "bundle corrupt: bit 6: TCF purpose 0, not in [1, 24]");
+    CHECK(damaged([&](std::string& b) { put_u32(b, id_of_bit(5), 0xFFFF'FFFF); }) ==
+          "bundle corrupt: bit 5: TCF purpose 4294967295, not in [1, 24]");
+    // The GPP field's name swapped for another string of the bundle (the first data id).
+    const uint32_t data_id = get_u32(bytes, section_offset(bytes, 2));
+    CHECK(damaged([&](std::string& b) { put_u32(b, id_of_bit(7), data_id); }) ==
+          "bundle corrupt: bit 7: 'media.photo' is not a GPP opt-out field");
+    CHECK(damaged([&](std::string& b) {
+            put_u32(b, id_of_bit(7), 1'000'000);
+          }).find("bit 7 id: string 1000000") != std::string::npos);
+    CHECK(damaged([&](std::string& b) { put_u32(b, id_of_bit(8), data_id); }) ==
+          "bundle corrupt: bit 8: this kind takes no id");
+    CHECK(damaged([&](std::string& b) { b[bits + 8 * 9] = 10; }) ==
+          "bundle corrupt: bit 9: unknown kind 10");
+    // The version sits before the digest: a version-1 stamp on these kinds is refused as corrupt,
+    // a later version as not supported.
+    std::string v1 = bytes;
+    put_u32(v1, 8, 1);
+    CHECK(load_status(v1).message() == "bundle corrupt: bit 5: kind 5 needs format version 2");
+    std::string v3 = bytes;
+    put_u32(v3, 8, 3);
+    CHECK(load_status(v3).code() == Status::Code::kNotSupported);
+    // The writer loads what it wrote: a purpose out of range never reaches a file.
+    CompiledPolicy bad = consent_string_policy();
+    bad.bits[5].id = "25";
+    CHECK_THROWS_WITH_AS(encode_bundle(bad), doctest::Contains("TCF purpose 25"),
+                         std::invalid_argument);
   }
 
   TEST_CASE("key files round trip") {

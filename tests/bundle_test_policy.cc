@@ -117,8 +117,8 @@ CompiledPolicy test_policy(bool top_down) {
 
 uint32_t walk_compiled(const CompiledPolicy& p, uint32_t data, uint32_t purpose, uint32_t action,
                        uint32_t recipient, uint32_t destination, uint32_t region, int age,
-                       int32_t as_of_days, bool gpc, bool ads, uint64_t consents,
-                       uint64_t features) {
+                       int32_t as_of_days, bool gpc, bool ads, uint64_t consents, uint64_t features,
+                       const runtime::ConsentStrings& strings) {
   const uint32_t regions = static_cast<uint32_t>(p.region_ids.size());
   if (data >= p.data_ids.size() || purpose >= p.purpose_ids.size() || action > 1 ||
       recipient >= p.recipient_ids.size() || region >= regions ||
@@ -179,6 +179,13 @@ uint32_t walk_compiled(const CompiledPolicy& p, uint32_t data, uint32_t purpose,
             break;
           case Bit::Kind::kFeature:
             value = (features >> index_of(p.feature_ids, bit.id)) & 1;
+            break;
+          case Bit::Kind::kTcfPurposeConsent:
+          case Bit::Kind::kTcfPurposeLegitimateInterest:
+          case Bit::Kind::kGppOptOut:
+          case Bit::Kind::kTcfPresent:
+          case Bit::Kind::kGppPresent:
+            value = bit.value_in(strings);
             break;
         }
         break;

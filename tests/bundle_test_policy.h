@@ -25,7 +25,7 @@ CompiledPolicy test_policy(bool top_down = false);
 // answer for the runtime. Indices as in InternedQuery; destination 0xFFFF is the device.
 uint32_t walk_compiled(const CompiledPolicy& p, uint32_t data, uint32_t purpose, uint32_t action,
                        uint32_t recipient, uint32_t destination, uint32_t region, int age,
-                       int32_t as_of_days, bool gpc, bool ads, uint64_t consents,
-                       uint64_t features);
+                       int32_t as_of_days, bool gpc, bool ads, uint64_t consents, uint64_t features,
+                       const runtime::ConsentStrings& strings = {});
 
 }  // namespace flowgate::testing

@@ -114,6 +114,13 @@ int main(int argc, char** argv) {
   fg_decision d;
   size_t length = 0;
 
+  /* Defaults: no TC or GPP string. */
+  memset(&q, 0xAB, sizeof q);
+  fg_query_init(&q);
+  CHECK(q.tcf_present == 0 && q.gpp_present == 0 && q.tcf_purpose_consents == 0 &&
+        q.tcf_purpose_legitimate_interests == 0 && q.gpp_opt_outs == 0);
+  CHECK(FG_GPP_USNAT_TARGETED_ADVERTISING_OPT_OUT == 2 && FG_GPP_USCA_SHARING_OPT_OUT == 4);
+
   /* Capture on the device. */
   fg_query_init(&q);
   q.data = photo;

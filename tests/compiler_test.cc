@@ -1,6 +1,9 @@
 // The compiled diagram against the reference evaluator: the same decision on random queries over
 // the shipped policy's whole vocabulary, regions, ages, dates and signals (a million in the release
 // build), and structural properties of the diagram (reduced, shared, children before parents).
+// Rules that test consent strings (tcf.purpose_consent(N), usnat.*_opt_out), which the shipped
+// policy has none of, on a scratch copy: random queries, and a few decided by every engine —
+// reference, diagram, runtime bundle and C API.
 #include "compile/compiler.h"
 
 #include <doctest/doctest.h>
@@ -11,7 +14,11 @@
 #include <random>
 #include <set>
 
+#include "bundle/bundle_writer.h"
+#include "bundle/decide_query.h"
 #include "compile/diagram_walk.h"
+#include "flowgate/flowgate.h"
+#include "flowgate/signals.h"
 #include "policy_fixture.h"
 #include "reference/reference_evaluator.h"
 
@@ -59,43 +66,262 @@ Query random_query(std::mt19937_64& rng, const CompiledPolicy& c) {
   if (rng() % 2) q.consents.insert(q.purpose);
   if (rng() % 3 == 0) q.consents.insert(pick(c.purpose_ids));
   if (rng() % 2) q.features.insert("bluetooth");
+  runtime::ConsentStrings& strings = q.consent_strings;
+  strings.tcf_present = rng() % 2;
+  strings.gpp_present = rng() % 2;
+  strings.tcf_purpose_consents = static_cast<uint32_t>(rng()) & 0xFF'FFFFu;
+  strings.tcf_purpose_legitimate_interests = static_cast<uint32_t>(rng()) & 0xFF'FFFFu;
+  strings.gpp_opt_outs = static_cast<uint8_t>(rng() % (1u << runtime::kGppOptOutCount));
   return q;
 }
 
 std::string show(const Query& q) {
+  const runtime::ConsentStrings& s = q.consent_strings;
   return fmt::format(
-      "{} {} {} {} → {} region {} age {} on {} gpc {} ads {} consents {} features {}", q.data,
-      q.purpose, action_name(q.action), q.recipient, q.destination, q.region,
+      "{} {} {} {} → {} region {} age {} on {} gpc {} ads {} consents {} features {} tcf {} "
+      "{:#x}/{:#x} gpp {} {:#x}",
+      q.data, q.purpose, action_name(q.action), q.recipient, q.destination, q.region,
       q.age ? std::to_string(*q.age) : "?", format_date(q.as_of), q.gpc, q.ads_personalization,
-      fmt::join(q.consents, ","), fmt::join(q.features, ","));
+      fmt::join(q.consents, ","), fmt::join(q.features, ","), s.tcf_present, s.tcf_purpose_consents,
+      s.tcf_purpose_legitimate_interests, s.gpp_present, s.gpp_opt_outs);
+}
+
+size_t random_query_count(size_t fallback) {
+  const char* env = std::getenv("FLOWGATE_RANDOM_QUERIES");
+  return env ? std::strtoul(env, nullptr, 10) : fallback;
+}
+
+// Decides `count` random queries with both engines; fails the test on the first few that differ.
+void compare_on_random_queries(const Policy& policy, const CompiledPolicy& compiled, size_t count) {
+  std::mt19937_64 rng(20261129);
+  size_t disagreements = 0;
+  for (size_t i = 0; i < count; ++i) {
+    Query q = random_query(rng, compiled);
+    Decision expected = evaluate_reference(policy, q);
+    const DecisionRecord& got = compiled.decisions[walk_diagram(compiled, q).decision];
+    // An unknown id's reason names the id in the reference; the diagram's record is generic.
+    bool unknown = expected.rules == std::vector<std::string>{"unknown-id"};
+    bool same = got.allow == expected.allow && got.rules == expected.rules &&
+                got.obligations == expected.obligations &&
+                got.legal_basis == expected.legal_basis && got.citations == expected.citations &&
+                (unknown || got.reason == expected.reason);
+    if (!same && ++disagreements <= 5) {
+      FAIL_CHECK(fmt::format("disagree on {}\n  reference: {} {}\n  diagram:   {} {}", show(q),
+                             expected.allow ? "allow" : "deny", fmt::join(expected.rules, ","),
+                             got.allow ? "allow" : "deny", fmt::join(got.rules, ",")));
+    }
+  }
+  CHECK(disagreements == 0);
+  MESSAGE(fmt::format("{} random queries, {} disagreements", count, disagreements));
+}
+
+// Rules that test consent strings, every form the condition language has, on a copy of the shipped
+// policy. Not shipped: every shipped rule encodes a sentence of the policy, and none mentions TCF.
+constexpr const char* kConsentStringRules = R"yaml(rules:
+  - id: zz-tcf-ads-profile
+    effect: deny
+    match:
+      purpose: advertising.targeted
+      action: any
+    when: "not tcf.purpose_consent(4)"
+    citations: ["§11.2.1"]
+    quote: "You may opt out of targeted advertising on our services by clicking [Settings]-[Privacy Settings]-[Personalized Options] and toggling off [Enable Ads Personalization]."
+  - id: zz-gpp-opt-outs
+    effect: deny
+    match:
+      purpose: advertising.targeted
+      action: any
+    when: 'gpp.present and (usnat.targeted_ads_opt_out or usca.sharing_opt_out or (usnat.sale_opt_out or usnat.sharing_opt_out or usca.sale_opt_out) and subject.region == "US-VA")'
+    citations: ["§11.2.1"]
+    quote: "You may opt out of targeted advertising on our services by clicking [Settings]-[Privacy Settings]-[Personalized Options] and toggling off [Enable Ads Personalization]."
+  - id: zz-tcf-analytics
+    effect: deny
+    match:
+      purpose: analytics
+    when: "tcf.present and not (tcf.purpose_consent(8) or tcf.purpose_legitimate_interest(8))"
+    citations: ["§11.2.1"]
+    quote: "You may opt out of targeted advertising on our services by clicking [Settings]-[Privacy Settings]-[Personalized Options] and toggling off [Enable Ads Personalization]."
+)yaml";
+
+struct ConsentStringPolicy {
+  Checked checked;
+  CompiledPolicy compiled;
+  std::string bundle;
+};
+
+const ConsentStringPolicy& consent_string_policy() {
+  static const ConsentStringPolicy p = [] {
+    ScratchPolicy scratch;
+    scratch.write("rules/zz-consent-strings.yaml", kConsentStringRules);
+    ConsentStringPolicy out;
+    out.checked = load_and_check(scratch.dir().string());
+    if (out.checked.errors == 0) {
+      out.compiled = compile_policy(*out.checked.policy);
+      out.bundle = encode_bundle(out.compiled);
+    }
+    return out;
+  }();
+  for (const Diagnostic& d : p.checked.diagnostics) {
+    INFO(d.location.file, ":", d.location.line, ":", d.location.column, " ", d.message);
+  }
+  REQUIRE(p.checked.errors == 0);
+  return p;
+}
+
+// DESIGN.md's example flow: an adult Virginian's ads identifier to Google.
+Query virginian_ads_query() {
+  Query q;
+  q.data = "technical.ads.identifier";
+  q.purpose = "advertising.targeted";
+  q.recipient = "advertiser.google";
+  q.destination = "US";
+  q.region = "US-VA";
+  q.age = 34;
+  q.as_of = *parse_date("2026-11-29");
+  return q;
+}
+
+// A decision as every engine reports it: the verdict and the rules that decided.
+std::string verdict(bool allow, const std::vector<std::string>& rules) {
+  return fmt::format("{} {}", allow ? "allow" : "deny", fmt::join(rules, ","));
+}
+
+// The C API's decision, ids interned through it as an app does.
+std::string c_api_verdict(const fg_bundle* bundle, const Query& q) {
+  fg_query c;
+  fg_query_init(&c);
+  c.data = fg_intern_data(bundle, q.data.c_str());
+  c.purpose = fg_intern_purpose(bundle, q.purpose.c_str());
+  c.action = q.action == Action::kCollect ? FG_COLLECT : FG_TRANSMIT;
+  c.recipient = fg_intern_recipient(bundle, q.recipient.c_str());
+  c.destination =
+      q.destination == "device" ? FG_DEVICE : fg_intern_region(bundle, q.destination.c_str());
+  c.region = fg_intern_region(bundle, q.region.c_str());
+  c.age = q.age.value_or(-1);
+  c.as_of_days = q.as_of.days;
+  c.gpc = q.gpc;
+  c.ads_personalization = q.ads_personalization;
+  for (const auto& id : q.consents) {
+    if (int32_t i = fg_intern_purpose(bundle, id.c_str()); i >= 0) c.consent_mask |= 1ull << i;
+  }
+  c.tcf_present = q.consent_strings.tcf_present;
+  c.gpp_present = q.consent_strings.gpp_present;
+  c.tcf_purpose_consents = q.consent_strings.tcf_purpose_consents;
+  c.tcf_purpose_legitimate_interests = q.consent_strings.tcf_purpose_legitimate_interests;
+  c.gpp_opt_outs = q.consent_strings.gpp_opt_outs;
+  fg_decision d;
+  REQUIRE(fg_decide(bundle, &c, &d) == FG_OK);
+  std::vector<std::string> rules;
+  for (size_t i = 0; i < fg_decision_rule_count(&d); ++i) {
+    rules.emplace_back(fg_decision_rule_at(&d, i, nullptr));
+  }
+  return verdict(fg_decision_allow(&d) == 1, rules);
 }
 
 }  // namespace
 
 TEST_SUITE("compiler") {
   TEST_CASE("the diagram agrees with the reference evaluator on random queries") {
-    const char* env = std::getenv("FLOWGATE_RANDOM_QUERIES");
-    const size_t count = env ? std::strtoul(env, nullptr, 10) : 1'000'000;
-    std::mt19937_64 rng(20261129);
-    size_t disagreements = 0;
-    for (size_t i = 0; i < count; ++i) {
-      Query q = random_query(rng, compiled());
-      Decision expected = evaluate_reference(policy(), q);
-      const DecisionRecord& got = compiled().decisions[walk_diagram(compiled(), q).decision];
-      // An unknown id's reason names the id in the reference; the diagram's record is generic.
-      bool unknown = expected.rules == std::vector<std::string>{"unknown-id"};
-      bool same = got.allow == expected.allow && got.rules == expected.rules &&
-                  got.obligations == expected.obligations &&
-                  got.legal_basis == expected.legal_basis && got.citations == expected.citations &&
-                  (unknown || got.reason == expected.reason);
-      if (!same && ++disagreements <= 5) {
-        FAIL_CHECK(fmt::format("disagree on {}\n  reference: {} {}\n  diagram:   {} {}", show(q),
-                               expected.allow ? "allow" : "deny", fmt::join(expected.rules, ","),
-                               got.allow ? "allow" : "deny", fmt::join(got.rules, ",")));
-      }
+    compare_on_random_queries(policy(), compiled(), random_query_count(1'000'000));
+  }
+
+  TEST_CASE("rules on consent strings: the diagram agrees with the reference on random queries") {
+    const ConsentStringPolicy& p = consent_string_policy();
+    std::vector<std::string> tests;
+    for (const Bit& bit : p.compiled.bits) {
+      if (bit.kind >= Bit::Kind::kTcfPurposeConsent) tests.push_back(consent_string_test(bit));
     }
-    CHECK(disagreements == 0);
-    MESSAGE(fmt::format("{} random queries, {} disagreements", count, disagreements));
+    // Each distinct test is one variable; the alias usnat.targeted_ads_opt_out is the field.
+    CHECK(tests == std::vector<std::string>{
+                       "tcf.purpose_consent(4)", "tcf.purpose_consent(8)",
+                       "tcf.purpose_legitimate_interest(8)", "usca.sale_opt_out",
+                       "usca.sharing_opt_out", "usnat.sale_opt_out", "usnat.sharing_opt_out",
+                       "usnat.targeted_advertising_opt_out", "tcf.present", "gpp.present"});
+    compare_on_random_queries(*p.checked.policy, p.compiled, random_query_count(1'000'000) / 4);
+  }
+
+  TEST_CASE("rules on consent strings decide alike in the reference, diagram, bundle and C API") {
+    const ConsentStringPolicy& p = consent_string_policy();
+    std::unique_ptr<const runtime::Bundle> bundle;
+    REQUIRE(runtime::Bundle::load(p.bundle, &bundle).ok());
+    fg_bundle* c_bundle = nullptr;
+    REQUIRE(fg_open(reinterpret_cast<const uint8_t*>(p.bundle.data()), p.bundle.size(), nullptr,
+                    &c_bundle) == FG_OK);
+    const Query ads = virginian_ads_query();
+    // What the CLI and an app derive from real strings (tests/signals/cli_check.sh): a TC string
+    // consenting to purposes 3, 4 and 8 among others; a GPP usnat targeted-advertising opt-out.
+    runtime::TcfString tc_all;
+    REQUIRE(runtime::decode_tcf("CQLjKniQUgpvihC3ywENBkEgAP_gAEFAAAYgCpMgqloCIs8aN-whOTPR6jhum29xBt"
+                                "M-tQSoiCCndoP2QgSHhIWuRuvpb0MAxn8wMSgEgEco8wS2UACAkCYASgFMqqImsAIA"
+                                "AAAA",
+                                &tc_all)
+                .ok());
+    runtime::GppString usnat_opt_out;
+    REQUIRE(runtime::decode_gpp("DBABLA~ChYhlGKoJqBo.YA", &usnat_opt_out).ok());
+    runtime::ConsentStrings purpose_4_only;
+    purpose_4_only.tcf_present = true;
+    purpose_4_only.tcf_purpose_consents = 1u << 3;
+
+    const char* kAdsAllowed =
+        "allow share-ads-id-with-advertisers,encrypt-every-transmit,partners-bound-by-agreement";
+    struct Case {
+      const char* name;
+      runtime::ConsentStrings strings;
+      const char* purpose;
+      const char* expected;
+    };
+    std::vector<Case> cases = {
+        {"no TC string: purpose 4 has no consent",
+         {},
+         "advertising.targeted",
+         "deny zz-tcf-ads-profile"},
+        {"purpose 4 consented", purpose_4_only, "advertising.targeted", kAdsAllowed},
+        {"analytics without a TC string", {}, "analytics", "allow collect-ads-identifier"},
+        {"analytics, a TC string without purpose 8", purpose_4_only, "analytics",
+         "deny zz-tcf-analytics"},
+    };
+    runtime::ConsentStrings purpose_8_interest = purpose_4_only;
+    purpose_8_interest.tcf_purpose_legitimate_interests = 1u << 7;
+    cases.push_back({"analytics, a TC string with legitimate interest for purpose 8",
+                     purpose_8_interest, "analytics", "allow collect-ads-identifier"});
+    runtime::ConsentStrings from_tc;
+    runtime::add_tcf_facts(tc_all, &from_tc);
+    CHECK(((from_tc.tcf_purpose_consents >> 3) & 1) == 1);
+    cases.push_back(
+        {"a real TC string consenting to purpose 4", from_tc, "advertising.targeted", kAdsAllowed});
+    runtime::ConsentStrings from_both = from_tc;
+    runtime::add_gpp_facts(usnat_opt_out, &from_both);
+    cases.push_back({"and a GPP usnat targeted-advertising opt-out", from_both,
+                     "advertising.targeted", "deny zz-gpp-opt-outs"});
+
+    for (const Case& c : cases) {
+      CAPTURE(c.name);
+      Query q = ads;
+      q.purpose = c.purpose;
+      q.consent_strings = c.strings;
+      if (q.purpose == "analytics") {  // the ads identifier read on the device (§1.3, §3)
+        q.action = Action::kCollect;
+        q.recipient = q.destination = "device";
+      }
+      const Decision reference = evaluate_reference(*p.checked.policy, q);
+      const DecisionRecord& diagram = p.compiled.decisions[walk_diagram(p.compiled, q).decision];
+      const runtime::Decision runtime = decide_on_bundle(*bundle, q);
+      std::vector<std::string> runtime_rules(runtime.rules().begin(), runtime.rules().end());
+      CHECK(verdict(reference.allow, reference.rules) == c.expected);
+      CHECK(verdict(diagram.allow, diagram.rules) == c.expected);
+      CHECK(verdict(runtime.allow(), runtime_rules) == c.expected);
+      CHECK(c_api_verdict(c_bundle, q) == c.expected);
+    }
+    fg_close(c_bundle);
+  }
+
+  TEST_CASE("explain names the consent-string variables as rules write them") {
+    const ConsentStringPolicy& p = consent_string_policy();
+    Query q = virginian_ads_query();
+    q.consent_strings.tcf_purpose_consents = 1u << 3;
+    std::vector<std::string> labels;
+    for (const WalkStep& step : walk_diagram(p.compiled, q).steps) labels.push_back(step.label);
+    CHECK(std::find(labels.begin(), labels.end(), "tcf.purpose_consent(4) = true") != labels.end());
   }
 
   TEST_CASE("the diagram is reduced, shared and ordered") {

@@ -50,6 +50,24 @@ TEST_CASE("the design's example conditions parse") {
         "subject.region in EU_EEA and (not known(subject.age) or subject.age < 16)");
 }
 
+TEST_CASE("consent-string tests: dotted calls with a number, dotted paths") {
+  CHECK(canonical("not tcf.purpose_consent(4)") == "not tcf.purpose_consent(4)");
+  CHECK(canonical("tcf.purpose_legitimate_interest( 7 )") == "tcf.purpose_legitimate_interest(7)");
+  CHECK(canonical("usnat.targeted_ads_opt_out or usca.sharing_opt_out") ==
+        "usnat.targeted_ads_opt_out or usca.sharing_opt_out");
+  CHECK(canonical("tcf.present and not gpp.present") == "tcf.present and not gpp.present");
+  auto call = std::get<Expr>(parse_condition("tcf.purpose_consent(24)"));
+  CHECK(call.kind == ExprKind::kCall);
+  CHECK(call.text == "tcf.purpose_consent");
+  REQUIRE(call.children.size() == 1);
+  CHECK(call.children[0].kind == ExprKind::kInt);
+  CHECK(call.children[0].number == 24);
+  CHECK(call.children[0].offset == 20);
+  CHECK(error_of("tcf.purpose_consent()").offset == 20);
+  CHECK(error_of("tcf.purpose_consent(4").message ==
+        "expected ')', found the end of the condition");
+}
+
 TEST_CASE("offsets point at the node's first character") {
   auto result = std::get<Expr>(parse_condition("  signals.gpc and subject.age >= 16"));
   REQUIRE(result.children.size() == 2);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bundle/bundle_writer.h"
+#include "bundle/decide_query.h"
 #include "compile/compiler.h"
 #include "flowgate/runtime.h"
 #include "policy_fixture.h"
@@ -166,22 +167,7 @@ std::vector<std::string> to_vector(const runtime::StringList& list) {
 
 // The runtime's view of a decision, in the toolchain's Decision shape.
 Decision runtime_decision(const Query& q) {
-  std::vector<std::string_view> consents(q.consents.begin(), q.consents.end());
-  std::vector<std::string_view> features(q.features.begin(), q.features.end());
-  runtime::StringQuery s;
-  s.data = q.data;
-  s.purpose = q.purpose;
-  s.action = q.action == Action::kCollect ? "collect" : "transmit";
-  s.recipient = q.recipient;
-  s.destination = q.destination;
-  s.region = q.region;
-  s.age = q.age.value_or(-1);
-  s.as_of_days = q.as_of.days;
-  s.gpc = q.gpc;
-  s.ads_personalization = q.ads_personalization;
-  s.consents = consents;
-  s.features = features;
-  const runtime::Decision d = bundle().decision(bundle().decide(s));
+  const runtime::Decision d = decide_on_bundle(bundle(), q);
   Decision out;
   out.allow = d.allow();
   out.obligations = to_vector(d.obligations());

@@ -124,6 +124,29 @@ TEST_SUITE("lint") {
     CHECK(find(findings, "shadowed-rule:scratch-media-to-cloud"));
   }
 
+  TEST_CASE("the text names what nothing defines: a recipient §3 lists and no term describes") {
+    ScratchPolicy scratch;
+    CHECK_FALSE(find(lint_dir(scratch.dir().string()),
+                     "undefined-text-term:recipient:Data brokers"));  // nothing undefined today
+    std::ifstream in(scratch.dir() / "rules" / "kapi-action-privacy-policy.txt");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string anchor = "\n4. HOW WE TRANSFER";
+    size_t at = text.rfind(anchor);  // the heading, not the table of contents
+    REQUIRE(at != std::string::npos);
+    text.insert(at, "\n\xC2\xB7 Data brokers. We may sell information to data brokers.");
+    uint32_t line = 1 + std::count(text.begin(), text.begin() + at + 1, '\n');
+    scratch.write("rules/kapi-action-privacy-policy.txt", text);
+    auto findings = lint_dir(scratch.dir().string());
+    const Finding* f = find(findings, "undefined-text-term:recipient:Data brokers");
+    REQUIRE(f);
+    CHECK(f->location.file == "rules/kapi-action-privacy-policy.txt");
+    CHECK(f->location.line == line);
+    CHECK(f->location.column == 4);  // after the two-byte middle dot and its space
+    CHECK(f->citations == std::vector<std::string>{"§3"});
+    // Bullets §3 lists that terms do describe are not findings.
+    CHECK_FALSE(find(findings, "undefined-text-term:recipient:Change of corporate ownership"));
+  }
+
   TEST_CASE("baseline: update keeps reasons, marks new entries TODO, matches by fingerprint") {
     ScratchPolicy scratch;
     auto findings = lint_dir(scratch.dir().string());

@@ -228,6 +228,57 @@ TEST_SUITE("signals") {
     CHECK(t.publisher_cc == "AA");
   }
 
+  TEST_CASE("the facts rules test: TCF purposes as bits, GPP fields that are 1, presence") {
+    using flowgate::runtime::ConsentStrings;
+    ConsentStrings none;
+    CHECK_FALSE(none.tcf_present);
+    CHECK_FALSE(none.gpp_present);
+
+    TcfString first, second;
+    first.purpose_consents = {3, 4, 8};
+    first.purpose_legitimate_interests = {2, 24};
+    second.purpose_consents = {4, 8, 24};
+    second.purpose_legitimate_interests = {2};
+    ConsentStrings one;
+    flowgate::runtime::add_tcf_facts(first, &one);
+    CHECK(one.tcf_present);
+    CHECK(one.tcf_purpose_consents == ((1u << 2) | (1u << 3) | (1u << 7)));
+    CHECK(one.tcf_purpose_legitimate_interests == ((1u << 1) | (1u << 23)));
+    // Two TC strings in one query (signals.tcf and a GPP tcfeuv2 section): both must grant.
+    flowgate::runtime::add_tcf_facts(second, &one);
+    CHECK(one.tcf_purpose_consents == ((1u << 3) | (1u << 7)));
+    CHECK(one.tcf_purpose_legitimate_interests == 1u << 1);
+
+    // A usnat section opting out of targeted advertising (tests/signals/cli_check.sh).
+    GppString gpp;
+    REQUIRE(decode_gpp("DBABLA~ChYhlGKoJqBo.YA", &gpp).ok());
+    REQUIRE(gpp.usnat);
+    ConsentStrings from_gpp;
+    flowgate::runtime::add_gpp_facts(gpp, &from_gpp);
+    CHECK(from_gpp.gpp_present);
+    CHECK_FALSE(from_gpp.tcf_present);
+    const uint8_t expected =
+        (gpp.usnat->sale_opt_out == 1 ? 1u << flowgate::runtime::kUsNatSaleOptOut : 0u) |
+        (gpp.usnat->sharing_opt_out == 1 ? 1u << flowgate::runtime::kUsNatSharingOptOut : 0u) |
+        (1u << flowgate::runtime::kUsNatTargetedAdvertisingOptOut);
+    CHECK(gpp.usnat->targeted_advertising_opt_out == 1);
+    CHECK(from_gpp.gpp_opt_outs == expected);
+    // Every GPP vector: a bit exactly where its field is 1.
+    for (const auto& v : vectors()["gpp"]) {
+      GppString g;
+      if (!decode_gpp(v["string"].get<std::string>(), &g).ok()) continue;
+      ConsentStrings facts;
+      flowgate::runtime::add_gpp_facts(g, &facts);
+      auto bit = [&](flowgate::runtime::GppOptOut field) {
+        return (facts.gpp_opt_outs >> field) & 1;
+      };
+      CHECK(bit(flowgate::runtime::kUsCaSaleOptOut) == (g.usca && g.usca->sale_opt_out == 1));
+      CHECK(bit(flowgate::runtime::kUsCaSharingOptOut) == (g.usca && g.usca->sharing_opt_out == 1));
+      CHECK(bit(flowgate::runtime::kUsNatSaleOptOut) == (g.usnat && g.usnat->sale_opt_out == 1));
+      CHECK(facts.tcf_present == g.tcfeuv2.has_value());
+    }
+  }
+
   TEST_CASE("ISO 8601 from deciseconds") {
     CHECK(iso8601_from_deciseconds(0) == "1970-01-01T00:00:00Z");
     CHECK(iso8601_from_deciseconds(15800580600) == "2020-01-26T17:01:00Z");

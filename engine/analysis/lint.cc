@@ -211,6 +211,7 @@ std::vector<Finding> lint_policy(const Policy& policy, const LintOptions& option
   lint::find_dead_rules(context, findings);
   lint::find_gaps(context, findings);
   lint::find_hygiene(context, findings);
+  lint::find_undefined_text_terms(context, findings);
   auto rank = [](Severity s) {
     return s == Severity::kError ? 0 : s == Severity::kWarning ? 1 : 2;
   };

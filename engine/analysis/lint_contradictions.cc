@@ -57,7 +57,9 @@ Kind taxonomy(Relation recipients, Relation data) {
 bool reads_flow_context(const Expr& e) {
   if (e.kind == ExprKind::kPath &&
       (e.path == QueryPath::kSubjectAge || e.path == QueryPath::kDestination ||
-       e.path == QueryPath::kGpc || e.path == QueryPath::kAdsPersonalization)) {
+       e.path == QueryPath::kGpc || e.path == QueryPath::kAdsPersonalization ||
+       e.path == QueryPath::kTcfPresent || e.path == QueryPath::kGppPresent ||
+       e.path == QueryPath::kGppOptOut)) {
     return true;
   }
   if (e.kind == ExprKind::kCall) return true;  // consent(), feature(), known(subject.age)

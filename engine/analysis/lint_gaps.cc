@@ -78,12 +78,13 @@ void inventory_gaps(const LintContext& context, std::vector<Finding>& out) {
       if (shape.variables[v].kind != VariableKind::kBit) continue;
       switch (shape.bits[shape.variables[v].bit].kind) {
         case Bit::Kind::kGpc:
+        case Bit::Kind::kGppOptOut:  // opt-outs, like gpc, are not asserted
           values[v] = 0;
           break;
         case Bit::Kind::kAdsPersonalization:
           values[v] = 1;
           break;
-        default:  // consents and features
+        default:  // consents, features, TCF purposes, a string's presence
           values[v] = permissive ? 1 : 0;
       }
     }

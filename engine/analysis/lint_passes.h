@@ -37,6 +37,7 @@ void find_contradictions(const LintContext& context, std::vector<Finding>& out);
 void find_dead_rules(const LintContext& context, std::vector<Finding>& out);
 void find_gaps(const LintContext& context, std::vector<Finding>& out);
 void find_hygiene(const LintContext& context, std::vector<Finding>& out);
+void find_undefined_text_terms(const LintContext& context, std::vector<Finding>& out);
 
 // ---- helpers (lint.cc) --------------------------------------------------------------------------
 

@@ -37,6 +37,9 @@ constexpr CodeInfo kCodes[] = {
      "A recipient, or data for it, is named in one disclosure section and missing from another."},
     {"law-contradicts-policy", FindingKind::kGap, Severity::kWarning,
      "The policy excludes a right that the law in force grants."},
+    {"undefined-text-term", FindingKind::kGap, Severity::kWarning,
+     "The policy text names a category, recipient, purpose, legal basis or right that no "
+     "vocabulary term defines."},
     {"unused-term", FindingKind::kHygiene, Severity::kNote, "A vocabulary term nothing uses."},
     {"missing-quote", FindingKind::kHygiene, Severity::kWarning,
      "A statement without the sentence of the policy it encodes."},

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "compile/diagram_walk.h"
 #include "model/calendar.h"
 
 namespace flowgate {
@@ -414,6 +415,12 @@ std::string name_bit(const Bit& bit, bool on) {
       return fmt::format("{}consent(\"{}\")", on ? "" : "no ", bit.id);
     case Bit::Kind::kFeature:
       return fmt::format("{}feature(\"{}\")", on ? "" : "no ", bit.id);
+    case Bit::Kind::kTcfPurposeConsent:
+    case Bit::Kind::kTcfPurposeLegitimateInterest:
+    case Bit::Kind::kGppOptOut:
+    case Bit::Kind::kTcfPresent:
+    case Bit::Kind::kGppPresent:
+      return fmt::format("{}{}", on ? "" : "not ", consent_string_test(bit));
   }
   return {};
 }

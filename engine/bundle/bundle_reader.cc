@@ -92,7 +92,10 @@ bool decode_bundle(const std::string& bytes, CompiledPolicy* out, std::string* e
   c.age_thresholds = r.array<int32_t>(bf::kAgeThresholds);
   for (uint32_t i = 0; i < r.count(bf::kBits); ++i) {
     auto b = r.at<bf::BitRecord>(bf::kBits, i);
-    c.bits.push_back({static_cast<Bit::Kind>(b.kind), r.string(b.id)});
+    const bool tcf_purpose =
+        b.kind == bf::kBitTcfPurposeConsent || b.kind == bf::kBitTcfPurposeLegitimateInterest;
+    c.bits.push_back(
+        {static_cast<Bit::Kind>(b.kind), tcf_purpose ? std::to_string(b.id) : r.string(b.id)});
   }
   for (uint32_t i = 0; i < r.count(bf::kVariables); ++i) {
     auto v = r.at<bf::VariableRecord>(bf::kVariables, i);

@@ -40,7 +40,13 @@ static_assert(static_cast<uint8_t>(Bit::Kind::kGpc) == bf::kBitGpc &&
               static_cast<uint8_t>(Bit::Kind::kAdsPersonalization) == bf::kBitAdsPersonalization &&
               static_cast<uint8_t>(Bit::Kind::kConsentForPurpose) == bf::kBitConsentForPurpose &&
               static_cast<uint8_t>(Bit::Kind::kConsent) == bf::kBitConsent &&
-              static_cast<uint8_t>(Bit::Kind::kFeature) == bf::kBitFeature);
+              static_cast<uint8_t>(Bit::Kind::kFeature) == bf::kBitFeature &&
+              static_cast<uint8_t>(Bit::Kind::kTcfPurposeConsent) == bf::kBitTcfPurposeConsent &&
+              static_cast<uint8_t>(Bit::Kind::kTcfPurposeLegitimateInterest) ==
+                  bf::kBitTcfPurposeLegitimateInterest &&
+              static_cast<uint8_t>(Bit::Kind::kGppOptOut) == bf::kBitGppOptOut &&
+              static_cast<uint8_t>(Bit::Kind::kTcfPresent) == bf::kBitTcfPresent &&
+              static_cast<uint8_t>(Bit::Kind::kGppPresent) == bf::kBitGppPresent);
 static_assert(CompiledPolicy::kLeaf == bf::kLeaf);
 
 namespace {
@@ -150,6 +156,33 @@ Diagram order_bottom_up(const CompiledPolicy& p) {
   return out;
 }
 
+uint32_t bit_id(const Bit& b, StringTable& strings) {
+  switch (b.kind) {
+    case Bit::Kind::kConsent:
+    case Bit::Kind::kFeature:
+    case Bit::Kind::kGppOptOut:
+      return strings.ref(b.id);
+    case Bit::Kind::kTcfPurposeConsent:
+    case Bit::Kind::kTcfPurposeLegitimateInterest:
+      return b.tcf_purpose();  // the range is the loader's check
+    case Bit::Kind::kGpc:
+    case Bit::Kind::kAdsPersonalization:
+    case Bit::Kind::kConsentForPurpose:
+    case Bit::Kind::kTcfPresent:
+    case Bit::Kind::kGppPresent:
+      break;
+  }
+  return bf::kNoString;
+}
+
+// The lowest version that holds the bundle, so runtimes of the older version still load it.
+uint32_t format_version_of(const CompiledPolicy& p) {
+  for (const Bit& b : p.bits) {
+    if (static_cast<uint8_t>(b.kind) >= bf::kBitTcfPurposeConsent) return 2;
+  }
+  return bf::kOldestFormatVersion;
+}
+
 template <typename T>
 std::string bytes_of(const std::vector<T>& v) {
   return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
@@ -164,7 +197,9 @@ bf::Header get_header(const std::string& bundle) {
   bf::Header h;
   std::memcpy(&h, bundle.data(), sizeof(h));
   if (std::memcmp(h.magic, bf::kMagic, 8) != 0) bad("not a bundle (bad magic number)");
-  if (h.format_version != bf::kFormatVersion) bad("bundle format version not supported");
+  if (h.format_version < bf::kOldestFormatVersion || h.format_version > bf::kFormatVersion) {
+    bad("bundle format version not supported");
+  }
   return h;
 }
 
@@ -215,7 +250,7 @@ std::string encode_bundle(const CompiledPolicy& p) {
   };
   bf::Header h{};
   std::memcpy(h.magic, bf::kMagic, 8);
-  h.format_version = bf::kFormatVersion;
+  h.format_version = format_version_of(p);
   h.header_size = bf::kHeaderSize;
   h.section_count = bf::kSectionCount;
   h.policy_name = strings.ref(p.policy_name);
@@ -245,8 +280,7 @@ std::string encode_bundle(const CompiledPolicy& p) {
   for (const Bit& b : p.bits) {
     bf::BitRecord r{};
     r.kind = static_cast<uint8_t>(b.kind);
-    const bool has_id = b.kind == Bit::Kind::kConsent || b.kind == Bit::Kind::kFeature;
-    r.id = has_id ? strings.ref(b.id) : bf::kNoString;
+    r.id = bit_id(b, strings);
     bits.push_back(r);
   }
   put(bf::kBits, bytes_of(bits), bits.size());

@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
+
+#include "flowgate/runtime.h"
 #include "load/fields.h"
 
 namespace flowgate {
@@ -20,7 +24,45 @@ constexpr PathInfo kPaths[] = {
     {"as_of", QueryPath::kAsOf, ValueType::kDate},
     {"signals.gpc", QueryPath::kGpc, ValueType::kBool},
     {"signals.ads_personalization", QueryPath::kAdsPersonalization, ValueType::kBool},
+    {"tcf.present", QueryPath::kTcfPresent, ValueType::kBool},
+    {"gpp.present", QueryPath::kGppPresent, ValueType::kBool},
 };
+
+// The consent-string tests (docs/signals.md), which take a TCF purpose number.
+constexpr std::string_view kTcfPurposeCalls[] = {"tcf.purpose_consent",
+                                                 "tcf.purpose_legitimate_interest"};
+// GitHub's issue and the IAB's prose say "targeted ads"; the GPP field is targeted_advertising.
+constexpr std::string_view kTargetedAdsAlias = "usnat.targeted_ads_opt_out";
+
+// The names under a consent string's prefix ("tcf.", "usnat.", …) for help text; empty when
+// `name` has no such prefix.
+std::string consent_string_names(std::string_view name) {
+  std::string_view prefix = name.substr(0, name.find('.') + 1);
+  if (prefix != "tcf." && prefix != "gpp." && prefix != "usnat." && prefix != "usca.") return {};
+  std::vector<std::string> known;
+  for (const auto& info : kPaths) {
+    if (info.name.starts_with(prefix)) known.emplace_back(info.name);
+  }
+  for (std::string_view call : kTcfPurposeCalls) {
+    if (call.starts_with(prefix)) known.push_back(fmt::format("{}(N)", call));
+  }
+  for (std::string_view field : runtime::kGppOptOutNames) {
+    if (field.starts_with(prefix)) known.emplace_back(field);
+  }
+  if (prefix == "usnat.") known.emplace_back(kTargetedAdsAlias);
+  return fmt::format("the {} names are {}", prefix.substr(0, prefix.size() - 1),
+                     fmt::join(known, ", "));
+}
+
+// Help for an unknown name: the nearest known one when it looks like a typo, then the names under
+// its consent-string prefix, or else `overview`.
+std::string unknown_name_help(std::string_view name, const std::vector<std::string_view>& known,
+                              std::string overview) {
+  std::string listed = consent_string_names(name);
+  if (listed.empty()) listed = std::move(overview);
+  auto guess = nearest(name, known);
+  return guess ? fmt::format("did you mean {}? {}", *guess, listed) : listed;
+}
 
 class Checker {
  public:
@@ -106,22 +148,7 @@ class Checker {
         return ValueType::kBool;
       }
       case ExprKind::kPath:
-        for (const auto& info : kPaths) {
-          if (info.name == e.text) {
-            e.path = info.path;
-            return info.type;
-          }
-        }
-        {
-          std::vector<std::string_view> known;
-          for (const auto& info : kPaths) known.push_back(info.name);
-          std::string help =
-              "paths are subject.region, subject.age, destination, as_of, "
-              "signals.gpc, signals.ads_personalization";
-          if (auto guess = nearest(e.text, known)) help = fmt::format("did you mean {}?", *guess);
-          fail(e, fmt::format("unknown name '{}'", e.text), help);
-        }
-        return ValueType::kUnknown;
+        return infer_path(e);
       case ExprKind::kInt:
         return ValueType::kInt;
       case ExprKind::kDate:
@@ -139,6 +166,49 @@ class Checker {
         return infer_call(e);
     }
     return ValueType::kUnknown;
+  }
+
+  ValueType infer_path(Expr& e) {
+    for (const auto& info : kPaths) {
+      if (info.name == e.text) {
+        e.path = info.path;
+        return info.type;
+      }
+    }
+    const std::string_view field =
+        e.text == kTargetedAdsAlias
+            ? runtime::kGppOptOutNames[runtime::kUsNatTargetedAdvertisingOptOut]
+            : std::string_view(e.text);
+    if (auto opt_out = runtime::gpp_opt_out_named(field)) {
+      e.path = QueryPath::kGppOptOut;
+      e.number = *opt_out;
+      return ValueType::kBool;
+    }
+    std::vector<std::string_view> known;
+    for (const auto& info : kPaths) known.push_back(info.name);
+    for (std::string_view name : runtime::kGppOptOutNames) known.push_back(name);
+    known.push_back(kTargetedAdsAlias);
+    fail(e, fmt::format("unknown name '{}'", e.text),
+         unknown_name_help(e.text, known,
+                           "paths are subject.region, subject.age, destination, as_of, "
+                           "signals.gpc, signals.ads_personalization, and the consent strings' "
+                           "tcf.*, gpp.*, usnat.*, usca.* (docs/signals.md)"));
+    return ValueType::kUnknown;
+  }
+
+  // tcf.purpose_consent(N), tcf.purpose_legitimate_interest(N): N a purpose number literal.
+  void check_tcf_purpose(const Expr& call, Expr& arg) {
+    if (arg.kind != ExprKind::kInt) {
+      fail(arg, fmt::format("{}() takes a TCF purpose number", call.text),
+           fmt::format("e.g. {}(4); TCF purposes are numbered 1 to {}", call.text,
+                       runtime::kTcfPurposeCount));
+      return;
+    }
+    arg.type = ValueType::kInt;
+    if (arg.number < 1 || arg.number > runtime::kTcfPurposeCount) {
+      fail(arg, fmt::format("TCF purpose {} does not exist", arg.number),
+           fmt::format("TCF purposes are numbered 1 to {}", runtime::kTcfPurposeCount));
+    }
   }
 
   ValueType infer_call(Expr& e) {
@@ -165,9 +235,17 @@ class Checker {
       } else {
         check(arg);
       }
+    } else if (std::find(std::begin(kTcfPurposeCalls), std::end(kTcfPurposeCalls), e.text) !=
+               std::end(kTcfPurposeCalls)) {
+      check_tcf_purpose(e, arg);
     } else {
+      std::vector<std::string_view> known = {"consent", "feature", "known"};
+      known.insert(known.end(), std::begin(kTcfPurposeCalls), std::end(kTcfPurposeCalls));
       fail(e, fmt::format("unknown function '{}'", e.text),
-           "functions are consent(\"purpose\"), feature(\"feature\") and known(subject.age)");
+           unknown_name_help(e.text, known,
+                             "functions are consent(\"purpose\"), feature(\"feature\"), "
+                             "known(subject.age), tcf.purpose_consent(N) and "
+                             "tcf.purpose_legitimate_interest(N)"));
     }
     return ValueType::kBool;
   }

@@ -4,9 +4,12 @@
 // its leaves, the decision records. Plain data; no pointers into the Policy it came from.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "flowgate/runtime.h"
 
 namespace flowgate {
 
@@ -31,9 +34,47 @@ struct Bit {
     kConsentForPurpose = 2,   // the query's own purpose is among its consents
     kConsent = 3,             // consent(id): id is a purpose id
     kFeature = 4,             // feature(id): id is a feature id
+    // Consent strings (docs/signals.md, bundle format version 2). tcf.purpose_consent(N) and
+    // tcf.purpose_legitimate_interest(N): id is N, "1" to "24"; usnat.sale_opt_out and the other
+    // GPP opt-outs: id is the field's name (runtime::kGppOptOutNames).
+    kTcfPurposeConsent = 5,
+    kTcfPurposeLegitimateInterest = 6,
+    kGppOptOut = 7,
+    kTcfPresent = 8,  // tcf.present
+    kGppPresent = 9,  // gpp.present
   };
   Kind kind;
-  std::string id;  // kConsent, kFeature
+  std::string id;  // kConsent, kFeature, kTcfPurpose*, kGppOptOut
+
+  // kTcfPurpose*: the purpose number in id; 0 (no purpose) when id is not a number.
+  uint32_t tcf_purpose() const noexcept {
+    uint32_t n = 0;
+    auto [end, error] = std::from_chars(id.data(), id.data() + id.size(), n);
+    return error == std::errc() && end == id.data() + id.size() ? n : 0;
+  }
+  // kGppOptOut: the field id names; kGppOptOutCount (a bit no query sets) when it names none.
+  runtime::GppOptOut gpp_opt_out() const noexcept {
+    return runtime::gpp_opt_out_named(id).value_or(runtime::kGppOptOutCount);
+  }
+  // A consent-string bit's value for a query's strings; false for the other kinds, and for a bit
+  // naming no purpose or field.
+  bool value_in(const runtime::ConsentStrings& s) const noexcept {
+    auto has = [](uint32_t mask, uint32_t index) { return index < 32 && ((mask >> index) & 1); };
+    switch (kind) {
+      case Kind::kTcfPurposeConsent:
+        return has(s.tcf_purpose_consents, tcf_purpose() - 1);
+      case Kind::kTcfPurposeLegitimateInterest:
+        return has(s.tcf_purpose_legitimate_interests, tcf_purpose() - 1);
+      case Kind::kGppOptOut:
+        return has(s.gpp_opt_outs, gpp_opt_out());
+      case Kind::kTcfPresent:
+        return s.tcf_present;
+      case Kind::kGppPresent:
+        return s.gpp_present;
+      default:
+        return false;
+    }
+  }
 };
 
 struct Variable {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "compile/diagram_builder.h"
 #include "compile/domains.h"
@@ -128,11 +129,20 @@ class Compiler {
     return key + '\x1e' + r.reason;
   }
 
+  // The set with `rule` added. One fold step meets the same set at many leaves, so the step's
+  // answers are kept until the next rule.
   uint32_t with_rule(uint32_t set, uint16_t rule) {
+    if (rule != extended_by_) {
+      extended_.clear();
+      extended_by_ = rule;
+    }
+    auto [memo, first] = extended_.emplace(set, 0);
+    if (!first) return memo->second;
     std::vector<uint16_t> next = sets_[set];
     next.push_back(rule);  // rules are folded in order, so the set stays sorted
     auto [it, fresh] = set_index_.emplace(next, static_cast<uint32_t>(sets_.size()));
     if (fresh) sets_.push_back(std::move(next));
+    memo->second = it->second;
     return it->second;
   }
 
@@ -161,6 +171,7 @@ class Compiler {
 
   // The variables a condition reads.
   void variables_read(const Expr& e, std::vector<uint32_t>& out) const {
+    if (auto bit = consent_string_bit(e)) out.push_back(bit_variable(bit->kind, bit->id));
     switch (e.kind) {
       case ExprKind::kPath:
         switch (e.path) {
@@ -181,6 +192,10 @@ class Compiler {
             out.push_back(bit_variable(
                 e.path == QueryPath::kGpc ? Bit::Kind::kGpc : Bit::Kind::kAdsPersonalization, {}));
             break;
+          case QueryPath::kTcfPresent:
+          case QueryPath::kGppPresent:
+          case QueryPath::kGppOptOut:
+            break;  // consent_string_bit
           case QueryPath::kNone:
             break;
         }
@@ -291,6 +306,8 @@ class Compiler {
   DiagramBuilder builder_;
   std::vector<std::vector<uint16_t>> sets_;
   std::map<std::vector<uint16_t>, uint32_t> set_index_;
+  std::unordered_map<uint32_t, uint32_t> extended_;  // with_rule's answers for extended_by_
+  uint16_t extended_by_ = UINT16_MAX;
 };
 
 }  // namespace

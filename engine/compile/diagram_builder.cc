@@ -1,7 +1,7 @@
 // DiagramBuilder: unique table, reduction, tabulation and apply.
 #include "compile/diagram_builder.h"
 
-#include <cstring>
+#include <algorithm>
 
 namespace flowgate {
 
@@ -9,15 +9,21 @@ DiagramBuilder::Ref DiagramBuilder::make(uint32_t variable, const std::vector<Re
   bool all_same = true;
   for (Ref c : children) all_same = all_same && c == children.front();
   if (all_same) return children.front();
-  std::string key(sizeof(uint32_t) * (children.size() + 1), '\0');
-  std::memcpy(key.data(), &variable, sizeof variable);
-  std::memcpy(key.data() + sizeof variable, children.data(), sizeof(Ref) * children.size());
-  auto [it, fresh] = unique_.emplace(std::move(key), static_cast<Ref>(nodes_.size()));
-  if (fresh) {
-    nodes_.push_back({variable, static_cast<uint32_t>(children_.size())});
-    children_.insert(children_.end(), children.begin(), children.end());
+  uint64_t hash = 0x9E3779B97F4A7C15ull ^ variable;
+  for (Ref c : children) hash = (hash ^ c) * 0x100000001B3ull;  // FNV-style over the refs
+  auto [first, last] = unique_.equal_range(hash);
+  for (auto it = first; it != last; ++it) {
+    const Node& n = nodes_[it->second];
+    if (n.variable == variable &&
+        std::equal(children.begin(), children.end(), children_.begin() + n.first_child)) {
+      return it->second;
+    }
   }
-  return it->second;
+  Ref made = static_cast<Ref>(nodes_.size());
+  nodes_.push_back({variable, static_cast<uint32_t>(children_.size())});
+  children_.insert(children_.end(), children.begin(), children.end());
+  unique_.emplace(hash, made);
+  return made;
 }
 
 DiagramBuilder::Ref DiagramBuilder::tabulate_from(

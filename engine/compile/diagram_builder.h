@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -58,7 +57,9 @@ class DiagramBuilder {
   std::vector<uint32_t> domains_;
   std::vector<Node> nodes_;
   std::vector<Ref> children_;
-  std::unordered_map<std::string, Ref> unique_;
+  // The unique table: node indices by a hash of (variable, children); equal keys are compared
+  // against the stored nodes, so a lookup allocates nothing.
+  std::unordered_multimap<uint64_t, Ref> unique_;
 };
 
 }  // namespace flowgate

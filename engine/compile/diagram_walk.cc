@@ -29,6 +29,23 @@ std::string members(const CompiledPolicy& c, const std::vector<uint16_t>& class_
 
 }  // namespace
 
+std::string consent_string_test(const Bit& bit) {
+  switch (bit.kind) {
+    case Bit::Kind::kTcfPurposeConsent:
+      return fmt::format("tcf.purpose_consent({})", bit.id);
+    case Bit::Kind::kTcfPurposeLegitimateInterest:
+      return fmt::format("tcf.purpose_legitimate_interest({})", bit.id);
+    case Bit::Kind::kGppOptOut:
+      return bit.id;
+    case Bit::Kind::kTcfPresent:
+      return "tcf.present";
+    case Bit::Kind::kGppPresent:
+      return "gpp.present";
+    default:
+      return {};
+  }
+}
+
 Walk walk_diagram(const CompiledPolicy& c, const Query& q) {
   Walk walk;
   auto data = find(c.data_ids, q.data);
@@ -116,6 +133,14 @@ Walk walk_diagram(const CompiledPolicy& c, const Query& q) {
           case Bit::Kind::kFeature:
             value = q.features.count(bit.id) > 0;
             label = fmt::format("feature(\"{}\") = {}", bit.id, value == 1);
+            break;
+          case Bit::Kind::kTcfPurposeConsent:
+          case Bit::Kind::kTcfPurposeLegitimateInterest:
+          case Bit::Kind::kGppOptOut:
+          case Bit::Kind::kTcfPresent:
+          case Bit::Kind::kGppPresent:
+            value = bit.value_in(q.consent_strings);
+            label = fmt::format("{} = {}", consent_string_test(bit), value == 1);
             break;
         }
         break;

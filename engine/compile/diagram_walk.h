@@ -26,4 +26,8 @@ struct Walk {
 
 Walk walk_diagram(const CompiledPolicy& policy, const Query& query);
 
+// A consent-string bit (Bit::Kind::kTcfPurposeConsent and after) as a rule writes it:
+// "tcf.purpose_consent(4)", "usnat.sale_opt_out", "tcf.present".
+std::string consent_string_test(const Bit& bit);
+
 }  // namespace flowgate

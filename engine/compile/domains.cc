@@ -18,6 +18,7 @@ struct Uses {
   std::set<int64_t> age_thresholds;
   bool gpc = false, ads_personalization = false, consent_for_purpose = false;
   std::set<std::string> consents, features;
+  std::set<std::pair<Bit::Kind, std::string>> consent_string_bits;
 };
 
 QueryPath path_of(const Expr& e) {
@@ -68,6 +69,7 @@ void collect(const Expr& e, Uses& uses) {
     default:
       break;
   }
+  if (auto bit = consent_string_bit(e)) uses.consent_string_bits.emplace(bit->kind, bit->id);
   for (const auto& child : e.children) collect(child, uses);
 }
 
@@ -97,6 +99,28 @@ void partition(const std::vector<std::string>& ids, Signature signature_of,
 }
 
 }  // namespace
+
+std::optional<Bit> consent_string_bit(const Expr& e) {
+  if (e.kind == ExprKind::kPath) {
+    switch (e.path) {
+      case QueryPath::kTcfPresent:
+        return Bit{Bit::Kind::kTcfPresent, {}};
+      case QueryPath::kGppPresent:
+        return Bit{Bit::Kind::kGppPresent, {}};
+      case QueryPath::kGppOptOut:
+        return Bit{Bit::Kind::kGppOptOut, std::string(runtime::kGppOptOutNames[e.number])};
+      default:
+        return std::nullopt;
+    }
+  }
+  if (e.kind == ExprKind::kCall && e.text == "tcf.purpose_consent") {
+    return Bit{Bit::Kind::kTcfPurposeConsent, std::to_string(e.children[0].number)};
+  }
+  if (e.kind == ExprKind::kCall && e.text == "tcf.purpose_legitimate_interest") {
+    return Bit{Bit::Kind::kTcfPurposeLegitimateInterest, std::to_string(e.children[0].number)};
+  }
+  return std::nullopt;
+}
 
 uint32_t Domains::variable(VariableKind kind, uint32_t bit) const {
   for (uint32_t i = 0; i < shape.variables.size(); ++i) {
@@ -156,6 +180,23 @@ Query Domains::representative_query(const std::vector<uint32_t>& values) const {
             break;
           case Bit::Kind::kFeature:
             if (on) q.features.insert(bit.id);
+            break;
+          case Bit::Kind::kTcfPurposeConsent:
+            if (on) q.consent_strings.tcf_purpose_consents |= 1u << (bit.tcf_purpose() - 1);
+            break;
+          case Bit::Kind::kTcfPurposeLegitimateInterest:
+            if (on) {
+              q.consent_strings.tcf_purpose_legitimate_interests |= 1u << (bit.tcf_purpose() - 1);
+            }
+            break;
+          case Bit::Kind::kGppOptOut:
+            if (on) q.consent_strings.gpp_opt_outs |= static_cast<uint8_t>(1u << bit.gpp_opt_out());
+            break;
+          case Bit::Kind::kTcfPresent:
+            q.consent_strings.tcf_present = on;
+            break;
+          case Bit::Kind::kGppPresent:
+            q.consent_strings.gpp_present = on;
             break;
         }
         break;
@@ -255,6 +296,7 @@ Domains analyse_domains(const Policy& policy) {
   if (uses.consent_for_purpose) s.bits.push_back({Bit::Kind::kConsentForPurpose, {}});
   for (const auto& id : uses.consents) s.bits.push_back({Bit::Kind::kConsent, id});
   for (const auto& id : uses.features) s.bits.push_back({Bit::Kind::kFeature, id});
+  for (const auto& [kind, id] : uses.consent_string_bits) s.bits.push_back({kind, id});
 
   auto add = [&](VariableKind kind, size_t domain, uint32_t bit = 0) {
     s.variables.push_back({kind, bit, static_cast<uint32_t>(domain)});

@@ -32,4 +32,9 @@ struct Domains {
 
 Domains analyse_domains(const Policy& policy);
 
+// The consent-string bit a checked condition node tests (tcf.purpose_consent(N),
+// tcf.purpose_legitimate_interest(N), usnat.sale_opt_out and the other GPP opt-outs, tcf.present,
+// gpp.present), if it tests one: each distinct one a rule mentions is a variable of its own.
+std::optional<Bit> consent_string_bit(const Expr& e);
+
 }  // namespace flowgate

@@ -26,7 +26,7 @@ enum class ExprKind : uint8_t {
   kDate,     // text: "2026-01-01"; number: days since epoch once checked
   kString,   // text: the unquoted value
   kBool,     // number: 0 or 1
-  kCall,     // text: function name; children: its one argument
+  kCall,     // text: function name, e.g. consent, tcf.purpose_consent; children: its one argument
 };
 
 enum class CompareOp : uint8_t { kLt, kLe, kGt, kGe, kEq, kNe };
@@ -39,6 +39,9 @@ enum class QueryPath : uint8_t {
   kAsOf,
   kGpc,
   kAdsPersonalization,
+  kTcfPresent,  // tcf.present
+  kGppPresent,  // gpp.present
+  kGppOptOut,   // usnat.sale_opt_out, …: Expr::number holds its runtime::GppOptOut once checked
 };
 
 enum class ValueType : uint8_t { kUnknown, kBool, kInt, kRegion, kDate, kString };

@@ -5,8 +5,10 @@
 //   not     := "not" not | compare
 //   compare := operand (CMP operand | "in" set)?
 //   set     := GROUP_ID | "[" REGION ("," REGION)* "]"
-//   operand := "(" or ")" | DATE | INT | STRING | "true" | "false" | NAME "(" (STRING | PATH) ")" |
-//   PATH
+//   operand := "(" or ")" | DATE | INT | STRING | "true" | "false" |
+//              NAME "(" (STRING | INT | PATH) ")" | PATH
+//
+// NAME and PATH may hold dots: tcf.purpose_consent(4), usnat.sale_opt_out.
 //
 // Semantic actions build the Expr tree; `>` expectation points turn a missing piece into an error
 // that names what was expected at that character.
@@ -218,7 +220,7 @@ const x3::rule<class region_list_rule, std::vector<Expr>> region_list =
     "a list of region codes such as DE, US-CA";
 const x3::rule<class string_rule, Expr> string_literal = "a quoted string";
 const x3::rule<class path_rule, Expr> path = "a path such as subject.age";
-const x3::rule<class call_arg_rule, Expr> call_argument = "a quoted id or a path";
+const x3::rule<class call_arg_rule, Expr> call_argument = "a quoted id, a number or a path";
 const x3::rule<class name_rule, std::string> name = "a name";
 // Tokens whose position a node needs, as ranges of the input.
 const x3::rule<class not_token_rule, Range> not_token = "'not'";
@@ -243,17 +245,17 @@ const auto string_literal_def =
     x3::raw[x3::lexeme['"' > *(('\\' > x3::char_) | ~x3::char_("\"\\")) > '"'] |
             x3::lexeme['\'' > *(~x3::char_('\'')) > '\'']][Leaf<ExprKind::kString>{}];
 const auto path_def = x3::raw[name][Leaf<ExprKind::kPath>{}];
-const auto call_argument_def = string_literal[Assign{}] | path[Assign{}];
+const auto int_literal = x3::raw[x3::lexeme[x3::int64 >> !x3::alnum]][Leaf<ExprKind::kInt>{}];
+const auto call_argument_def = string_literal[Assign{}] | int_literal | path[Assign{}];
 const auto date_literal =
     x3::lexeme[x3::raw[x3::repeat(4)[x3::digit] >> '-' >> x3::repeat(2)[x3::digit] >> '-' >>
                        x3::repeat(2)[x3::digit]]];
 const auto bool_literal = x3::raw[keyword("true") | keyword("false")];
 
-const auto operand_def = ('(' > or_expr > ')')[Assign{}] | date_literal[Leaf<ExprKind::kDate>{}] |
-                         x3::raw[x3::lexeme[x3::int64 >> !x3::alnum]][Leaf<ExprKind::kInt>{}] |
-                         string_literal[Assign{}] | bool_literal[Leaf<ExprKind::kBool>{}] |
-                         ((name_token >> '(') > call_argument > close_paren)[MakeCall{}] |
-                         path[Assign{}];
+const auto operand_def =
+    ('(' > or_expr > ')')[Assign{}] | date_literal[Leaf<ExprKind::kDate>{}] | int_literal |
+    string_literal[Assign{}] | bool_literal[Leaf<ExprKind::kBool>{}] |
+    ((name_token >> '(') > call_argument > close_paren)[MakeCall{}] | path[Assign{}];
 const auto region_list_def = region_item % ',';
 const auto set_def =
     (open_bracket > region_list > close_bracket)[MakeList{}] | x3::raw[group_id][MakeGroup{}];
@@ -398,6 +400,12 @@ const char* query_path_name(QueryPath path) {
       return "signals.gpc";
     case QueryPath::kAdsPersonalization:
       return "signals.ads_personalization";
+    case QueryPath::kTcfPresent:
+      return "tcf.present";
+    case QueryPath::kGppPresent:
+      return "gpp.present";
+    case QueryPath::kGppOptOut:
+      return "a GPP opt-out";
   }
   return "";
 }

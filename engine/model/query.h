@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "flowgate/runtime.h"
 #include "model/calendar.h"
 #include "model/policy.h"
 
@@ -25,6 +26,8 @@ struct Query {
   bool gpc = false;
   std::set<std::string> consents;  // purpose ids the subject consented to
   std::set<std::string> features;  // features in use, e.g. "bluetooth"
+  // signals.tcf and signals.gpp, decoded
+  runtime::ConsentStrings consent_strings;
 };
 
 struct Decision {

@@ -30,6 +30,12 @@ Value value_of(const Expr& e, const Policy& policy, const Query& query) {
           return {ValueType::kBool, query.gpc, {}};
         case QueryPath::kAdsPersonalization:
           return {ValueType::kBool, query.ads_personalization, {}};
+        case QueryPath::kTcfPresent:
+          return {ValueType::kBool, query.consent_strings.tcf_present, {}};
+        case QueryPath::kGppPresent:
+          return {ValueType::kBool, query.consent_strings.gpp_present, {}};
+        case QueryPath::kGppOptOut:
+          return {ValueType::kBool, (query.consent_strings.gpp_opt_outs >> e.number) & 1, {}};
         case QueryPath::kNone:
           break;
       }
@@ -123,6 +129,14 @@ bool evaluate_condition(const Expr& e, const Policy& policy, const Query& query)
       if (e.text == "consent") return query.consents.count(e.children[0].text) > 0;
       if (e.text == "feature") return query.features.count(e.children[0].text) > 0;
       if (e.text == "known") return query.age.has_value();
+      if (e.text == "tcf.purpose_consent") {
+        return (query.consent_strings.tcf_purpose_consents >> (e.children[0].number - 1)) & 1;
+      }
+      if (e.text == "tcf.purpose_legitimate_interest") {
+        return (query.consent_strings.tcf_purpose_legitimate_interests >>
+                (e.children[0].number - 1)) &
+               1;
+      }
       return false;
     case ExprKind::kPath:
       return value_of(e, policy, query).number.value_or(0) != 0;

@@ -59,6 +59,12 @@ enum Op : uint8_t {
   kOpConsentForPurpose = 10,
   kOpConsent = 11,  // arg: purpose index
   kOpFeature = 12,  // arg: feature index
+  // Consent strings. The purpose tests' arg: the TCF purpose number - 1; kOpGppOptOut's: its bit.
+  kOpTcfPurposeConsent = 13,
+  kOpTcfPurposeLegitimateInterest = 14,
+  kOpGppOptOut = 15,
+  kOpTcfPresent = 16,
+  kOpGppPresent = 17,
 };
 
 struct Node {
@@ -79,8 +85,11 @@ constexpr const char* kIdName[kIdTables] = {"data", "purpose", "recipient", "fea
 struct Bundle::Rep {
   std::string bytes;
   std::vector<std::string_view> strings;
-  std::array<std::vector<uint32_t>, kIdTables> ids;     // string refs
-  std::array<std::vector<uint16_t>, kIdTables> sorted;  // indices, ordered by id
+  std::array<std::vector<uint32_t>, kIdTables> ids;  // string refs
+  // Open addressing over each id table, filled at load: a slot holds index + 1 (0: empty), the
+  // table is a power of two at least twice the ids, so a lookup is one hash and about one compare
+  // (binary search over 306 region ids took nine).
+  std::array<std::vector<uint16_t>, kIdTables> slots;
   std::array<uint32_t, kIdTables> count{};
   std::vector<uint16_t> region_class;
   std::vector<uint16_t> destination_class;
@@ -100,14 +109,20 @@ struct Bundle::Rep {
   std::array<uint8_t, 8> key_id{};
   std::array<uint8_t, 64> signature{};
 
+  // FNV-1a: ids are short ASCII words; no attacker chooses both the bundle and the query.
+  static uint32_t id_hash(std::string_view id) noexcept {
+    uint32_t h = 2166136261u;
+    for (unsigned char c : id) h = (h ^ c) * 16777619u;
+    return h;
+  }
   std::optional<uint16_t> intern(IdTable table, std::string_view id) const noexcept {
-    const std::vector<uint16_t>& order = sorted[table];
+    const std::vector<uint16_t>& slot = slots[table];
     const std::vector<uint32_t>& refs = ids[table];
-    auto it = std::lower_bound(order.begin(), order.end(), id, [&](uint16_t i, std::string_view v) {
-      return strings[refs[i]] < v;
-    });
-    if (it == order.end() || strings[refs[*it]] != id) return std::nullopt;
-    return *it;
+    const size_t mask = slot.size() - 1;
+    for (size_t i = id_hash(id) & mask;; i = (i + 1) & mask) {
+      if (slot[i] == 0) return std::nullopt;
+      if (strings[refs[slot[i] - 1]] == id) return static_cast<uint16_t>(slot[i] - 1);
+    }
   }
   std::string_view id_at(IdTable table, size_t index) const noexcept {
     return index < ids[table].size() ? strings[ids[table][index]] : std::string_view();
@@ -187,9 +202,10 @@ class Loader {
     if (std::memcmp(h_.magic, bf::kMagic, sizeof(bf::kMagic)) != 0) {
       return corrupt("bad magic number (not a flowgate bundle)");
     }
-    if (h_.format_version != bf::kFormatVersion) {
-      return Status::not_supported("bundle format version " + str(h_.format_version) +
-                                   "; this runtime reads version " + str(bf::kFormatVersion));
+    if (h_.format_version < bf::kOldestFormatVersion || h_.format_version > bf::kFormatVersion) {
+      return Status::not_supported(
+          "bundle format version " + str(h_.format_version) + "; this runtime reads versions " +
+          str(bf::kOldestFormatVersion) + " to " + str(bf::kFormatVersion));
     }
     if (h_.header_size != bf::kHeaderSize) {
       return corrupt("header size " + str(h_.header_size) + ", expected " + str(bf::kHeaderSize));
@@ -311,15 +327,19 @@ class Loader {
         if (!string_ref(refs[i], name + " [" + str(i) + "]")) return error_;
         if (r_.strings[refs[i]].empty()) return corrupt(name + " [" + str(i) + "] is empty");
       }
-      std::vector<uint16_t>& order = r_.sorted[t];
-      order.resize(e.count);
-      for (uint32_t i = 0; i < e.count; ++i) order[i] = static_cast<uint16_t>(i);
-      auto id = [&](uint16_t i) { return r_.strings[refs[i]]; };
-      std::sort(order.begin(), order.end(), [&](uint16_t a, uint16_t b) { return id(a) < id(b); });
-      for (size_t i = 1; i < order.size(); ++i) {
-        if (id(order[i - 1]) == id(order[i])) {
-          return corrupt(name + ": '" + std::string(id(order[i])) + "' appears twice");
+      std::vector<uint16_t>& slot = r_.slots[t];
+      size_t capacity = 2;
+      while (capacity < 2 * size_t{e.count}) capacity *= 2;
+      slot.assign(capacity, 0);
+      for (uint32_t i = 0; i < e.count; ++i) {
+        std::string_view id = r_.strings[refs[i]];
+        size_t at = Bundle::Rep::id_hash(id) & (capacity - 1);
+        for (; slot[at] != 0; at = (at + 1) & (capacity - 1)) {
+          if (r_.strings[refs[slot[at] - 1]] == id) {
+            return corrupt(name + ": '" + std::string(id) + "' appears twice");
+          }
         }
+        slot[at] = static_cast<uint16_t>(i + 1);
       }
       r_.count[t] = e.count;
     }
@@ -388,6 +408,10 @@ class Loader {
         return corrupt(name + ": reserved bytes are not zero");
       }
       Node& op = bit_ops_[i];
+      if (b.kind >= bf::kBitTcfPurposeConsent && b.kind <= bf::kBitGppPresent &&
+          h_.format_version < 2) {
+        return corrupt(name + ": kind " + str(b.kind) + " needs format version 2");
+      }
       switch (b.kind) {
         case bf::kBitGpc:
         case bf::kBitAdsPersonalization:
@@ -408,6 +432,32 @@ class Loader {
           op.arg = *index;
           break;
         }
+        case bf::kBitTcfPurposeConsent:
+        case bf::kBitTcfPurposeLegitimateInterest:
+          if (b.id < 1 || b.id > kTcfPurposeCount) {
+            return corrupt(name + ": TCF purpose " + str(b.id) + ", not in [1, " +
+                           str(kTcfPurposeCount) + "]");
+          }
+          op.op = b.kind == bf::kBitTcfPurposeConsent ? kOpTcfPurposeConsent
+                                                      : kOpTcfPurposeLegitimateInterest;
+          op.arg = static_cast<uint16_t>(b.id - 1);
+          break;
+        case bf::kBitGppOptOut: {
+          if (!string_ref(b.id, name + " id")) return error_;
+          auto field = gpp_opt_out_named(r_.strings[b.id]);
+          if (!field) {
+            return corrupt(name + ": '" + std::string(r_.strings[b.id]) +
+                           "' is not a GPP opt-out field");
+          }
+          op.op = kOpGppOptOut;
+          op.arg = *field;
+          break;
+        }
+        case bf::kBitTcfPresent:
+        case bf::kBitGppPresent:
+          if (b.id != bf::kNoString) return corrupt(name + ": this kind takes no id");
+          op.op = b.kind == bf::kBitTcfPresent ? kOpTcfPresent : kOpGppPresent;
+          break;
         default:
           return corrupt(name + ": unknown kind " + str(b.kind));
       }
@@ -701,6 +751,21 @@ uint32_t Bundle::decide(const InternedQuery& q) const noexcept {
       case kOpFeature:
         value = (q.feature_mask >> n.arg) & 1;
         break;
+      case kOpTcfPurposeConsent:
+        value = (q.consent_strings.tcf_purpose_consents >> n.arg) & 1;
+        break;
+      case kOpTcfPurposeLegitimateInterest:
+        value = (q.consent_strings.tcf_purpose_legitimate_interests >> n.arg) & 1;
+        break;
+      case kOpGppOptOut:
+        value = (q.consent_strings.gpp_opt_outs >> n.arg) & 1;
+        break;
+      case kOpTcfPresent:
+        value = q.consent_strings.tcf_present ? 1 : 0;
+        break;
+      case kOpGppPresent:
+        value = q.consent_strings.gpp_present ? 1 : 0;
+        break;
       default:
         return r.unknown_id_decision;  // unreachable: load() admits no other op
     }
@@ -737,6 +802,7 @@ uint32_t Bundle::decide(const StringQuery& s) const noexcept {
   for (std::string_view id : s.features) {
     if (auto i = r.intern(kFeature, id)) q.feature_mask |= uint64_t{1} << *i;
   }
+  q.consent_strings = s.consent_strings;
   return decide(q);
 }
 

@@ -4,7 +4,7 @@
 //
 //   offset  size  field
 //   0       8     magic "FLOWGATE"
-//   8       4     format_version (kFormatVersion)
+//   8       4     format_version (kOldestFormatVersion … kFormatVersion)
 //   12      32    digest: SHA-256 of bytes [44, total_size)
 //   44      4     flags (bit 0: a signature block follows; other bits zero)
 //   48      4     header_size (kHeaderSize)
@@ -36,7 +36,11 @@ static_assert(std::endian::native == std::endian::little,
               "the bundle codec reads little-endian records with memcpy");
 
 inline constexpr char kMagic[8] = {'F', 'L', 'O', 'W', 'G', 'A', 'T', 'E'};
-inline constexpr uint32_t kFormatVersion = 1;
+// Version 2 added the bit kinds that test consent strings (kBitTcfPurposeConsent and after). The
+// writer stamps the lowest version that holds the bundle, so a bundle without them still loads in
+// a version-1 runtime, and one with them is "not supported" there rather than "corrupt".
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kOldestFormatVersion = 1;
 inline constexpr uint32_t kFlagSigned = 1u << 0;
 inline constexpr size_t kDigestOffset = 12;
 inline constexpr size_t kDigestSize = 32;
@@ -110,7 +114,9 @@ static_assert(sizeof(StringEntry) == 8 && std::is_trivially_copyable_v<StringEnt
 struct BitRecord {
   uint8_t kind;  // Bit::Kind
   uint8_t reserved[3];
-  uint32_t id;  // string ref (kConsent: a purpose id, kFeature: a feature id), else kNoString
+  // A string ref (kConsent: a purpose id, kFeature: a feature id, kGppOptOut: its name), the TCF
+  // purpose number for kTcfPurpose*, else kNoString.
+  uint32_t id;
 };
 static_assert(sizeof(BitRecord) == 8 && std::is_trivially_copyable_v<BitRecord>);
 
@@ -210,6 +216,12 @@ enum BitKind : uint8_t {
   kBitConsentForPurpose = 2,
   kBitConsent = 3,
   kBitFeature = 4,
+  // Format version 2:
+  kBitTcfPurposeConsent = 5,
+  kBitTcfPurposeLegitimateInterest = 6,
+  kBitGppOptOut = 7,
+  kBitTcfPresent = 8,
+  kBitGppPresent = 9,
 };
 
 }  // namespace flowgate::bundle_format

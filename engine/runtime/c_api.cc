@@ -20,6 +20,14 @@ using flowgate::runtime::PublicKey;
 using flowgate::runtime::Status;
 using flowgate::runtime::StringList;
 
+static_assert(FG_GPP_USNAT_SALE_OPT_OUT == flowgate::runtime::kUsNatSaleOptOut &&
+              FG_GPP_USNAT_SHARING_OPT_OUT == flowgate::runtime::kUsNatSharingOptOut &&
+              FG_GPP_USNAT_TARGETED_ADVERTISING_OPT_OUT ==
+                  flowgate::runtime::kUsNatTargetedAdvertisingOptOut &&
+              FG_GPP_USCA_SALE_OPT_OUT == flowgate::runtime::kUsCaSaleOptOut &&
+              FG_GPP_USCA_SHARING_OPT_OUT == flowgate::runtime::kUsCaSharingOptOut &&
+              flowgate::runtime::kGppOptOutCount == 5);
+
 struct fg_bundle {
   std::shared_ptr<const Bundle> bundle;  // shared: fg_acquire hands out snapshots of a holder's
 };
@@ -208,6 +216,11 @@ fg_status fg_decide(const fg_bundle* b, const fg_query* q, fg_decision* d) {
   iq.ads_personalization = q->ads_personalization != 0;
   iq.consent_mask = q->consent_mask;
   iq.feature_mask = q->feature_mask;
+  iq.consent_strings.tcf_present = q->tcf_present != 0;
+  iq.consent_strings.gpp_present = q->gpp_present != 0;
+  iq.consent_strings.tcf_purpose_consents = q->tcf_purpose_consents;
+  iq.consent_strings.tcf_purpose_legitimate_interests = q->tcf_purpose_legitimate_interests;
+  iq.consent_strings.gpp_opt_outs = static_cast<uint8_t>(q->gpp_opt_outs);
   d->bundle_ = b;
   d->index_ = b->bundle->decide(iq);
   return FG_OK;

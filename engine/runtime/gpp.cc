@@ -224,4 +224,21 @@ bool gpp_opts_out_of_targeted_ads(const GppString& g) noexcept {
   return g.usca && (g.usca->sharing_opt_out == 1 || g.usca->gpc);
 }
 
+void add_gpp_facts(const GppString& g, ConsentStrings* out) noexcept {
+  auto opted_out = [&](GppOptOut field, uint8_t value) {
+    if (value == 1) out->gpp_opt_outs |= static_cast<uint8_t>(1u << field);
+  };
+  if (g.usnat) {
+    opted_out(kUsNatSaleOptOut, g.usnat->sale_opt_out);
+    opted_out(kUsNatSharingOptOut, g.usnat->sharing_opt_out);
+    opted_out(kUsNatTargetedAdvertisingOptOut, g.usnat->targeted_advertising_opt_out);
+  }
+  if (g.usca) {
+    opted_out(kUsCaSaleOptOut, g.usca->sale_opt_out);
+    opted_out(kUsCaSharingOptOut, g.usca->sharing_opt_out);
+  }
+  if (g.tcfeuv2) add_tcf_facts(*g.tcfeuv2, out);
+  out->gpp_present = true;
+}
+
 }  // namespace flowgate::runtime

@@ -279,6 +279,23 @@ bool tcf_grants(const TcfString& tc, const TcfPurposeMapping& mapping) noexcept 
   return true;
 }
 
+void add_tcf_facts(const TcfString& tc, ConsentStrings* out) noexcept {
+  auto mask = [](const std::vector<uint8_t>& purposes) {
+    uint32_t bits = 0;
+    for (uint8_t p : purposes) {
+      if (p >= 1 && p <= kTcfPurposeCount) bits |= 1u << (p - 1);
+    }
+    return bits;
+  };
+  const uint32_t consents = mask(tc.purpose_consents);
+  const uint32_t interests = mask(tc.purpose_legitimate_interests);
+  // A second TC string in the same query narrows: conflicting records grant nothing.
+  out->tcf_purpose_consents = out->tcf_present ? out->tcf_purpose_consents & consents : consents;
+  out->tcf_purpose_legitimate_interests =
+      out->tcf_present ? out->tcf_purpose_legitimate_interests & interests : interests;
+  out->tcf_present = true;
+}
+
 namespace {
 
 // The proleptic Gregorian date of a day count since 1970-01-01 (inverse of days_from_civil).

@@ -47,4 +47,31 @@ a="$(decide "{$base,\"subject\":{\"region\":\"DE\",\"age\":30},\"signals\":{\"co
 b="$(decide "{$base,\"subject\":{\"region\":\"DE\",\"age\":30},\"signals\":{\"tcf\":\"$tc_all\"}}")"
 test "$a" = "$b"
 check "decide: TC consent to purposes 3+4 decides as consents [advertising.targeted]" $?
+# Rules that test the strings (docs/signals.md), on a scratch copy of the policy with one more
+# rule: the CLI fills tcf.purpose_consent(N) from signals.tcf, and explain names the variable.
+scratch="$(mktemp -d)"
+cp -r "$policy/rules" "$policy/jurisdictions" "$policy/data_inventory.yaml" "$scratch"/
+cat > "$scratch/rules/zz-tcf.yaml" <<'RULES'
+rules:
+  - id: zz-tcf-ads-profile
+    effect: deny
+    match:
+      purpose: advertising.targeted
+      action: any
+    when: "not tcf.purpose_consent(4)"
+    citations: ["§11.2.1"]
+    quote: "You may opt out of targeted advertising on our services by clicking [Settings]-[Privacy Settings]-[Personalized Options] and toggling off [Enable Ads Personalization]."
+RULES
+virginian="{$base,\"subject\":{\"region\":\"US-VA\",\"age\":30}"
+out="$(printf '%s}\n' "$virginian" | "$flowgate" decide --policy "$scratch")"
+echo "$out" | grep -q '"decision":"deny"' && echo "$out" | grep -q 'zz-tcf-ads-profile'
+check "decide: no TC string, so 'not tcf.purpose_consent(4)' denies" $?
+query="$virginian,\"signals\":{\"tcf\":\"$tc_all\"}}"
+out="$(printf '%s\n' "$query" | "$flowgate" decide --policy "$scratch")"
+echo "$out" | grep -q '"decision":"allow"'
+check "decide: a TC string consenting to purpose 4 allows" $?
+out="$(printf '%s\n' "$query" | "$flowgate" explain --policy "$scratch")"
+echo "$out" | grep -q 'tcf.purpose_consent(4) = true'
+check "explain: names the variable tcf.purpose_consent(4)" $?
+rm -rf "$scratch"
 exit $fail

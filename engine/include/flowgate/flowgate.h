@@ -77,6 +77,13 @@ int32_t fg_intern_feature(const fg_bundle* bundle, const char* id);
 #define FG_TRANSMIT 1
 #define FG_DEVICE (-2) /* fg_query.destination: the data stays on the device */
 
+/* Bits of fg_query.gpp_opt_outs: the GPP field is 1, "opted out" (docs/signals.md). */
+#define FG_GPP_USNAT_SALE_OPT_OUT 0
+#define FG_GPP_USNAT_SHARING_OPT_OUT 1
+#define FG_GPP_USNAT_TARGETED_ADVERTISING_OPT_OUT 2
+#define FG_GPP_USCA_SALE_OPT_OUT 3
+#define FG_GPP_USCA_SHARING_OPT_OUT 4
+
 typedef struct fg_query {
   int32_t data;                /* fg_intern_data */
   int32_t purpose;             /* fg_intern_purpose */
@@ -90,10 +97,18 @@ typedef struct fg_query {
   int32_t ads_personalization; /* the in-app toggle: 1 unless the user turned it off */
   uint64_t consent_mask;       /* bit i: consent for purpose index i */
   uint64_t feature_mask;       /* bit i: feature index i in use */
+  /* What the TC and GPP strings say, for rules that test them (tcf.purpose_consent(4),
+   * usnat.sale_opt_out, tcf.present; docs/signals.md). Decode the strings when they change and
+   * fill these; a string that does not decode must not be decided on (fail closed). */
+  int32_t tcf_present;                       /* 1: a TC string (or a GPP tcfeuv2 section) */
+  int32_t gpp_present;                       /* 1: a GPP string */
+  uint32_t tcf_purpose_consents;             /* bit p-1: TCF purpose p (1-24) has consent */
+  uint32_t tcf_purpose_legitimate_interests; /* bit p-1: legitimate interest for purpose p */
+  uint32_t gpp_opt_outs;                     /* bit FG_GPP_*: that field is 1, opted out */
 } fg_query;
 
 /* Defaults: every id unknown (-1), transmit, age unknown, as_of 0, gpc 0, ads_personalization 1,
- * no consents, no features. */
+ * no consents, no features, no TC or GPP string. */
 void fg_query_init(fg_query* query);
 int32_t fg_days_from_civil(int32_t year, int32_t month, int32_t day);
 

@@ -64,6 +64,41 @@ class Status {
   std::string message_;
 };
 
+// The GPP opt-outs a rule can test (`usnat.sale_opt_out`, …), one bit each of
+// ConsentStrings::gpp_opt_outs. A bit is set when the section's two-bit field is 1, "opted out"
+// (0 is not applicable, 2 did not opt out). The numbering is part of the C API (FG_GPP_*).
+enum GppOptOut : uint8_t {
+  kUsNatSaleOptOut = 0,
+  kUsNatSharingOptOut = 1,
+  kUsNatTargetedAdvertisingOptOut = 2,
+  kUsCaSaleOptOut = 3,
+  kUsCaSharingOptOut = 4,
+  kGppOptOutCount = 5,
+};
+// Their names in rule conditions and in bundles, by GppOptOut.
+inline constexpr std::string_view kGppOptOutNames[kGppOptOutCount] = {
+    "usnat.sale_opt_out", "usnat.sharing_opt_out", "usnat.targeted_advertising_opt_out",
+    "usca.sale_opt_out", "usca.sharing_opt_out"};
+constexpr std::optional<GppOptOut> gpp_opt_out_named(std::string_view name) noexcept {
+  for (uint8_t i = 0; i < kGppOptOutCount; ++i) {
+    if (kGppOptOutNames[i] == name) return static_cast<GppOptOut>(i);
+  }
+  return std::nullopt;
+}
+inline constexpr int kTcfPurposeCount = 24;  // TCF v2.2 purposes are numbered 1–24
+
+// What a query's TC and GPP strings say, in the fixed-width form that rules test
+// (`tcf.purpose_consent(4)`, `usnat.sale_opt_out`; docs/signals.md). The app decodes the strings
+// once per change and fills this with add_tcf_facts / add_gpp_facts (flowgate/signals.h).
+struct ConsentStrings {
+  // A TC string decoded (signals.tcf, or a GPP tcfeuv2 section); a GPP string decoded.
+  bool tcf_present = false;
+  bool gpp_present = false;
+  uint32_t tcf_purpose_consents = 0;              // bit p-1: TCF purpose p has consent
+  uint32_t tcf_purpose_legitimate_interests = 0;  // bit p-1: TCF purpose p, legitimate interest
+  uint8_t gpp_opt_outs = 0;                       // bit GppOptOut: that field is 1, opted out
+};
+
 // A query with its ids interned (indices from Bundle::*_index). An index out of range for the
 // bundle — including kUnknown — decides the bundle's unknown-id decision (fail closed).
 struct InternedQuery {
@@ -82,6 +117,7 @@ struct InternedQuery {
   bool ads_personalization = true;  // the in-app toggle; on unless turned off
   uint64_t consent_mask = 0;        // bit i: consent for purpose index i
   uint64_t feature_mask = 0;        // bit i: feature index i in use
+  ConsentStrings consent_strings;   // signals.tcf and signals.gpp, decoded
 };
 
 // A query by string ids, for callers that do not keep interned ids. Ids the bundle does not know
@@ -99,6 +135,7 @@ struct StringQuery {
   bool ads_personalization = true;
   std::span<const std::string_view> consents{};  // purpose ids
   std::span<const std::string_view> features{};  // feature ids
+  ConsentStrings consent_strings{};              // signals.tcf and signals.gpp, decoded
 };
 
 // Days since 1970-01-01 of a proleptic Gregorian date (month 1–12, day 1–31).

@@ -176,6 +176,13 @@ bool tcf_grants(const TcfString& tc, const TcfPurposeMapping& mapping) noexcept;
 // The TCF section (tcfeuv2) is applied through kTcfPurposeMappings, not here.
 bool gpp_opts_out_of_targeted_ads(const GppString& gpp) noexcept;
 
+// The facts rules test (`tcf.purpose_consent(N)`, `usnat.sale_opt_out`, `tcf.present`, …), added
+// to a query's ConsentStrings. A query may carry a TC string both directly and as a GPP tcfeuv2
+// section: each TCF purpose then counts only when both grant it, as for kTcfPurposeMappings.
+// add_gpp_facts adds the tcfeuv2 section through add_tcf_facts.
+void add_tcf_facts(const TcfString& tc, ConsentStrings* out) noexcept;
+void add_gpp_facts(const GppString& gpp, ConsentStrings* out) noexcept;
+
 // "2020-01-26T17:01:00Z", with a tenth of a second when there is one ("…:00.5Z").
 std::string iso8601_from_deciseconds(int64_t deciseconds);
 

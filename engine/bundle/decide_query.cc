@@ -1,0 +1,29 @@
+#include "bundle/decide_query.h"
+
+#include <string_view>
+#include <vector>
+
+namespace flowgate {
+
+runtime::Decision decide_on_bundle(const runtime::Bundle& bundle, const Query& q) {
+  // StringQuery views these for the one call.
+  std::vector<std::string_view> consents(q.consents.begin(), q.consents.end());
+  std::vector<std::string_view> features(q.features.begin(), q.features.end());
+  runtime::StringQuery s;
+  s.data = q.data;
+  s.purpose = q.purpose;
+  s.action = q.action == Action::kCollect ? "collect" : "transmit";
+  s.recipient = q.recipient;
+  s.destination = q.destination;
+  s.region = q.region;
+  s.age = q.age.value_or(-1);
+  s.as_of_days = q.as_of.days;
+  s.gpc = q.gpc;
+  s.ads_personalization = q.ads_personalization;
+  s.consents = consents;
+  s.features = features;
+  s.consent_strings = q.consent_strings;
+  return bundle.decision(bundle.decide(s));
+}
+
+}  // namespace flowgate
