@@ -1,4 +1,6 @@
 // flowgate: the command line. Each subcommand is registered from its own file (commands.h).
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
@@ -32,6 +34,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : flowgate::cli::kExitInputError;
+  } catch (const std::exception& e) {
+    // A limit the toolchain enforces by throwing (a policy too large to compile, say): one line.
+    fmt::print(stderr, "flowgate: error: {}\n", e.what());
+    return flowgate::cli::kExitInputError;
   }
   return exit_code;
 }

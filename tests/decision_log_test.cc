@@ -286,20 +286,16 @@ TEST_SUITE("decision-log") {
     auto log = open_log(o);
     log->log(input(false, 0));
     while (log->stats().written == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    auto start = std::chrono::steady_clock::now();
+    // The writer waits for `release`, set only after this loop: a log() that waited for the
+    // writer would never return, and ctest's timeout would fail the test.
     size_t accepted = 0;
     for (int i = 0; i < 10000; ++i) accepted += log->log(input(false, i)) ? 1 : 0;
-    auto elapsed = std::chrono::steady_clock::now() - start;
     release.set_value();
     log->flush();
     auto st = log->stats();
     CHECK(accepted == 64);
     CHECK(st.dropped == 10000 - 64);
     CHECK(st.written == 65);
-    CHECK(elapsed < std::chrono::seconds(1));  // 10,000 calls with the writer stalled
-    MESSAGE("10,000 log() calls against a stalled writer: ",
-            std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(), " us, ",
-            st.dropped, " dropped and counted");
     log.reset();
     CHECK(verify(path).ok);
   }

@@ -1,10 +1,13 @@
 // compile_policy: rule predicates → rule-set diagram → decision diagram.
 #include "compile/compiler.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "compile/diagram_builder.h"
@@ -23,8 +26,7 @@ class Compiler {
  public:
   Compiler(const Policy& policy, Domains domains)
       : policy_(policy), d_(std::move(domains)), builder_(domains_of(d_)) {
-    sets_.push_back({});  // set 0: no rule matches
-    set_index_[{}] = 0;
+    sets_.push_back({0, 0});  // set 0: no rule matches
   }
 
   CompiledPolicy run(CompileStats* stats) {
@@ -43,10 +45,11 @@ class Compiler {
           kFalse);
     }
     CompiledPolicy out = std::move(d_.shape);
-    std::map<std::string, uint32_t> record_index;
+    std::unordered_map<std::string, uint32_t> record_index;
     auto intern_record = [&](DecisionRecord record) {
       std::string key = record_key(record);
-      auto [it, fresh] = record_index.emplace(key, static_cast<uint32_t>(out.decisions.size()));
+      auto [it, fresh] =
+          record_index.emplace(std::move(key), static_cast<uint32_t>(out.decisions.size()));
       if (fresh) out.decisions.push_back(std::move(record));
       return it->second;
     };
@@ -54,7 +57,7 @@ class Compiler {
     for (uint32_t s = 0; s < sets_.size(); ++s) {
       std::vector<const Rule*> matched;
       bool purpose_consented = false;
-      for (uint16_t r : sets_[s]) {
+      for (uint16_t r : rules_in(s)) {
         if (r == consented_marker) {
           purpose_consented = true;
         } else {
@@ -91,7 +94,8 @@ class Compiler {
   // The rule-set diagram of run(), exported before combining (compile_rule_sets).
   RuleSetDiagram rule_sets() {
     Ref acc = fold_rules();
-    RuleSetDiagram out{std::move(d_), std::move(sets_)};
+    RuleSetDiagram out{std::move(d_), {}};
+    for (uint32_t s = 0; s < sets_.size(); ++s) out.rule_sets.push_back(rules_in(s));
     out.domains.shape.root = export_diagram(acc, out.domains.shape);
     return out;
   }
@@ -129,21 +133,21 @@ class Compiler {
     return key + '\x1e' + r.reason;
   }
 
-  // The set with `rule` added. One fold step meets the same set at many leaves, so the step's
-  // answers are kept until the next rule.
+  // The set with `rule` added. Rules are folded in order, so `rule` is the set's largest and
+  // (set, rule) names the result: no set is compared or copied while folding.
   uint32_t with_rule(uint32_t set, uint16_t rule) {
-    if (rule != extended_by_) {
-      extended_.clear();
-      extended_by_ = rule;
-    }
-    auto [memo, first] = extended_.emplace(set, 0);
-    if (!first) return memo->second;
-    std::vector<uint16_t> next = sets_[set];
-    next.push_back(rule);  // rules are folded in order, so the set stays sorted
-    auto [it, fresh] = set_index_.emplace(next, static_cast<uint32_t>(sets_.size()));
-    if (fresh) sets_.push_back(std::move(next));
-    memo->second = it->second;
+    auto [it, fresh] =
+        set_index_.emplace((uint64_t{set} << 16) | rule, static_cast<uint32_t>(sets_.size()));
+    if (fresh) sets_.push_back({set, rule});
     return it->second;
+  }
+
+  // A set's rules, ascending.
+  std::vector<uint16_t> rules_in(uint32_t set) const {
+    std::vector<uint16_t> out;
+    for (; set != 0; set = sets_[set].parent) out.push_back(sets_[set].rule);
+    std::reverse(out.begin(), out.end());
+    return out;
   }
 
   Ref tabulate_bool(std::vector<uint32_t> variables,
@@ -304,16 +308,28 @@ class Compiler {
   const Policy& policy_;
   Domains d_;
   DiagramBuilder builder_;
-  std::vector<std::vector<uint16_t>> sets_;
-  std::map<std::vector<uint16_t>, uint32_t> set_index_;
-  std::unordered_map<uint32_t, uint32_t> extended_;  // with_rule's answers for extended_by_
-  uint16_t extended_by_ = UINT16_MAX;
+  // A rule set is the set it extends (an earlier index) and the rule added to it.
+  struct SetLink {
+    uint32_t parent;
+    uint16_t rule;
+  };
+  std::vector<SetLink> sets_;
+  std::unordered_map<uint64_t, uint32_t> set_index_;  // (parent << 16 | rule) → set
 };
+
+// Rule sets hold rule indices as 16 bits, one value kept for the consent marker.
+void check_rule_count(const Policy& policy) {
+  if (policy.rules.size() >= UINT16_MAX) {
+    throw std::length_error(fmt::format("the policy has {} rules; the compiler takes at most {}",
+                                        policy.rules.size(), UINT16_MAX - 1));
+  }
+}
 
 }  // namespace
 
 CompiledPolicy compile_policy(const Policy& policy, CompileStats* stats) {
   auto start = std::chrono::steady_clock::now();
+  check_rule_count(policy);
   CompiledPolicy out = Compiler(policy, analyse_domains(policy)).run(stats);
   if (stats) {
     stats->milliseconds =
@@ -323,6 +339,7 @@ CompiledPolicy compile_policy(const Policy& policy, CompileStats* stats) {
 }
 
 RuleSetDiagram compile_rule_sets(const Policy& policy) {
+  check_rule_count(policy);
   return Compiler(policy, analyse_domains(policy)).rule_sets();
 }
 

@@ -5,24 +5,86 @@
 
 namespace flowgate {
 
+namespace {
+
+// Spreads a 64-bit key over the bits a power-of-two table indexes by (splitmix64's finaliser).
+uint64_t mix(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+void DiagramBuilder::Memo::clear() {
+  size_ = 0;
+  if (++generation_ == 0) {  // wrapped: every old stamp could look current again
+    std::fill(slots_.begin(), slots_.end(), Slot{0, 0, 0});
+    generation_ = 1;
+  }
+}
+
+const DiagramBuilder::Ref* DiagramBuilder::Memo::find(uint64_t key) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.generation != generation_) return nullptr;
+    if (s.key == key) return &s.value;
+  }
+}
+
+void DiagramBuilder::Memo::insert(uint64_t key, Ref value) {
+  if (2 * (size_ + 1) > slots_.size()) {
+    std::vector<Slot> old(slots_.size() * 2, Slot{0, 0, 0});
+    old.swap(slots_);
+    const uint32_t live = generation_;
+    size_ = 0;
+    for (const Slot& s : old) {
+      if (s.generation == live) insert(s.key, s.value);
+    }
+  }
+  const size_t mask = slots_.size() - 1;
+  size_t i = mix(key) & mask;
+  while (slots_[i].generation == generation_) i = (i + 1) & mask;
+  slots_[i] = {key, generation_, value};
+  ++size_;
+}
+
+size_t DiagramBuilder::unique_slot(uint64_t hash, uint32_t variable,
+                                   const std::vector<Ref>& children) const {
+  const size_t mask = unique_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    if (unique_[i] == 0) return i;
+    const Node& n = nodes_[unique_[i] - 1];
+    if (n.hash == hash && n.variable == variable &&
+        std::equal(children.begin(), children.end(), children_.begin() + n.first_child)) {
+      return i;
+    }
+  }
+}
+
 DiagramBuilder::Ref DiagramBuilder::make(uint32_t variable, const std::vector<Ref>& children) {
   bool all_same = true;
   for (Ref c : children) all_same = all_same && c == children.front();
   if (all_same) return children.front();
   uint64_t hash = 0x9E3779B97F4A7C15ull ^ variable;
-  for (Ref c : children) hash = (hash ^ c) * 0x100000001B3ull;  // FNV-style over the refs
-  auto [first, last] = unique_.equal_range(hash);
-  for (auto it = first; it != last; ++it) {
-    const Node& n = nodes_[it->second];
-    if (n.variable == variable &&
-        std::equal(children.begin(), children.end(), children_.begin() + n.first_child)) {
-      return it->second;
-    }
-  }
+  for (Ref c : children) hash = mix(hash ^ c);
+  size_t slot = unique_slot(hash, variable, children);
+  if (unique_[slot] != 0) return unique_[slot] - 1;
   Ref made = static_cast<Ref>(nodes_.size());
-  nodes_.push_back({variable, static_cast<uint32_t>(children_.size())});
+  nodes_.push_back({variable, static_cast<uint32_t>(children_.size()), hash});
   children_.insert(children_.end(), children.begin(), children.end());
-  unique_.emplace(hash, made);
+  unique_[slot] = made + 1;
+  if (2 * nodes_.size() > unique_.size()) {
+    std::vector<uint32_t> grown(unique_.size() * 2, 0);
+    const size_t mask = grown.size() - 1;
+    for (uint32_t index = 0; index < nodes_.size(); ++index) {
+      size_t i = nodes_[index].hash & mask;
+      while (grown[i] != 0) i = (i + 1) & mask;
+      grown[i] = index + 1;
+    }
+    unique_.swap(grown);
+  }
   return made;
 }
 
@@ -31,7 +93,7 @@ DiagramBuilder::Ref DiagramBuilder::tabulate_from(
     const std::function<uint32_t(const std::vector<uint32_t>&)>& f) {
   if (position == variables.size()) return leaf(f(values));
   uint32_t variable = variables[position];
-  std::vector<Ref> children(domains_[variable]);
+  std::vector<Ref>& children = scratch_[variable];
   for (uint32_t v = 0; v < domains_[variable]; ++v) {
     values[variable] = v;
     children[v] = tabulate_from(position + 1, variables, values, f);
@@ -46,30 +108,6 @@ DiagramBuilder::Ref DiagramBuilder::tabulate(
   return tabulate_from(0, variables, values, f);
 }
 
-DiagramBuilder::Ref DiagramBuilder::apply(Ref a, Ref b,
-                                          const std::function<uint32_t(uint32_t, uint32_t)>& op,
-                                          uint32_t b_identity) {
-  std::unordered_map<uint64_t, Ref> memo;
-  const Ref identity = b_identity == kNoIdentity ? kNoIdentity : leaf(b_identity);
-  std::function<Ref(Ref, Ref)> go = [&](Ref x, Ref y) -> Ref {
-    if (y == identity) return x;
-    if (is_leaf(x) && is_leaf(y)) return leaf(op(value(x), value(y)));
-    uint64_t key = (uint64_t{x} << 32) | y;
-    if (auto it = memo.find(key); it != memo.end()) return it->second;
-    uint32_t vx = is_leaf(x) ? UINT32_MAX : variable_of(x);
-    uint32_t vy = is_leaf(y) ? UINT32_MAX : variable_of(y);
-    uint32_t top = std::min(vx, vy);
-    std::vector<Ref> children(domains_[top]);
-    for (uint32_t v = 0; v < domains_[top]; ++v) {
-      children[v] = go(vx == top ? child(x, v) : x, vy == top ? child(y, v) : y);
-    }
-    Ref result = make(top, children);
-    memo.emplace(key, result);
-    return result;
-  };
-  return go(a, b);
-}
-
 DiagramBuilder::Ref DiagramBuilder::map_leaves(Ref root,
                                                const std::function<uint32_t(uint32_t)>& map) {
   std::unordered_map<Ref, Ref> memo;
@@ -77,7 +115,7 @@ DiagramBuilder::Ref DiagramBuilder::map_leaves(Ref root,
     if (is_leaf(x)) return leaf(map(value(x)));
     if (auto it = memo.find(x); it != memo.end()) return it->second;
     uint32_t variable = variable_of(x);
-    std::vector<Ref> children(domains_[variable]);
+    std::vector<Ref>& children = scratch_[variable];
     for (uint32_t v = 0; v < domains_[variable]; ++v) children[v] = go(child(x, v));
     Ref result = make(variable, children);
     memo.emplace(x, result);

@@ -5,9 +5,9 @@
 // Variables are ordered by index; a child always tests a later variable than its parent.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
-#include <unordered_map>
 #include <vector>
 
 namespace flowgate {
@@ -17,7 +17,10 @@ class DiagramBuilder {
   using Ref = uint32_t;  // a node index, or kLeaf | value
   static constexpr Ref kLeaf = 0x8000'0000u;
 
-  explicit DiagramBuilder(std::vector<uint32_t> domains) : domains_(std::move(domains)) {}
+  explicit DiagramBuilder(std::vector<uint32_t> domains)
+      : domains_(std::move(domains)), scratch_(domains_.size()) {
+    for (size_t v = 0; v < domains_.size(); ++v) scratch_[v].resize(domains_[v]);
+  }
 
   static Ref leaf(uint32_t value) { return kLeaf | value; }
   static bool is_leaf(Ref r) { return (r & kLeaf) != 0; }
@@ -34,8 +37,13 @@ class DiagramBuilder {
   // op(x, b_identity) == x for every x, the parts of `a` under that leaf of `b` are kept as they
   // are instead of rebuilt: folding many small predicates into a large diagram then costs what
   // the predicates touch, not the whole diagram each time.
-  Ref apply(Ref a, Ref b, const std::function<uint32_t(uint32_t, uint32_t)>& op,
-            uint32_t b_identity = kNoIdentity);
+  // `op` is a template parameter: it runs at every pair of leaves, and a fold calls apply
+  // thousands of times.
+  template <typename Op>
+  Ref apply(Ref a, Ref b, Op op, uint32_t b_identity = kNoIdentity) {
+    memo_.clear();
+    return apply_pair(a, b, op, b_identity == kNoIdentity ? kNoIdentity : leaf(b_identity));
+  }
   // The diagram with each leaf value replaced by map(value).
   Ref map_leaves(Ref root, const std::function<uint32_t(uint32_t)>& map);
 
@@ -49,7 +57,50 @@ class DiagramBuilder {
   struct Node {
     uint32_t variable;
     uint32_t first_child;
+    uint64_t hash;  // of (variable, children), for the unique table
   };
+
+  // apply's memo: (x, y) → result in open addressing, emptied by moving to a new generation, so
+  // the thousands of applies of a compile share one allocation.
+  class Memo {
+   public:
+    void clear();
+    const Ref* find(uint64_t key) const;
+    void insert(uint64_t key, Ref value);
+
+   private:
+    struct Slot {
+      uint64_t key;
+      uint32_t generation;  // the slot is empty unless this is generation_
+      Ref value;
+    };
+    std::vector<Slot> slots_ = std::vector<Slot>(1024, Slot{0, 0, 0});
+    size_t size_ = 0;
+    uint32_t generation_ = 1;
+  };
+
+  template <typename Op>
+  Ref apply_pair(Ref x, Ref y, Op& op, Ref identity) {
+    if (y == identity) return x;
+    if (is_leaf(x) && is_leaf(y)) return leaf(op(value(x), value(y)));
+    uint64_t key = (uint64_t{x} << 32) | y;
+    if (const Ref* known = memo_.find(key)) return *known;
+    uint32_t vx = is_leaf(x) ? UINT32_MAX : variable_of(x);
+    uint32_t vy = is_leaf(y) ? UINT32_MAX : variable_of(y);
+    uint32_t top = std::min(vx, vy);
+    std::vector<Ref>& children = scratch_[top];
+    for (uint32_t v = 0; v < domains_[top]; ++v) {
+      children[v] =
+          apply_pair(vx == top ? child(x, v) : x, vy == top ? child(y, v) : y, op, identity);
+    }
+    Ref result = make(top, children);
+    memo_.insert(key, result);
+    return result;
+  }
+
+  // The unique table's slot for (variable, children): the slot holding that node, or the empty
+  // slot where it belongs.
+  size_t unique_slot(uint64_t hash, uint32_t variable, const std::vector<Ref>& children) const;
   Ref tabulate_from(size_t position, const std::vector<uint32_t>& variables,
                     std::vector<uint32_t>& values,
                     const std::function<uint32_t(const std::vector<uint32_t>&)>& f);
@@ -57,9 +108,12 @@ class DiagramBuilder {
   std::vector<uint32_t> domains_;
   std::vector<Node> nodes_;
   std::vector<Ref> children_;
-  // The unique table: node indices by a hash of (variable, children); equal keys are compared
-  // against the stored nodes, so a lookup allocates nothing.
-  std::unordered_multimap<uint64_t, Ref> unique_;
+  // The unique table, open addressing: node index + 1 per slot, 0 for empty; at most half full.
+  std::vector<uint32_t> unique_ = std::vector<uint32_t>(1024, 0);
+  // Children under construction, one buffer per variable: a recursion visits each variable at
+  // most once on its way down, so a level's buffer is never overwritten while in use.
+  std::vector<std::vector<Ref>> scratch_;
+  Memo memo_;
 };
 
 }  // namespace flowgate

@@ -2,13 +2,49 @@
 #include "load/yaml_tree.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
+#include <sstream>
 #include <unordered_map>
+#include <vector>
 
 namespace flowgate {
 namespace {
+
+// Where each document of a stream starts. yaml-cpp 0.7's LoadAll never returns — and allocates
+// until memory runs out — when its parser ends a document without consuming input, as it does at a
+// stray ',' that starts a line (jbeder/yaml-cpp#1040, fixed upstream by #1319, after 0.7). So the
+// documents are first counted here with a bounded loop, and a document that starts where the one
+// before it did is that bug's signature: a syntax error at that character.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// The first two documents' starts at most (throws YAML::Exception on a syntax error).
+std::vector<YAML::Mark> document_starts(const std::string& text) {
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentStarts handler;
+  while (handler.starts.size() < 2 && parser.HandleNextDocument(handler)) {
+  }
+  return handler.starts;
+}
 
 class Converter {
  public:
@@ -109,9 +145,23 @@ const char* describe_kind(const YamlNode& node) {
 
 std::optional<YamlNode> parse_yaml(const SourceFile& file, DiagnosticSink& sink,
                                    const YamlLimits& limits) {
-  std::vector<YAML::Node> documents;
+  std::optional<YAML::Node> document;  // none for an empty stream
   try {
-    documents = YAML::LoadAll(file.text());
+    std::vector<YAML::Mark> starts = document_starts(file.text());
+    if (starts.size() == 2 && starts[1].pos == starts[0].pos) {
+      size_t at = static_cast<size_t>(starts[1].pos);
+      char found = at < file.text().size() ? file.text()[at] : ' ';
+      sink.error("yaml-syntax", file.location(at),
+                 fmt::format("YAML syntax error: unexpected '{}'", found),
+                 found == ',' ? "a ',' separates items only inside [ ] or { }" : "");
+      return std::nullopt;
+    }
+    if (starts.size() == 2) {
+      sink.error("yaml-multiple-documents", file.location(starts[1].pos),
+                 "a policy file holds one YAML document; found a second one ('---')");
+      return std::nullopt;
+    }
+    if (!starts.empty()) document = YAML::Load(file.text());
   } catch (const YAML::Exception& e) {
     SourceLocation where{file.path(), 0, 0};
     if (!e.mark.is_null()) {
@@ -121,16 +171,11 @@ std::optional<YamlNode> parse_yaml(const SourceFile& file, DiagnosticSink& sink,
     sink.error("yaml-syntax", where, fmt::format("YAML syntax error: {}", e.msg));
     return std::nullopt;
   }
-  if (documents.size() > 1) {
-    sink.error("yaml-multiple-documents", file.location(documents[1].Mark().pos),
-               "a policy file holds one YAML document; found a second one ('---')");
-    return std::nullopt;
-  }
   YamlNode root;
   root.location = {file.path(), 1, 1};
-  if (documents.empty()) return root;
+  if (!document) return root;
   Converter converter(file, sink, limits);
-  if (!converter.convert(documents[0], root, 0, 0)) return std::nullopt;
+  if (!converter.convert(*document, root, 0, 0)) return std::nullopt;
   return root;
 }
 
