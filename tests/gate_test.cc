@@ -396,6 +396,9 @@ TEST_SUITE("gate") {
     auto dot = to_dot(forbidden_graph, "t");
     CHECK(dot.find("color=red") != std::string::npos);
     CHECK(dot.rfind("digraph", 0) == 0);
+    // A recipient's label breaks the line before its owner with DOT's \n, not a literal one.
+    CHECK(dot.find("label=\"advertiser.google\\n(") != std::string::npos);
+    CHECK(dot.find("\\\\n") == std::string::npos);
   }
 
   TEST_CASE("the inventory gates clean: every flow disclosed, all routed") {

@@ -312,7 +312,7 @@ std::string to_dot(const FlowGraph& graph, const std::string& title) {
   for (size_t i = 0; i < graph.vertices.size(); ++i) {
     const auto& v = graph.vertices[i];
     const char* shape = "box";
-    std::string label = v.id;
+    std::string label = dot_escape(v.id);  // escaped here: "\\n" below is DOT's line break
     switch (v.kind) {
       case FlowVertex::Kind::kData:
         shape = "note";
@@ -322,13 +322,13 @@ std::string to_dot(const FlowGraph& graph, const std::string& title) {
         break;
       case FlowVertex::Kind::kRecipient:
         shape = "ellipse";
-        label = fmt::format("{}\\n({})", v.id, v.owner);
+        label = fmt::format("{}\\n({})", dot_escape(v.id), dot_escape(v.owner));
         break;
       case FlowVertex::Kind::kRegion:
         shape = "hexagon";
         break;
     }
-    out += fmt::format("  v{} [shape={}, label=\"{}\"];\n", i, shape, dot_escape(label));
+    out += fmt::format("  v{} [shape={}, label=\"{}\"];\n", i, shape, label);
   }
   for (const auto& e : graph.edges) {
     if (!e.used) continue;
