@@ -43,6 +43,7 @@ void add_explain_command(CLI::App& app, int& exit_code);
 void add_rights_command(CLI::App&, int&);
 void add_retention_command(CLI::App&, int&);
 void add_lint_command(CLI::App& app, int& exit_code);
+void add_coverage_command(CLI::App& app, int& exit_code);
 void add_diff_command(CLI::App& app, int& exit_code);
 void add_test_command(CLI::App& app, int& exit_code);
 void add_approve_command(CLI::App& app, int& exit_code);

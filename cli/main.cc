@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   flowgate::cli::add_rights_command(app, exit_code);
   flowgate::cli::add_retention_command(app, exit_code);
   flowgate::cli::add_lint_command(app, exit_code);
+  flowgate::cli::add_coverage_command(app, exit_code);
   flowgate::cli::add_diff_command(app, exit_code);
   flowgate::cli::add_test_command(app, exit_code);
   flowgate::cli::add_approve_command(app, exit_code);

@@ -2,6 +2,7 @@
 #include "query_input.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <optional>
 #include <set>
@@ -26,6 +27,8 @@ void add_query_flags(CLI::App* c, QueryFlags& q) {
   c->add_flag("--ads-personalization-off", q.ads_personalization_off,
               "The in-app ads-personalization toggle is off");
   c->add_flag("--gpc", q.gpc, "A Global Privacy Control signal is present");
+  c->add_flag("--parental-consent", q.parental_consent,
+              "A parent or guardian gave verifiable consent (COPPA; a child's data needs it)");
   c->add_option("--consent", q.consents, "A purpose the subject consented to (repeatable)");
   c->add_option("--feature", q.features, "A feature in use, e.g. bluetooth (repeatable)");
 }
@@ -52,6 +55,7 @@ json flags_to_json(const QueryFlags& o) {
   if (o.age >= 0) q["subject"]["age"] = o.age;
   q["signals"] = {{"ads_personalization", !o.ads_personalization_off},
                   {"gpc", o.gpc},
+                  {"parental_consent", o.parental_consent},
                   {"consents", o.consents},
                   {"features", o.features}};
   return q;
@@ -110,13 +114,24 @@ static void apply_consent_strings(const json& s, Query& q) {
   }
 }
 
+// A misspelt field must not be dropped: `"GPC": true` ignored would decide as if no signal were
+// sent, and allow what the signal denies. `prefix` names the enclosing object in the message.
+static void refuse_unknown_keys(const json& object, const std::set<std::string>& known,
+                                std::string_view prefix) {
+  for (const auto& [key, value] : object.items()) {
+    if (!known.count(key)) {
+      std::vector<std::string> names(known.begin(), known.end());
+      throw std::invalid_argument(
+          fmt::format("unknown field '{}{}' (known: {})", prefix, key, fmt::join(names, ", ")));
+    }
+  }
+}
+
 Query query_from_json(const json& j, Date default_date) {
   if (!j.is_object()) throw std::invalid_argument("a query is a JSON object");
-  static const std::set<std::string> kKeys = {"data",        "purpose", "action", "recipient",
-                                              "destination", "subject", "as_of",  "signals"};
-  for (const auto& [key, value] : j.items()) {
-    if (!kKeys.count(key)) throw std::invalid_argument(fmt::format("unknown field '{}'", key));
-  }
+  refuse_unknown_keys(
+      j, {"data", "purpose", "action", "recipient", "destination", "subject", "as_of", "signals"},
+      "");
   auto text = [](const json& obj, const char* key, bool required) -> std::string {
     if (!obj.contains(key)) {
       if (required) throw std::invalid_argument(fmt::format("missing field '{}'", key));
@@ -143,6 +158,7 @@ Query query_from_json(const json& j, Date default_date) {
     throw std::invalid_argument("missing object 'subject' with its 'region'");
   }
   const json& subject = j["subject"];
+  refuse_unknown_keys(subject, {"region", "age"}, "subject.");
   q.region = text(subject, "region", true);
   if (subject.contains("age") && !subject["age"].is_null()) {
     if (!subject["age"].is_number_integer() || subject["age"].get<int64_t>() < 0 ||
@@ -160,6 +176,9 @@ Query query_from_json(const json& j, Date default_date) {
   if (j.contains("signals")) {
     const json& s = j["signals"];
     if (!s.is_object()) throw std::invalid_argument("'signals' must be an object");
+    refuse_unknown_keys(
+        s, {"ads_personalization", "gpc", "parental_consent", "consents", "features", "tcf", "gpp"},
+        "signals.");
     auto flag = [&](const char* key, bool fallback) {
       if (!s.contains(key)) return fallback;
       if (!s[key].is_boolean())
@@ -168,6 +187,7 @@ Query query_from_json(const json& j, Date default_date) {
     };
     q.ads_personalization = flag("ads_personalization", true);
     q.gpc = flag("gpc", false);
+    q.parental_consent = flag("parental_consent", false);
     for (const char* key : {"consents", "features"}) {
       if (!s.contains(key)) continue;
       if (!s[key].is_array())

@@ -18,6 +18,7 @@ struct QueryFlags {
   std::string as_of;
   bool ads_personalization_off = false;
   bool gpc = false;
+  bool parental_consent = false;
   std::vector<std::string> consents, features;
 };
 

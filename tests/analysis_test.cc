@@ -173,46 +173,49 @@ TEST_SUITE("semantic-diff") {
     remove_media_deny(p);
     CompiledPolicy before = compile_dir(source_dir());
     CompiledPolicy after = compile_dir(p.dir().string());
-    DiffOptions options;  // name EU_EEA as it stood on 2026-11-29
+    DiffOptions options;  // name EU_EEA and UNITED_STATES as they stood on 2026-11-29
     {
       Checked named = load_and_check(p.dir().string());
-      std::set<std::string> eea;
-      for (const auto& [region, name] : named.policy->regions.regions()) {
-        if (named.policy->regions.contains("EU_EEA", region, *parse_date("2026-11-29")))
-          eea.insert(region);
+      for (const char* group : {"EU_EEA", "UNITED_STATES"}) {
+        std::set<std::string> members;
+        for (const auto& [region, name] : named.policy->regions.regions()) {
+          if (named.policy->regions.contains(group, region, *parse_date("2026-11-29")))
+            members.insert(region);
+        }
+        options.region_groups.emplace_back(group, members);
       }
-      options.region_groups.emplace_back("EU_EEA", eea);
     }
     DiffResult d = semantic_diff(before, after, options);
-    CHECK(d.newly_allowed == 15);
+    CHECK(d.newly_allowed == 35);
     CHECK(d.newly_denied == 0);
-    CHECK(d.changes.size() == 15);
+    CHECK(d.changes.size() == 35);
     // The exact cubes: media to the recipients the §3 and §11.2.2 allows name, which the §1.1
     // deny no longer overrides; in the EU/EEA only where a §11.1.1 row gives a basis (core
-    // functionality, 16 and over), with the transfer obligation the destination calls for.
+    // functionality, 16 and over), with the transfer obligation the destination calls for; in the
+    // US a known child only with parental consent (COPPA), and in Maryland not for analytics or
+    // measurement from 2026-04-01 (Md. Com. Law § 14-4707).
     std::vector<std::string> got = summaries(d);
     for (
         const char* expected : {
-            "media.* → acquirer for corporate_transaction, subjects in any except EU_EEA, from "
-            "2026-01-30: deny → allow",
+            "media.* → acquirer for corporate_transaction, subjects in UNITED_STATES, age unknown, "
+            "13+, from 2026-01-30: deny → allow",
+            "media.* → acquirer for corporate_transaction, subjects in UNITED_STATES, age 0–12, "
+            "from 2026-01-30, parental consent: deny → allow",
             "media.* → affiliate (to EU_EEA) for core_functionality, subjects in EU_EEA, age 16+, "
             "from 2026-01-30: deny → allow",
             "media.* → affiliate (to GB) for core_functionality, subjects in EU_EEA, age 16+, "
             "2026-01-30 to 2031-12-27: deny → allow",
             "media.* → affiliate (to GB) for core_functionality, subjects in EU_EEA, age 16+, from "
             "2031-12-28: deny → allow",
-            "media.* → affiliate for advertising.measurement, analytics, core_functionality, "
-            "legal_compliance, paid_services, security, support, user_functions, subjects in any "
-            "except EU_EEA, from 2026-01-30: deny → allow",
-            "media.* → authority for legal_compliance, security, subjects in any except EU_EEA, "
-            "from 2026-01-30: deny → allow",
+            "media.* → affiliate for advertising.measurement, analytics, subjects in "
+            "UNITED_STATES, "
+            "age 0–12, 2026-01-30 to 2026-03-31, parental consent: deny → allow",
+            "media.* → authority for legal_compliance, security, subjects in UNITED_STATES, age "
+            "unknown, 13+, from 2026-01-30: deny → allow",
             "media.* → service_provider.cloud_storage (to EU_EEA) for core_functionality, subjects "
             "in EU_EEA, age 16+, from 2026-01-30: deny → allow",
-            "media.* → service_provider.cloud_storage for advertising.measurement, analytics, "
-            "legal_compliance, paid_services, security, support, user_functions, subjects in any "
-            "except EU_EEA, from 2026-01-30: deny → allow",
-            "media.* → service_provider.cloud_storage for core_functionality, subjects in any "
-            "except EU_EEA, from 2026-01-30: deny → allow",
+            "media.* → service_provider.cloud_storage for core_functionality, subjects in "
+            "UNITED_STATES, age unknown, 13+, from 2026-01-30: deny → allow",
         }) {
       INFO(expected);
       CHECK(std::count(got.begin(), got.end(), expected) == 1);
@@ -279,7 +282,7 @@ TEST_SUITE("semantic-diff") {
       return out;
     };
     CHECK(cubes(a) == cubes(b));
-    CHECK(a["changes"].size() == 14);
+    CHECK(a["changes"].size() == 32);
     Run garbage =
         flowgate_cli({"diff", (tmp.path / "old.fgb").string(), source_dir() + "/README.md"});
     CHECK(garbage.status == 2);

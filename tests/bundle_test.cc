@@ -363,7 +363,7 @@ TEST_SUITE("bundle") {
     CHECK(load_status(magic).message() ==
           "bundle corrupt: bad magic number (not a flowgate bundle)");
     std::string version = bytes;
-    put_u32(version, 8, 3);
+    put_u32(version, 8, 4);
     CHECK(load_status(version).code() == Status::Code::kNotSupported);
   }
 
@@ -570,16 +570,18 @@ TEST_SUITE("bundle") {
           }).find("bit 7 id: string 1000000") != std::string::npos);
     CHECK(damaged([&](std::string& b) { put_u32(b, id_of_bit(8), data_id); }) ==
           "bundle corrupt: bit 8: this kind takes no id");
+    CHECK(damaged([&](std::string& b) { b[bits + 8 * 9] = 11; }) ==
+          "bundle corrupt: bit 9: unknown kind 11");
     CHECK(damaged([&](std::string& b) { b[bits + 8 * 9] = 10; }) ==
-          "bundle corrupt: bit 9: unknown kind 10");
+          "bundle corrupt: bit 9: kind 10 needs format version 3");
     // The version sits before the digest: a version-1 stamp on these kinds is refused as corrupt,
     // a later version as not supported.
     std::string v1 = bytes;
     put_u32(v1, 8, 1);
     CHECK(load_status(v1).message() == "bundle corrupt: bit 5: kind 5 needs format version 2");
-    std::string v3 = bytes;
-    put_u32(v3, 8, 3);
-    CHECK(load_status(v3).code() == Status::Code::kNotSupported);
+    std::string v4 = bytes;
+    put_u32(v4, 8, 4);
+    CHECK(load_status(v4).code() == Status::Code::kNotSupported);
     // The writer loads what it wrote: a purpose out of range never reaches a file.
     CompiledPolicy bad = consent_string_policy();
     bad.bits[5].id = "25";

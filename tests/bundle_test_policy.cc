@@ -118,7 +118,7 @@ CompiledPolicy test_policy(bool top_down) {
 uint32_t walk_compiled(const CompiledPolicy& p, uint32_t data, uint32_t purpose, uint32_t action,
                        uint32_t recipient, uint32_t destination, uint32_t region, int age,
                        int32_t as_of_days, bool gpc, bool ads, uint64_t consents, uint64_t features,
-                       const runtime::ConsentStrings& strings) {
+                       const runtime::ConsentStrings& strings, bool parental_consent) {
   const uint32_t regions = static_cast<uint32_t>(p.region_ids.size());
   if (data >= p.data_ids.size() || purpose >= p.purpose_ids.size() || action > 1 ||
       recipient >= p.recipient_ids.size() || region >= regions ||
@@ -170,6 +170,9 @@ uint32_t walk_compiled(const CompiledPolicy& p, uint32_t data, uint32_t purpose,
             break;
           case Bit::Kind::kAdsPersonalization:
             value = ads;
+            break;
+          case Bit::Kind::kParentalConsent:
+            value = parental_consent;
             break;
           case Bit::Kind::kConsentForPurpose:
             value = (consents >> purpose) & 1;

@@ -26,6 +26,6 @@ CompiledPolicy test_policy(bool top_down = false);
 uint32_t walk_compiled(const CompiledPolicy& p, uint32_t data, uint32_t purpose, uint32_t action,
                        uint32_t recipient, uint32_t destination, uint32_t region, int age,
                        int32_t as_of_days, bool gpc, bool ads, uint64_t consents, uint64_t features,
-                       const runtime::ConsentStrings& strings = {});
+                       const runtime::ConsentStrings& strings = {}, bool parental_consent = false);
 
 }  // namespace flowgate::testing

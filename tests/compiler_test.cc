@@ -49,11 +49,14 @@ Query random_query(std::mt19937_64& rng, const CompiledPolicy& c) {
   q.destination = on_device || rng() % 20 == 0 ? "device" : pick(c.region_ids);
   // Regions that rules name are drawn often, the rest of the world sometimes.
   static const std::vector<std::string> kNamed = {
-      "DE", "FR",    "IS",    "LI",    "NO",    "CH",    "GB",    "JP",    "US",
-      "CN", "US-CA", "US-VA", "US-CO", "US-IA", "US-UT", "US-TX", "US-OK", "US-FL"};
+      "DE",    "FR",    "IS",    "LI",    "NO",    "CH",    "GB",    "JP",    "US",
+      "CN",    "US-CA", "US-VA", "US-CO", "US-IA", "US-UT", "US-TX", "US-OK", "US-FL",
+      "US-OR", "US-MD", "US-CT", "US-NY", "US-NJ", "US-MN", "US-NH", "US-MT", "US-DE",
+      "US-AL", "US-VT", "PR",    "AT",    "ES",    "BE",    "CZ",    "DK"};
   q.region = rng() % 2 ? kNamed[rng() % kNamed.size()] : pick(c.region_ids);
   if (rng() % 3) q.destination = on_device ? "device" : kNamed[rng() % kNamed.size()];
-  if (rng() % 5) q.age = static_cast<int>(rng() % 90);
+  // Ages around every threshold the statutes and the policy draw (13, 14, 15, 16, 17, 18) often.
+  if (rng() % 5) q.age = static_cast<int>(rng() % 2 ? 11 + rng() % 9 : rng() % 90);
   // Dates around every breakpoint, and anywhere from 1990 to 2035.
   if (rng() % 2 && !c.date_breakpoints.empty()) {
     q.as_of = Date{c.date_breakpoints[rng() % c.date_breakpoints.size()] +
@@ -63,6 +66,7 @@ Query random_query(std::mt19937_64& rng, const CompiledPolicy& c) {
   }
   q.gpc = rng() % 2;
   q.ads_personalization = rng() % 4 != 0;
+  q.parental_consent = rng() % 2;
   if (rng() % 2) q.consents.insert(q.purpose);
   if (rng() % 3 == 0) q.consents.insert(pick(c.purpose_ids));
   if (rng() % 2) q.features.insert("bluetooth");
@@ -78,12 +82,12 @@ Query random_query(std::mt19937_64& rng, const CompiledPolicy& c) {
 std::string show(const Query& q) {
   const runtime::ConsentStrings& s = q.consent_strings;
   return fmt::format(
-      "{} {} {} {} → {} region {} age {} on {} gpc {} ads {} consents {} features {} tcf {} "
-      "{:#x}/{:#x} gpp {} {:#x}",
+      "{} {} {} {} → {} region {} age {} on {} gpc {} ads {} parental {} consents {} features {} "
+      "tcf {} {:#x}/{:#x} gpp {} {:#x}",
       q.data, q.purpose, action_name(q.action), q.recipient, q.destination, q.region,
       q.age ? std::to_string(*q.age) : "?", format_date(q.as_of), q.gpc, q.ads_personalization,
-      fmt::join(q.consents, ","), fmt::join(q.features, ","), s.tcf_present, s.tcf_purpose_consents,
-      s.tcf_purpose_legitimate_interests, s.gpp_present, s.gpp_opt_outs);
+      q.parental_consent, fmt::join(q.consents, ","), fmt::join(q.features, ","), s.tcf_present,
+      s.tcf_purpose_consents, s.tcf_purpose_legitimate_interests, s.gpp_present, s.gpp_opt_outs);
 }
 
 size_t random_query_count(size_t fallback) {
@@ -201,6 +205,7 @@ std::string c_api_verdict(const fg_bundle* bundle, const Query& q) {
   c.as_of_days = q.as_of.days;
   c.gpc = q.gpc;
   c.ads_personalization = q.ads_personalization;
+  c.parental_consent = q.parental_consent;
   for (const auto& id : q.consents) {
     if (int32_t i = fg_intern_purpose(bundle, id.c_str()); i >= 0) c.consent_mask |= 1ull << i;
   }
@@ -229,7 +234,7 @@ TEST_SUITE("compiler") {
     const ConsentStringPolicy& p = consent_string_policy();
     std::vector<std::string> tests;
     for (const Bit& bit : p.compiled.bits) {
-      if (bit.kind >= Bit::Kind::kTcfPurposeConsent) tests.push_back(consent_string_test(bit));
+      if (auto test = consent_string_test(bit); !test.empty()) tests.push_back(test);
     }
     // Each distinct test is one variable; the alias usnat.targeted_ads_opt_out is the field.
     CHECK(tests == std::vector<std::string>{

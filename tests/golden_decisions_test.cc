@@ -101,9 +101,11 @@ Query query_from_json(const json& j) {
   q.as_of = *date;
   if (j.contains("signals")) {
     const json& s = j["signals"];
-    require_keys(s, {"ads_personalization", "gpc", "consents", "features"}, "signals");
+    require_keys(s, {"ads_personalization", "gpc", "parental_consent", "consents", "features"},
+                 "signals");
     q.ads_personalization = s.value("ads_personalization", true);
     q.gpc = s.value("gpc", false);
+    q.parental_consent = s.value("parental_consent", false);
     for (const auto& id : s.value("consents", json::array()))
       q.consents.insert(id.get<std::string>());
     for (const auto& id : s.value("features", json::array()))

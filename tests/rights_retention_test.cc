@@ -4,6 +4,7 @@
 // amendment taking effect, and what happens to data on each event.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "analysis/retention.h"
@@ -295,6 +296,86 @@ TEST_SUITE("rights-retention") {
     // No deadline pinned: appeals have their own period (60 days, in the file's notes only).
   }
 
+  // ---- §11.2.1 "Right of Non-discrimination": the statutes that grant it
+  // ---------------------------------
+  TEST_CASE("Tex. Bus. & Com. Code § 541.101(b)(3); §11.2.1 \"Right of Non-discrimination\": TX") {
+    auto a = ask("US-TX", "non_discrimination", "2026-12-04");
+    CHECK(a.available);
+    CHECK(a.statutory);
+    CHECK_FALSE(a.promised);  // §11.2.1 is conditional: "you may have the following rights"
+    CHECK_FALSE(a.policy_out_of_date);
+    REQUIRE_FALSE(a.sources.empty());
+    CHECK(mentions(a.sources.front(), "Tex. Bus. & Com. Code § 541.101(b)(3)"));
+    CHECK(a.citations == Sections{"§11.2.1"});
+    CHECK(a.entries == std::vector<std::string>{"us-non-discrimination"});
+    CHECK(mentions(a.reason, "Texas Data Privacy and Security Act grants"));
+    // No deadline pinned: the response fact is for requests, and this is not one.
+  }
+  TEST_CASE("Va. Code § 59.1-578(A)(4): Virginia non-discrimination") {
+    auto a = ask("US-VA", "non_discrimination", "2026-12-04");
+    CHECK(a.available);
+    CHECK(a.statutory);
+    REQUIRE_FALSE(a.sources.empty());
+    CHECK(mentions(a.sources.front(), "Va. Code § 59.1-578(A)(4)"));
+    CHECK(a.citations == Sections{"§11.2.1"});
+  }
+  TEST_CASE("Tex. Bus. & Com. Code § 541.101(b)(3), in force 2024-07-01: not yet on 2024-06-30") {
+    auto before = ask("US-TX", "non_discrimination", "2024-06-30");
+    CHECK_FALSE(before.available);
+    CHECK_FALSE(before.statutory);
+    CHECK(before.citations.empty());  // Texas is not yet in US_PRIVACY_LAW: §11.2.1 is silent
+    CHECK(mentions(before.reason, "only from 2024-07-01"));
+    CHECK(ask("US-TX", "non_discrimination", "2024-07-01").statutory);
+  }
+  TEST_CASE("Colorado and New Jersey: the narrower \"based solely on the exercise of a right\"") {
+    auto co = ask("US-CO", "non_discrimination", "2026-12-04");
+    CHECK(co.statutory);
+    CHECK(mentions(co.sources.front(), "C.R.S. § 6-1-1308(1)(c)(II)"));
+    auto nj = ask("US-NJ", "non_discrimination", "2026-12-04");
+    CHECK(nj.statutory);
+    CHECK(mentions(nj.sources.front(), "N.J.S.A. 56:8-166.6(c)(2)"));
+  }
+  TEST_CASE("Cal. Civ. Code § 1798.125(a)(1); §11.2.2 \"We will not discriminate against you\"") {
+    auto a = ask("US-CA", "non_discrimination", "2026-12-04");
+    CHECK(a.available);
+    CHECK(a.statutory);
+    CHECK(a.promised);
+    CHECK(mentions(a.sources.front(), "§ 1798.125(a)(1)"));
+    CHECK(a.citations == Sections{"§11.2.2"});
+    CHECK(mentions(a.reason, "the policy promises it too"));
+  }
+  TEST_CASE("Every state in US_PRIVACY_LAW on 2026-12-04 grants non-discrimination by statute") {
+    for (const char* region :
+         {"US-CA", "US-VA", "US-CO", "US-CT", "US-UT", "US-TX", "US-OR", "US-MT", "US-IA", "US-DE",
+          "US-NE", "US-NH", "US-NJ", "US-TN", "US-MN", "US-MD", "US-IN", "US-KY", "US-RI"}) {
+      CAPTURE(region);
+      auto a = ask(region, "non_discrimination", "2026-12-04");
+      CHECK(a.available);
+      CHECK(a.statutory);
+    }
+  }
+  TEST_CASE("N.J.S.A. 56:8-166.7(a): New Jersey's 45 + 45 days are not in § 56:8-166.10") {
+    auto a = ask("US-NJ", "access", "2026-12-04");
+    REQUIRE(a.sources.size() >= 2);
+    CHECK(mentions(a.sources[0], "N.J.S.A. 56:8-166.10(a)(1)"));
+    CHECK(mentions(a.sources[1], "N.J.S.A. 56:8-166.7(a)"));
+  }
+  TEST_CASE("R.I. Gen. Laws § 6-48.1-5(e)(2): correction and deletion in one paragraph") {
+    CHECK(mentions(ask("US-RI", "correct", "2026-12-04").sources.front(), "§ 6-48.1-5(e)(2)"));
+    CHECK(mentions(ask("US-RI", "delete", "2026-12-04").sources.front(), "§ 6-48.1-5(e)(2)"));
+    CHECK(mentions(ask("US-RI", "non_discrimination", "2026-12-04").sources.front(),
+                   "§ 6-48.1-5(b)"));
+  }
+  TEST_CASE("KRS 367.3615(4): Kentucky's appeal, decision within 60 days") {
+    auto a = ask("US-KY", "appeal", "2026-12-04");
+    CHECK(a.statutory);
+    CHECK(mentions(a.sources.front(), "KRS 367.3615(4)"));
+  }
+  TEST_CASE("Iowa Code § 715D.4(3) grants non-discrimination; Iowa still has no correction right") {
+    CHECK(ask("US-IA", "non_discrimination", "2026-12-04").statutory);
+    CHECK_FALSE(ask("US-IA", "correct", "2026-12-04").available);
+  }
+
   // ---- bad input
   // -----------------------------------------------------------------------------------
   TEST_CASE("unknown regions and requests are errors, not answers") {
@@ -316,15 +397,37 @@ TEST_SUITE("rights-retention") {
     CHECK(a.entries[0].outcome == "delete_or_anonymize");
     CHECK(a.entries[1].id == "erase-all-on-account-deletion");
     CHECK(a.outcome == std::optional<std::string>("delete"));  // satisfies both
-    CHECK(a.exceptions == Sections{"legal_hold"});             // only the one both allow
+    // Only those both allow: §6's "other legitimate purposes" (retention_extended) is not in §7.3.
+    CHECK(a.exceptions ==
+          Sections{"legal_hold", "legal_grounds_to_retain", "legal_claim_retention_request"});
     CHECK(a.citations == Sections{"§6", "§7.3"});
     CHECK(mentions(a.reason, "§7.3 says delete"));
+  }
+  TEST_CASE("§6 \"If you deactivate your account ... we will delete or anonymize\": deactivation") {
+    auto a = keep("media.photo", "account_deactivated");
+    REQUIRE(a.entries.size() == 1);  // §7.3's "will be deleted" is "Upon deleting your account"
+    CHECK(a.entries[0].id == "delete-or-anonymize-on-deactivation");
+    CHECK(a.outcome == std::optional<std::string>("delete_or_anonymize"));
+    CHECK(a.exceptions == Sections{"legal_hold", "retention_extended", "legal_grounds_to_retain",
+                                   "legal_claim_retention_request"});
+    CHECK(a.citations == Sections{"§6"});
+    CHECK(mentions(a.entries[0].quote, "If you deactivate your account"));
+  }
+  TEST_CASE("§6 deactivation keeps \"anonymize\" for every §1 category; deletion does not") {
+    for (const auto& term : policy().vocabulary(VocabularyKind::kData).terms()) {
+      CAPTURE(term.id);
+      CHECK(keep(term.id.c_str(), "account_deactivated").outcome ==
+            std::optional<std::string>("delete_or_anonymize"));
+      CHECK(keep(term.id.c_str(), "account_deleted").outcome ==
+            std::optional<std::string>("delete"));
+    }
   }
   TEST_CASE("§6 \"or the retention period is expired, we will delete or anonymize\"") {
     auto a = keep("technical.device.info", "retention_expired");
     REQUIRE(a.entries.size() == 1);
     CHECK(a.outcome == std::optional<std::string>("delete_or_anonymize"));
-    CHECK(a.exceptions == Sections{"legal_hold", "retention_extended"});
+    CHECK(a.exceptions == Sections{"legal_hold", "retention_extended", "legal_grounds_to_retain",
+                                   "legal_claim_retention_request"});
     CHECK(a.citations == Sections{"§6"});
     CHECK(mentions(a.entries[0].quote, "retention period is expired"));
   }
@@ -335,34 +438,73 @@ TEST_SUITE("rights-retention") {
   }
   TEST_CASE("§7.3 \"you may also request deletion of the personal information you provide\"") {
     auto a = keep("correspondence.support", "deletion_requested");
-    REQUIRE(a.entries.size() == 1);
+    REQUIRE(a.entries.size() == 2);
+    CHECK(a.entries[0].id == "erase-on-deletion-request");
+    CHECK(a.entries[1].id == "delete-provided-information-on-request");
     CHECK(a.outcome == std::optional<std::string>("delete"));
     CHECK(a.citations == Sections{"§1.1", "§7.3"});
   }
-  TEST_CASE("§7.3's deletion on request covers what you provide, not technical data") {
+  TEST_CASE("§7.3 \"erase your personal information\": a deletion request covers technical data") {
     auto a = keep("technical.ads.identifier", "deletion_requested");
-    CHECK(a.entries.empty());
-    CHECK_FALSE(a.outcome);
-    CHECK(mentions(a.reason, "says nothing"));
+    REQUIRE(a.entries.size() == 1);
+    CHECK(a.entries[0].id == "erase-on-deletion-request");
+    CHECK(a.outcome == std::optional<std::string>("delete"));
+    CHECK(a.exceptions ==
+          Sections{"legal_hold", "legal_grounds_to_retain", "legal_claim_retention_request"});
+    CHECK(a.citations == Sections{"§7.3"});
+    CHECK(mentions(a.entries[0].quote, "erase your personal information"));
+  }
+  TEST_CASE("§7.3: every §1 data category (payment, technical, cookies too) has an answer") {
+    for (const auto& term : policy().vocabulary(VocabularyKind::kData).terms()) {
+      CAPTURE(term.id);
+      auto a = keep(term.id.c_str(), "deletion_requested");
+      CHECK_FALSE(a.entries.empty());
+      CHECK(a.outcome == std::optional<std::string>("delete"));
+    }
+    CHECK(keep("payment.result", "deletion_requested").outcome ==
+          std::optional<std::string>("delete"));
+    CHECK(keep("cookies.identifier", "deletion_requested").outcome ==
+          std::optional<std::string>("delete"));
   }
   TEST_CASE("§6 \"Compliance with legal requirements regarding data retention\": a legal hold") {
     auto a = keep("payment.result", "legal_hold");
     CHECK(a.entries.empty());
-    CHECK(a.suspends.size() == 4);  // §6 three times, §7.3 once
+    CHECK(a.suspends.size() == 6);  // §6 four times (one per event), §7.3 twice
+    CHECK(a.outcome == std::optional<std::string>("retain"));
+    CHECK(a.citations == Sections{"§6", "§7.3"});
+    CHECK(keep("correspondence.support", "legal_hold").suspends.size() == 7);  // + §1.1/§7.3
+  }
+  TEST_CASE("§7.3 \"valid grounds for us to do so under applicable laws\": permitted by law") {
+    auto a = keep("payment.result", "legal_grounds_to_retain");
+    CHECK(a.entries.empty());
+    // §7.3 by its own words, §6 as one of its "other legitimate purposes"
+    CHECK(a.suspends.size() == 6);
     CHECK(a.outcome == std::optional<std::string>("retain"));
     CHECK(a.citations == Sections{"§6", "§7.3"});
   }
   TEST_CASE(
       "§6 \"Extension of the period for ... other legitimate purposes\" suspends §6, not §7.3") {
     auto a = keep("technical.network.ip_address", "retention_extended");
-    REQUIRE(a.suspends.size() == 3);
+    REQUIRE(a.suspends.size() == 4);
     for (const auto& m : a.suspends) CHECK(m.citations == Sections{"§6"});
   }
   TEST_CASE("§7.6 \"you request us to retain your personal information\": legal claims") {
     auto a = keep("payment.result", "legal_claim_retention_request");
     REQUIRE(a.entries.size() == 1);
+    CHECK(a.entries[0].id == "retain-for-legal-claims-on-request");
     CHECK(a.outcome == std::optional<std::string>("retain"));
-    CHECK(a.citations == Sections{"§7.6"});
+    CHECK(a.suspends.size() == 6);  // every deletion of §6 and §7.3 that covers payment data
+    CHECK(a.citations == Sections{"§6", "§7.3", "§7.6"});
+  }
+  TEST_CASE("§7.6 \"that we were supposed to delete\": the request suspends every deletion entry") {
+    for (const auto& entry : policy().retention) {
+      if (entry.outcome == RetentionOutcome::kRetain) continue;
+      CAPTURE(entry.id);
+      CHECK(std::any_of(entry.except_when.begin(), entry.except_when.end(),
+                        [](const IdRef& e) { return e.id == "legal_claim_retention_request"; }));
+    }
+    auto a = keep("correspondence.support", "legal_claim_retention_request");
+    CHECK(a.suspends.size() == 7);
   }
   TEST_CASE("unknown data categories and events are errors") {
     CHECK_THROWS_AS(keep("photos", "account_deleted"), std::invalid_argument);

@@ -59,7 +59,7 @@ bool reads_flow_context(const Expr& e) {
       (e.path == QueryPath::kSubjectAge || e.path == QueryPath::kDestination ||
        e.path == QueryPath::kGpc || e.path == QueryPath::kAdsPersonalization ||
        e.path == QueryPath::kTcfPresent || e.path == QueryPath::kGppPresent ||
-       e.path == QueryPath::kGppOptOut)) {
+       e.path == QueryPath::kGppOptOut || e.path == QueryPath::kParentalConsent)) {
     return true;
   }
   if (e.kind == ExprKind::kCall) return true;  // consent(), feature(), known(subject.age)
@@ -94,6 +94,58 @@ std::string context_text(const Rule& a, const Rule& b) {
   return "where " + join(conditions, " and ");
 }
 
+// An allow that would have let an item leave the device without the condition it is collected
+// under, had the model not carried that condition along (model/travel.h).
+Finding condition_escape(const Policy& policy, const Rule& allow, const Rule& derived) {
+  Finding f =
+      rule_finding(allow, "condition-escape", FindingKind::kContradiction, Severity::kWarning);
+  std::vector<std::string> sources;
+  for (const auto& id : derived.derived_from) {
+    for (const Rule& rule : policy.rules) {
+      if (rule.id != id) continue;
+      sources.push_back(fmt::format("{} (only when {})", rule_label(rule), rule.when->text));
+      f.related.push_back(related_rule(rule, "collected only under a condition"));
+    }
+  }
+  f.flows.push_back(shared_cube(policy, allow, derived));
+  f.message = fmt::format(
+      "{} allows sending data the policy collects only under a condition: {}; without it the "
+      "data would leave the device where it may not even be collected, so {} denies those flows",
+      rule_label(allow), join(sources, ", "), derived.id);
+  f.help =
+      "give the allow the collection's condition (or narrow its data), or record in "
+      "lint-baseline.yaml that the derived deny is the intended reading";
+  f.fingerprint = fmt::format("condition-escape:{}:{}", allow.id, join(derived.derived_from, "+"));
+  return f;
+}
+
+// A statute that narrows what the policy's rules allow, for the subjects it protects: the policy's
+// words alone would let these flows through.
+Finding law_narrows_policy(const Policy& policy, const Rule& statute,
+                           const std::vector<uint16_t>& allows) {
+  Finding f =
+      rule_finding(statute, "law-narrows-policy", FindingKind::kContradiction, Severity::kNote);
+  std::vector<std::string> ids;
+  for (uint16_t ai : allows) {
+    const Rule& allow = policy.rules[ai];
+    ids.push_back(allow.id);
+    f.flows.push_back(
+        fmt::format("{}: allow by {}", shared_cube(policy, allow, statute), rule_label(allow)));
+    f.related.push_back(related_rule(allow, "narrowed allow"));
+  }
+  f.message =
+      fmt::format("{} ({}) forbids what {} allow{} of the policy allow{}{}: {}; the law wins there",
+                  statute.id, statute.statute->section, allows.size(),
+                  allows.size() == 1 ? "" : "s", allows.size() == 1 ? "s" : "",
+                  statute.when ? fmt::format(" where {}", statute.when->text) : std::string(),
+                  abbreviate(ids, 4));
+  f.help =
+      "the policy promises more than the law permits for these subjects: say so in the policy "
+      "text, or narrow the allows; the decision already follows the law";
+  f.fingerprint = fmt::format("law-narrows-policy:{}", statute.id);
+  return f;
+}
+
 }  // namespace
 
 // The flows two rules share, as one cube.
@@ -120,7 +172,11 @@ void find_contradictions(const LintContext& context, std::vector<Finding>& out) 
   for (const auto& [ai, di] : context.allow_deny_pairs) {
     const Rule& allow = policy.rules[ai];
     const Rule& deny = policy.rules[di];
-    if (deny.when && reads_flow_context(deny.when->root)) {
+    if (!deny.derived_from.empty()) {
+      out.push_back(condition_escape(policy, allow, deny));
+      continue;
+    }
+    if (deny.statute || (deny.when && reads_flow_context(deny.when->root))) {
       narrowed[di].push_back(ai);
       continue;
     }
@@ -143,6 +199,10 @@ void find_contradictions(const LintContext& context, std::vector<Finding>& out) 
   }
   for (const auto& [di, allows] : narrowed) {
     const Rule& deny = policy.rules[di];
+    if (deny.statute) {
+      out.push_back(law_narrows_policy(policy, deny, allows));
+      continue;
+    }
     Finding f = rule_finding(deny, "narrowing", FindingKind::kContradiction, Severity::kNote);
     std::vector<std::string> ids;
     for (uint16_t ai : allows) {

@@ -43,6 +43,20 @@ void find_dead_rules(const LintContext& context, std::vector<Finding>& out) {
   }
   for (uint16_t r = 0; r < n; ++r) {
     const Rule& rule = policy.rules[r];
+    const bool expired_before_policy = rule.statute && rule.statute->until &&
+                                       policy.info.effective &&
+                                       *rule.statute->until < *policy.info.effective;
+    if (!matches[r] && expired_before_policy) {
+      Finding f = rule_finding(rule, "dead-rule", FindingKind::kDeadRule, Severity::kNote);
+      f.message = fmt::format(
+          "statute rule {} applies only until {}, before this version of the policy took effect "
+          "({}); it decides no flow this policy governs",
+          rule_label(rule), format_date(*rule.statute->until), format_date(*policy.info.effective));
+      f.help = "kept as the record of the law's history; remove it when that history is not needed";
+      f.fingerprint = "dead-rule:" + rule.id;
+      out.push_back(std::move(f));
+      continue;
+    }
     if (!matches[r]) {
       Finding f = rule_finding(rule, "dead-rule", FindingKind::kDeadRule, Severity::kWarning);
       f.message = fmt::format(
@@ -54,7 +68,10 @@ void find_dead_rules(const LintContext& context, std::vector<Finding>& out) {
       continue;
     }
     if (changes[r]) continue;
-    Finding f = rule_finding(rule, "shadowed-rule", FindingKind::kDeadRule, Severity::kWarning);
+    // Laws overlap by design (COPPA and the states' known-child rules): a statute that another
+    // rule already enforces is worth knowing, not worth a warning.
+    Finding f = rule_finding(rule, "shadowed-rule", FindingKind::kDeadRule,
+                             rule.statute ? Severity::kNote : Severity::kWarning);
     std::vector<std::string> ids;
     for (const auto& id : deciders[r]) {
       if (id == rule.id) continue;

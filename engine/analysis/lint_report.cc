@@ -26,6 +26,11 @@ constexpr CodeInfo kCodes[] = {
      "An allow and a deny cover the same flows; the deny wins (PolicyLint C1-C5/N1-N4)."},
     {"narrowing", FindingKind::kContradiction, Severity::kNote,
      "A deny on a signal, an age or a destination narrows allows for some flows."},
+    {"condition-escape", FindingKind::kContradiction, Severity::kWarning,
+     "An allow would send data the policy collects only under a condition (a feature, a consent, "
+     "an age) without that condition; the condition travels with the data, so it is denied."},
+    {"law-narrows-policy", FindingKind::kContradiction, Severity::kNote,
+     "A statute in force forbids, for some subjects, what the policy's rules allow; the law wins."},
     {"dead-rule", FindingKind::kDeadRule, Severity::kWarning, "A rule matches no flow at all."},
     {"shadowed-rule", FindingKind::kDeadRule, Severity::kWarning,
      "A rule changes no decision anywhere: other rules decide every flow it matches."},

@@ -73,10 +73,11 @@ bool read_query(const YamlNode& node, const std::string& what, Date default_date
   q.as_of = f.date("as_of", false).value_or(default_date);
   if (const YamlNode* signals = f.get("signals")) {
     Fields s(*signals, "the signals of " + what, sink,
-             {"ads_personalization", "gpc", "consents", "features"});
+             {"ads_personalization", "gpc", "parental_consent", "consents", "features"});
     if (s.is_map()) {
       q.ads_personalization = s.boolean("ads_personalization", false).value_or(true);
       q.gpc = s.boolean("gpc", false).value_or(false);
+      q.parental_consent = s.boolean("parental_consent", false).value_or(false);
       for (const auto& id : s.id_list("consents", false)) q.consents.insert(id.id);
       for (const auto& id : s.id_list("features", false)) q.features.insert(id.id);
     }

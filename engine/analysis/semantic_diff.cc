@@ -409,6 +409,8 @@ std::string name_bit(const Bit& bit, bool on) {
       return on ? "gpc" : "no gpc";
     case Bit::Kind::kAdsPersonalization:
       return on ? "ads personalization on" : "ads personalization off";
+    case Bit::Kind::kParentalConsent:
+      return on ? "parental consent" : "no parental consent";
     case Bit::Kind::kConsentForPurpose:
       return on ? "consent for the purpose" : "no consent for the purpose";
     case Bit::Kind::kConsent:

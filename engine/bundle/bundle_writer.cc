@@ -46,7 +46,8 @@ static_assert(static_cast<uint8_t>(Bit::Kind::kGpc) == bf::kBitGpc &&
                   bf::kBitTcfPurposeLegitimateInterest &&
               static_cast<uint8_t>(Bit::Kind::kGppOptOut) == bf::kBitGppOptOut &&
               static_cast<uint8_t>(Bit::Kind::kTcfPresent) == bf::kBitTcfPresent &&
-              static_cast<uint8_t>(Bit::Kind::kGppPresent) == bf::kBitGppPresent);
+              static_cast<uint8_t>(Bit::Kind::kGppPresent) == bf::kBitGppPresent &&
+              static_cast<uint8_t>(Bit::Kind::kParentalConsent) == bf::kBitParentalConsent);
 static_assert(CompiledPolicy::kLeaf == bf::kLeaf);
 
 namespace {
@@ -170,6 +171,7 @@ uint32_t bit_id(const Bit& b, StringTable& strings) {
     case Bit::Kind::kConsentForPurpose:
     case Bit::Kind::kTcfPresent:
     case Bit::Kind::kGppPresent:
+    case Bit::Kind::kParentalConsent:
       break;
   }
   return bf::kNoString;
@@ -177,10 +179,13 @@ uint32_t bit_id(const Bit& b, StringTable& strings) {
 
 // The lowest version that holds the bundle, so runtimes of the older version still load it.
 uint32_t format_version_of(const CompiledPolicy& p) {
+  uint32_t version = bf::kOldestFormatVersion;
   for (const Bit& b : p.bits) {
-    if (static_cast<uint8_t>(b.kind) >= bf::kBitTcfPurposeConsent) return 2;
+    const auto kind = static_cast<uint8_t>(b.kind);
+    if (kind >= bf::kBitParentalConsent) version = std::max(version, 3u);
+    if (kind >= bf::kBitTcfPurposeConsent) version = std::max(version, 2u);
   }
-  return bf::kOldestFormatVersion;
+  return version;
 }
 
 template <typename T>

@@ -20,6 +20,7 @@ runtime::Decision decide_on_bundle(const runtime::Bundle& bundle, const Query& q
   s.as_of_days = q.as_of.days;
   s.gpc = q.gpc;
   s.ads_personalization = q.ads_personalization;
+  s.parental_consent = q.parental_consent;
   s.consents = consents;
   s.features = features;
   s.consent_strings = q.consent_strings;

@@ -4,6 +4,7 @@
 // DESIGN.md, and jurisdiction facts that contradict themselves in time.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "check/condition_check.h"
@@ -11,6 +12,7 @@
 #include "flowgate/toolchain.h"
 #include "load/fields.h"
 #include "model/policy.h"
+#include "model/travel.h"
 
 namespace flowgate {
 namespace {
@@ -74,10 +76,13 @@ class PolicyChecker {
     for (auto& rule : policy_.rules) check_rule(rule);
     for (auto& entry : policy_.retention) check_retention(entry);
     for (auto& entry : policy_.rights) check_rights(entry);
+    for (const auto& entry : policy_.unencoded) check_unencoded(entry);
     check_region_groups();
     check_jurisdictions();
     check_consent_ages();
     for (const auto& item : policy_.inventory) check_inventory(item);
+    // The model's derived rules need typed conditions, so they come after a clean check.
+    if (sink_.error_count() == 0) add_travel_rules(policy_, sink_);
   }
 
  private:
@@ -204,7 +209,34 @@ class PolicyChecker {
     }
     if (rule.when) check_condition(*rule.when, policy_, fmt::format("'when' of {}", what), sink_);
     check_citations(rule.citations);
-    check_quote(rule.quote, rule.quote_location);
+    if (rule.statute) {
+      check_statute_rule(rule, what);
+    } else {
+      check_quote(rule.quote, rule.quote_location);
+    }
+  }
+
+  // The law only narrows what the policy allows (deny, oblige, require_basis); its words are the
+  // statute's, so they are not looked up in the policy text.
+  void check_statute_rule(const Rule& rule, std::string_view what) {
+    if (rule.effect == Effect::kAllow || rule.effect == Effect::kBasis) {
+      sink_.error("statute-widens", rule.location,
+                  fmt::format("{} is a statute rule with effect {}; the law can only narrow what "
+                              "the policy allows",
+                              what, effect_name(rule.effect)),
+                  "use deny (or oblige, require_basis); an allow belongs in rules/ and must cite "
+                  "the policy");
+    }
+    if (rule.quote.empty()) {
+      sink_.error("missing-key", rule.location, fmt::format("{} has no 'quote'", what),
+                  "quote the statute's operative words, or summarise them starting 'Summary:'");
+    }
+    const Statute& statute = *rule.statute;
+    if (statute.source.rfind("https://", 0) != 0 && statute.source.rfind("http://", 0) != 0) {
+      sink_.warning("unsourced-statute", statute.location,
+                    fmt::format("the statute of {} has no URL where its text can be read", what),
+                    "set 'source' to the official text (https://…)");
+    }
   }
 
   void check_retention(const RetentionEntry& entry) {
@@ -224,6 +256,27 @@ class PolicyChecker {
     if (entry.when) check_condition(*entry.when, policy_, fmt::format("'when' of {}", what), sink_);
     check_citations(entry.citations);
     check_quote(entry.quote, entry.quote_location);
+  }
+
+  void check_unencoded(const UnencodedEntry& entry) {
+    check_citations(entry.sections);
+    check_quote(entry.quote, entry.quote_location);
+    if (entry.reason.empty()) return;  // the loader reported it missing
+    if (std::find(kUnencodedReasons.begin(), kUnencodedReasons.end(), entry.reason) ==
+        kUnencodedReasons.end()) {
+      std::vector<std::string_view> known(kUnencodedReasons.begin(), kUnencodedReasons.end());
+      std::string help = "one of organisational, notice, definition, heading, contact, other";
+      if (auto guess = nearest(entry.reason, known)) {
+        help = fmt::format("did you mean '{}'?", *guess);
+      }
+      sink_.error("bad-unencoded-reason", entry.reason_location,
+                  fmt::format("'{}' is not a reason a sentence goes unencoded", entry.reason),
+                  help);
+    } else if (entry.reason == "other" && entry.note.empty()) {
+      sink_.error("missing-key", entry.location,
+                  "an unencoded entry with reason 'other' has no 'note'",
+                  "say why the sentence is not encoded, or \"should be encoded: …\"");
+    }
   }
 
   void check_region_groups() {

@@ -24,6 +24,7 @@ constexpr PathInfo kPaths[] = {
     {"as_of", QueryPath::kAsOf, ValueType::kDate},
     {"signals.gpc", QueryPath::kGpc, ValueType::kBool},
     {"signals.ads_personalization", QueryPath::kAdsPersonalization, ValueType::kBool},
+    {"signals.parental_consent", QueryPath::kParentalConsent, ValueType::kBool},
     {"tcf.present", QueryPath::kTcfPresent, ValueType::kBool},
     {"gpp.present", QueryPath::kGppPresent, ValueType::kBool},
 };
@@ -189,10 +190,12 @@ class Checker {
     for (std::string_view name : runtime::kGppOptOutNames) known.push_back(name);
     known.push_back(kTargetedAdsAlias);
     fail(e, fmt::format("unknown name '{}'", e.text),
-         unknown_name_help(e.text, known,
-                           "paths are subject.region, subject.age, destination, as_of, "
-                           "signals.gpc, signals.ads_personalization, and the consent strings' "
-                           "tcf.*, gpp.*, usnat.*, usca.* (docs/signals.md)"));
+         unknown_name_help(
+             e.text, known,
+             "paths are subject.region, subject.age, destination, as_of, "
+             "signals.gpc, signals.ads_personalization, signals.parental_consent, and the "
+             "consent strings' "
+             "tcf.*, gpp.*, usnat.*, usca.* (docs/signals.md)"));
     return ValueType::kUnknown;
   }
 

@@ -2,9 +2,11 @@
 // name real sections and quotes to be verbatim.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace flowgate {
 
@@ -17,12 +19,26 @@ class PolicyText {
   const std::set<std::string>& sections() const { return sections_; }
   // The quote appears in the text, white space and typographic quotes folded.
   bool contains_quote(std::string_view quote) const;
+  // Every place the quote appears, as byte ranges [begin, end) of the original text, folded as
+  // contains_quote folds; empty when it does not appear.
+  struct Span {
+    size_t begin = 0;
+    size_t end = 0;
+  };
+  std::vector<Span> find_quote(std::string_view quote) const;
 
   static std::string fold(std::string_view text);
+  // The section a heading line opens: "7.3 Data Deletion" → "§7.3", "1. PERSONAL …" → "§1";
+  // nullopt for any other line.
+  static std::optional<std::string> heading_section(std::string_view line);
 
  private:
+  // fold, and for each folded byte the range of original bytes it stands for (when asked).
+  static std::string fold(std::string_view text, std::vector<Span>* origin);
+
   std::set<std::string> sections_;
   std::string folded_;
+  std::vector<Span> origin_;  // origin_[i]: the original bytes of folded_[i]
 };
 
 }  // namespace flowgate

@@ -40,8 +40,9 @@ struct Bit {
     kTcfPurposeConsent = 5,
     kTcfPurposeLegitimateInterest = 6,
     kGppOptOut = 7,
-    kTcfPresent = 8,  // tcf.present
-    kGppPresent = 9,  // gpp.present
+    kTcfPresent = 8,        // tcf.present
+    kGppPresent = 9,        // gpp.present
+    kParentalConsent = 10,  // signals.parental_consent (bundle format version 3)
   };
   Kind kind;
   std::string id;  // kConsent, kFeature, kTcfPurpose*, kGppOptOut

@@ -192,9 +192,13 @@ class Compiler {
             out.push_back(d_.variable(VariableKind::kDate));
             break;
           case QueryPath::kGpc:
+            out.push_back(bit_variable(Bit::Kind::kGpc, {}));
+            break;
           case QueryPath::kAdsPersonalization:
-            out.push_back(bit_variable(
-                e.path == QueryPath::kGpc ? Bit::Kind::kGpc : Bit::Kind::kAdsPersonalization, {}));
+            out.push_back(bit_variable(Bit::Kind::kAdsPersonalization, {}));
+            break;
+          case QueryPath::kParentalConsent:
+            out.push_back(bit_variable(Bit::Kind::kParentalConsent, {}));
             break;
           case QueryPath::kTcfPresent:
           case QueryPath::kGppPresent:
@@ -274,6 +278,12 @@ class Compiler {
                         return place_covers(rule.destination, policy_,
                                             d_.destination_representative[values[destination]],
                                             d_.date_representative[values[date]]);
+                      }));
+    }
+    if (rule.statute) {  // the law speaks from its effective date (a class boundary)
+      uint32_t date = d_.variable(VariableKind::kDate);
+      p = conjunction(p, tabulate_bool({date}, [&](const std::vector<uint32_t>& values) {
+                        return rule.in_force(d_.date_representative[values[date]]);
                       }));
     }
     if (rule.when) p = conjunction(p, condition_predicate(rule.when->root));

@@ -122,6 +122,10 @@ Walk walk_diagram(const CompiledPolicy& c, const Query& q) {
             value = q.ads_personalization;
             label = fmt::format("signals.ads_personalization = {}", q.ads_personalization);
             break;
+          case Bit::Kind::kParentalConsent:
+            value = q.parental_consent;
+            label = fmt::format("signals.parental_consent = {}", q.parental_consent);
+            break;
           case Bit::Kind::kConsentForPurpose:
             value = q.consents.count(q.purpose) > 0;
             label = fmt::format("consent for the purpose {}: {}", q.purpose, value == 1);

@@ -16,7 +16,8 @@ struct Uses {
   std::set<std::string> region_literals, destination_literals;
   std::set<int32_t> date_points;
   std::set<int64_t> age_thresholds;
-  bool gpc = false, ads_personalization = false, consent_for_purpose = false;
+  bool gpc = false, ads_personalization = false, parental_consent = false,
+       consent_for_purpose = false;
   std::set<std::string> consents, features;
   std::set<std::pair<Bit::Kind, std::string>> consent_string_bits;
 };
@@ -61,6 +62,7 @@ void collect(const Expr& e, Uses& uses) {
     case ExprKind::kPath:
       if (e.path == QueryPath::kGpc) uses.gpc = true;
       if (e.path == QueryPath::kAdsPersonalization) uses.ads_personalization = true;
+      if (e.path == QueryPath::kParentalConsent) uses.parental_consent = true;
       break;
     case ExprKind::kCall:
       if (e.text == "consent") uses.consents.insert(e.children[0].text);
@@ -172,6 +174,9 @@ Query Domains::representative_query(const std::vector<uint32_t>& values) const {
           case Bit::Kind::kAdsPersonalization:
             q.ads_personalization = on;
             break;
+          case Bit::Kind::kParentalConsent:
+            q.parental_consent = on;
+            break;
           case Bit::Kind::kConsentForPurpose:
             if (on) q.consents.insert(q.purpose);
             break;
@@ -230,6 +235,10 @@ Domains analyse_domains(const Policy& policy) {
     // Consent for the flow's own purpose decides consent-only basis rows, and whether consent is
     // among the bases a decision reports.
     for (const auto& basis : rule.bases) uses.consent_for_purpose |= basis.id == "consent";
+    if (rule.statute) {
+      uses.date_points.insert(rule.statute->effective.days);
+      if (rule.statute->until) uses.date_points.insert(rule.statute->until->days + 1);
+    }
     for (const auto& place : rule.destination.ids) {
       if (policy.regions.group(place.id)) {
         uses.destination_groups.insert(place.id);
@@ -297,6 +306,8 @@ Domains analyse_domains(const Policy& policy) {
   for (const auto& id : uses.consents) s.bits.push_back({Bit::Kind::kConsent, id});
   for (const auto& id : uses.features) s.bits.push_back({Bit::Kind::kFeature, id});
   for (const auto& [kind, id] : uses.consent_string_bits) s.bits.push_back({kind, id});
+  // Bits are in the order of their kinds (semantic diff aligns two policies' bits by it).
+  if (uses.parental_consent) s.bits.push_back({Bit::Kind::kParentalConsent, {}});
 
   auto add = [&](VariableKind kind, size_t domain, uint32_t bit = 0) {
     s.variables.push_back({kind, bit, static_cast<uint32_t>(domain)});

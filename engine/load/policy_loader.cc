@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <system_error>
 
 #include "flowgate/toolchain.h"
@@ -72,22 +73,24 @@ void read_document(const YamlNode& node, const SourceFile& file, Place place, Lo
   switch (place) {
     case Place::kRules: {
       Fields top(node, "a file under rules/", state.sink,
-                 {"policy", "rules", "retention", "rights", "vocabulary", "terms"});
+                 {"policy", "rules", "retention", "rights", "vocabulary", "terms", "unencoded"});
       if (!top.is_map()) return;
       if (const YamlNode* n = top.get("terms")) {
         state.sink.error("missing-key", n->location,
                          "'terms' needs 'vocabulary: KIND' in the same file");
       }
       if (const YamlNode* n = top.get("policy")) read_policy_info(*n, file, state);
-      if (const YamlNode* n = top.get("rules")) read_rules(*n, file, state);
+      if (const YamlNode* n = top.get("rules")) read_rules(*n, file, place, state);
       if (const YamlNode* n = top.get("retention")) read_retention(*n, file, state);
       if (const YamlNode* n = top.get("rights")) read_rights(*n, file, state);
+      if (const YamlNode* n = top.get("unencoded")) read_unencoded(*n, file, state);
       return;
     }
     case Place::kJurisdictions: {
       Fields top(node, "a file under jurisdictions/", state.sink,
-                 {"regions", "region_groups", "digital_consent_ages", "jurisdiction"});
+                 {"regions", "region_groups", "digital_consent_ages", "jurisdiction", "rules"});
       if (!top.is_map()) return;
+      if (const YamlNode* n = top.get("rules")) read_rules(*n, file, place, state);
       if (const YamlNode* n = top.get("regions")) read_regions(*n, file, state);
       if (const YamlNode* n = top.get("region_groups")) read_region_groups(*n, file, state);
       if (const YamlNode* n = top.get("digital_consent_ages")) {
@@ -130,6 +133,37 @@ void derive_us_groups(LoadState& state) {
   }
   state.region_groups.push_back(std::move(privacy_law));
   state.region_groups.push_back(std::move(opt_out));
+}
+
+// GDPR_ART8_AGE_13 … _16: the regions whose age of digital consent (GDPR Art. 8(1)) is that age,
+// each from the day its entry takes effect to the day before the region's next entry does.
+void derive_consent_age_groups(LoadState& state) {
+  std::map<std::string, std::vector<const DigitalConsentAge*>> by_region;
+  for (const auto& entry : state.policy.digital_consent_ages) {
+    by_region[entry.region.id].push_back(&entry);
+  }
+  std::map<int, RegionGroup> groups;
+  for (int age = 13; age <= 16; ++age) {
+    groups[age] = {fmt::format("GDPR_ART8_AGE_{}", age),
+                   fmt::format("Regions whose age of digital consent (GDPR Art. 8(1)) is {}", age),
+                   "derived from jurisdictions/eu/digital_consent_age.yaml",
+                   {"(derived)", 0, 0},
+                   {},
+                   {},
+                   true};
+  }
+  for (auto& [region, entries] : by_region) {
+    std::sort(entries.begin(), entries.end(),
+              [](auto* a, auto* b) { return a->effective < b->effective; });
+    for (size_t i = 0; i < entries.size(); ++i) {
+      std::optional<Date> until;
+      if (i + 1 < entries.size()) until = Date{entries[i + 1]->effective.days - 1};
+      if (until && *until < entries[i]->effective) continue;  // replaced on the same day
+      groups[entries[i]->age].members.push_back(
+          {region, entries[i]->effective, until, entries[i]->source, entries[i]->location});
+    }
+  }
+  for (auto& [age, group] : groups) state.region_groups.push_back(std::move(group));
 }
 
 namespace {
@@ -208,6 +242,7 @@ std::unique_ptr<Policy> load_policy(const std::string& dir, DiagnosticSink& sink
         Vocabulary::build(static_cast<VocabularyKind>(k), std::move(state.terms[k]), sink);
   }
   derive_us_groups(state);
+  derive_consent_age_groups(state);
   for (auto& group : state.region_groups) policy->regions.add_group(std::move(group), sink);
   policy->regions.resolve(sink);
   load_policy_text(root, state, options);

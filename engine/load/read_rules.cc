@@ -36,14 +36,47 @@ void read_policy_info(const YamlNode& node, const SourceFile&, LoadState& state)
   info.effective = fields.date("effective", false);
 }
 
-void read_rules(const YamlNode& node, const SourceFile& file, LoadState& state) {
+namespace {
+
+std::optional<Statute> read_statute(const Fields& rule, DiagnosticSink& sink) {
+  const YamlNode* node = rule.require("statute");
+  if (!node) return std::nullopt;
+  Fields fields(*node, fmt::format("'statute' of {}", rule.what()), sink,
+                {"law", "section", "source", "effective", "until"});
+  if (!fields.is_map()) return std::nullopt;
+  Statute statute;
+  statute.location = node->location;
+  statute.law = fields.string("law", true).value_or("");
+  statute.section = fields.string("section", true).value_or("");
+  statute.source = fields.string("source", true).value_or("");
+  auto effective = fields.date("effective", true);
+  if (!effective) return std::nullopt;
+  statute.effective = *effective;
+  statute.until = fields.date("until", false);
+  if (statute.until && *statute.until < statute.effective) {
+    sink.error("bad-date", fields.get("until")->location,
+               fmt::format("'until' of {} is before its 'effective' date", rule.what()),
+               "'until' is the last day the provision applies");
+  }
+  return statute;
+}
+
+}  // namespace
+
+void read_rules(const YamlNode& node, const SourceFile& file, Place place, LoadState& state) {
   const auto* items = read_list(node, "'rules'", state.sink);
   if (!items) return;
+  const bool statutes = place == Place::kJurisdictions;
   for (size_t i = 0; i < items->size(); ++i) {
     const YamlNode& item = (*items)[i];
-    Fields fields(
-        item, entry_label(item, "rule", i), state.sink,
-        {"id", "effect", "match", "when", "obligations", "bases", "citations", "quote", "note"});
+    Fields fields(item, entry_label(item, statutes ? "statute rule" : "rule", i), state.sink,
+                  statutes
+                      ? std::initializer_list<std::string_view>{"id", "effect", "match", "when",
+                                                                "obligations", "statute",
+                                                                "citations", "quote", "note"}
+                      : std::initializer_list<std::string_view>{"id", "effect", "match", "when",
+                                                                "obligations", "bases", "citations",
+                                                                "quote", "note"});
     if (!fields.is_map()) continue;
     Rule rule;
     rule.location = item.location;
@@ -77,7 +110,9 @@ void read_rules(const YamlNode& node, const SourceFile& file, LoadState& state) 
     }
     rule.obligations = fields.id_list("obligations", false);
     rule.bases = fields.id_list("bases", false);
-    rule.citations = fields.citations("citations", true);
+    // A statute rule cites the statute; policy sections beside it are optional.
+    rule.citations = fields.citations("citations", !statutes);
+    if (statutes) rule.statute = read_statute(fields, state.sink);
     read_quote(fields, rule.quote, rule.quote_location);
     rule.note = fields.string("note", false).value_or("");
     state.policy.rules.push_back(std::move(rule));
@@ -150,6 +185,27 @@ void read_rights(const YamlNode& node, const SourceFile& file, LoadState& state)
     read_quote(fields, entry.quote, entry.quote_location);
     entry.note = fields.string("note", false).value_or("");
     state.policy.rights.push_back(std::move(entry));
+  }
+}
+
+void read_unencoded(const YamlNode& node, const SourceFile&, LoadState& state) {
+  const auto* items = read_list(node, "'unencoded'", state.sink);
+  if (!items) return;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const YamlNode& item = (*items)[i];
+    Fields fields(item, fmt::format("unencoded entry #{}", i + 1), state.sink,
+                  {"quote", "section", "reason", "note"});
+    if (!fields.is_map()) continue;
+    UnencodedEntry entry;
+    entry.location = item.location;
+    read_quote(fields, entry.quote, entry.quote_location);
+    entry.sections = fields.citations("section", true);
+    if (auto reason = fields.string("reason", true)) {
+      entry.reason = *reason;
+      entry.reason_location = fields.get("reason")->location;
+    }
+    entry.note = fields.string("note", false).value_or("");
+    state.policy.unencoded.push_back(std::move(entry));
   }
 }
 

@@ -28,12 +28,18 @@ void read_document(const YamlNode& node, const SourceFile& file, Place place, Lo
 // Adds the groups computed from jurisdiction facts (US_PRIVACY_LAW, US_UNIVERSAL_OPT_OUT) to
 // state.region_groups, from state.policy.jurisdictions.
 void derive_us_groups(LoadState& state);
+// Adds GDPR_ART8_AGE_13 … GDPR_ART8_AGE_16 from state.policy.digital_consent_ages.
+void derive_consent_age_groups(LoadState& state);
 
 void read_policy_info(const YamlNode& node, const SourceFile& file, LoadState& state);
 void read_vocabulary(const YamlNode& node, const SourceFile& file, LoadState& state);
-void read_rules(const YamlNode& node, const SourceFile& file, LoadState& state);
+// Rules under rules/ cite the policy; rules under jurisdictions/ encode a statute and must say
+// which (`statute:` with law, section, source, effective and optional until).
+void read_rules(const YamlNode& node, const SourceFile& file, Place place, LoadState& state);
 void read_retention(const YamlNode& node, const SourceFile& file, LoadState& state);
 void read_rights(const YamlNode& node, const SourceFile& file, LoadState& state);
+// rules/unencoded.yaml: the sentences no statement encodes, each with its reason.
+void read_unencoded(const YamlNode& node, const SourceFile& file, LoadState& state);
 void read_regions(const YamlNode& node, const SourceFile& file, LoadState& state);
 void read_region_groups(const YamlNode& node, const SourceFile& file, LoadState& state);
 void read_jurisdiction(const YamlNode& node, const SourceFile& file, LoadState& state);

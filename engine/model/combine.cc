@@ -14,8 +14,8 @@ std::string list(const std::vector<const Rule*>& rules) {
   for (size_t i = 0; i < rules.size(); ++i) {
     if (i) out += i + 1 == rules.size() ? " and " : ", ";
     std::string sections;
-    for (size_t c = 0; c < rules[i]->citations.size(); ++c) {
-      sections += (c ? ", " : "") + rules[i]->citations[c].section;
+    for (const auto& section : cited_sections(*rules[i])) {
+      sections += (sections.empty() ? "" : ", ") + section;
     }
     out += fmt::format("{} ({})", rules[i]->id, sections);
   }
@@ -28,7 +28,7 @@ Decision decided_by(bool allow, const std::vector<const Rule*>& rules, std::stri
   std::set<std::string> citations;
   for (const Rule* rule : rules) {
     d.rules.push_back(rule->id);
-    for (const auto& c : rule->citations) citations.insert(c.section);
+    for (auto& section : cited_sections(*rule)) citations.insert(std::move(section));
   }
   d.citations.assign(citations.begin(), citations.end());
   d.reason = std::move(reason);
@@ -36,6 +36,13 @@ Decision decided_by(bool allow, const std::vector<const Rule*>& rules, std::stri
 }
 
 }  // namespace
+
+std::vector<std::string> cited_sections(const Rule& rule) {
+  std::vector<std::string> out;
+  for (const auto& c : rule.citations) out.push_back(c.section);
+  if (rule.statute) out.push_back(rule.statute->section);
+  return out;
+}
 
 Decision combine(const std::vector<const Rule*>& matched, bool purpose_consented) {
   std::vector<const Rule*> allows, denies, obliges, bases, requirements;
@@ -59,8 +66,15 @@ Decision combine(const std::vector<const Rule*>& matched, bool purpose_consented
     }
   }
   if (!denies.empty()) {
-    return decided_by(false, denies,
-                      fmt::format("Denied by {}: \"{}\"", list(denies), denies.front()->quote));
+    // Any one deny decides, and the decision names the first in precedence order: the policy's
+    // own rules in file order, then the rules the model derives from them, then the statutes'
+    // (federal before state), so the law is named where the policy alone would have allowed the
+    // flow. Explain lists every rule that also denies. Naming each combination of denies would
+    // make a decision record per combination: with the statutes beside the policy, thousands,
+    // past what an app can ship in its bundle.
+    const Rule* first = denies.front();
+    return decided_by(false, {first},
+                      fmt::format("Denied by {}: \"{}\"", list({first}), first->quote));
   }
   if (allows.empty()) {
     Decision d;

@@ -11,11 +11,15 @@
 namespace flowgate {
 
 // `matched` are the rules whose match and condition hold for one flow (a basis row whose only
-// basis is consent matches only when that purpose's consent is given). Default deny; any deny
-// wins; a require_basis rule denies unless a basis rule matched; obligations of allow and oblige
-// rules are added up. The legal basis reported is what holds: consent only when the subject gave
-// it for the flow's purpose (`purpose_consented`), the row's other bases always.
+// basis is consent matches only when that purpose's consent is given; in rule order). Default
+// deny; any deny wins, and the first deny is the one named; a require_basis rule denies unless a
+// basis rule matched; obligations of allow and oblige rules are added up. The legal basis reported
+// is what holds: consent only when the subject gave it for the flow's purpose
+// (`purpose_consented`), the row's other bases always.
 Decision combine(const std::vector<const Rule*>& matched, bool purpose_consented);
+
+// What a decision by `rule` cites: the policy sections, then the statute's section.
+std::vector<std::string> cited_sections(const Rule& rule);
 
 // The decision for a query naming an id the policy does not define; `what` and `id` say which,
 // or both are empty when the caller cannot tell (the runtime's one unknown-id record).

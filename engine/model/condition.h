@@ -42,6 +42,7 @@ enum class QueryPath : uint8_t {
   kTcfPresent,  // tcf.present
   kGppPresent,  // gpp.present
   kGppOptOut,   // usnat.sale_opt_out, …: Expr::number holds its runtime::GppOptOut once checked
+  kParentalConsent,  // signals.parental_consent: verifiable consent of a parent or guardian
 };
 
 enum class ValueType : uint8_t { kUnknown, kBool, kInt, kRegion, kDate, kString };

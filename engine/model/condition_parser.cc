@@ -400,6 +400,8 @@ const char* query_path_name(QueryPath path) {
       return "signals.gpc";
     case QueryPath::kAdsPersonalization:
       return "signals.ads_personalization";
+    case QueryPath::kParentalConsent:
+      return "signals.parental_consent";
     case QueryPath::kTcfPresent:
       return "tcf.present";
     case QueryPath::kGppPresent:

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "load/source_file.h"
@@ -46,6 +47,17 @@ enum class Action : uint8_t { kAny, kCollect, kTransmit };
 const char* effect_name(Effect effect);
 const char* action_name(Action action);
 
+// The statute a rule under jurisdictions/ encodes: the law speaks for itself, dated, so the rule
+// acts only on flows dated from `effective` through `until` (inclusive).
+struct Statute {
+  std::string law;      // "Oregon Consumer Privacy Act"
+  std::string section;  // "ORS 646A.578(2)(d)", what a decision cites
+  std::string source;   // where its words can be read
+  Date effective;
+  std::optional<Date> until;
+  SourceLocation location;
+};
+
 struct Rule {
   std::string id;
   SourceLocation location;
@@ -56,9 +68,18 @@ struct Rule {
   std::vector<IdRef> obligations;
   std::vector<IdRef> bases;
   std::vector<Citation> citations;
-  std::string quote;
+  std::string quote;  // the policy's sentence, or for a statute rule the statute's words
   SourceLocation quote_location;
   std::string note;
+  std::optional<Statute> statute;  // set for the rules under jurisdictions/ (the law's rules)
+  // Set for a rule the model derives (model/travel.h): the rules it was derived from.
+  std::vector<std::string> derived_from;
+
+  // Whether the rule speaks on `day`: policy rules always (the policy's own effective date is
+  // applied once, outside the rules); statute rules from their effective date through `until`.
+  bool in_force(Date day) const {
+    return !statute || (statute->effective <= day && (!statute->until || day <= *statute->until));
+  }
 };
 
 enum class RetentionOutcome : uint8_t { kDelete, kAnonymize, kDeleteOrAnonymize, kRetain };
@@ -96,6 +117,21 @@ struct RightsEntry {
   std::vector<Citation> citations;
   std::string quote;
   SourceLocation quote_location;
+  std::string note;
+};
+
+// A sentence (or part of one) of the policy text that no statement encodes, listed in
+// rules/unencoded.yaml with why: coverage counts it as accounted for.
+inline constexpr std::array<std::string_view, 6> kUnencodedReasons = {
+    "organisational", "notice", "definition", "heading", "contact", "other"};
+
+struct UnencodedEntry {
+  SourceLocation location;
+  std::string quote;
+  SourceLocation quote_location;
+  std::vector<Citation> sections;  // `section:`, where the quote is
+  std::string reason;              // one of kUnencodedReasons (checked by check_policy)
+  SourceLocation reason_location;
   std::string note;
 };
 
@@ -197,6 +233,7 @@ struct Policy {
   std::vector<Rule> rules;
   std::vector<RetentionEntry> retention;
   std::vector<RightsEntry> rights;
+  std::vector<UnencodedEntry> unencoded;  // rules/unencoded.yaml
   RegionCatalog regions;
   std::vector<Jurisdiction> jurisdictions;
   std::vector<DigitalConsentAge> digital_consent_ages;

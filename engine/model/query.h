@@ -24,6 +24,7 @@ struct Query {
   Date as_of;
   bool ads_personalization = true;  // the in-app toggle (§11.2.1), on unless the user turned it off
   bool gpc = false;
+  bool parental_consent = false;   // verifiable consent of a parent or guardian (COPPA)
   std::set<std::string> consents;  // purpose ids the subject consented to
   std::set<std::string> features;  // features in use, e.g. "bluetooth"
   // signals.tcf and signals.gpp, decoded

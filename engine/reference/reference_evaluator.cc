@@ -30,6 +30,8 @@ Value value_of(const Expr& e, const Policy& policy, const Query& query) {
           return {ValueType::kBool, query.gpc, {}};
         case QueryPath::kAdsPersonalization:
           return {ValueType::kBool, query.ads_personalization, {}};
+        case QueryPath::kParentalConsent:
+          return {ValueType::kBool, query.parental_consent, {}};
         case QueryPath::kTcfPresent:
           return {ValueType::kBool, query.consent_strings.tcf_present, {}};
         case QueryPath::kGppPresent:
@@ -153,6 +155,7 @@ bool is_consent_only_basis(const Rule& rule) {
 }
 
 bool rule_matches(const Rule& rule, const Policy& policy, const Query& query) {
+  if (!rule.in_force(query.as_of)) return false;
   if (rule.action != Action::kAny && rule.action != query.action) return false;
   if (!covers(rule.data, policy.vocabulary(VocabularyKind::kData), query.data)) return false;
   if (!covers(rule.purpose, policy.vocabulary(VocabularyKind::kPurpose), query.purpose)) {

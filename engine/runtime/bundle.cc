@@ -65,6 +65,7 @@ enum Op : uint8_t {
   kOpGppOptOut = 15,
   kOpTcfPresent = 16,
   kOpGppPresent = 17,
+  kOpParentalConsent = 18,
 };
 
 struct Node {
@@ -412,6 +413,9 @@ class Loader {
           h_.format_version < 2) {
         return corrupt(name + ": kind " + str(b.kind) + " needs format version 2");
       }
+      if (b.kind == bf::kBitParentalConsent && h_.format_version < 3) {
+        return corrupt(name + ": kind " + str(b.kind) + " needs format version 3");
+      }
       switch (b.kind) {
         case bf::kBitGpc:
         case bf::kBitAdsPersonalization:
@@ -457,6 +461,10 @@ class Loader {
         case bf::kBitGppPresent:
           if (b.id != bf::kNoString) return corrupt(name + ": this kind takes no id");
           op.op = b.kind == bf::kBitTcfPresent ? kOpTcfPresent : kOpGppPresent;
+          break;
+        case bf::kBitParentalConsent:
+          if (b.id != bf::kNoString) return corrupt(name + ": this kind takes no id");
+          op.op = kOpParentalConsent;
           break;
         default:
           return corrupt(name + ": unknown kind " + str(b.kind));
@@ -766,6 +774,9 @@ uint32_t Bundle::decide(const InternedQuery& q) const noexcept {
       case kOpGppPresent:
         value = q.consent_strings.gpp_present ? 1 : 0;
         break;
+      case kOpParentalConsent:
+        value = q.parental_consent ? 1 : 0;
+        break;
       default:
         return r.unknown_id_decision;  // unreachable: load() admits no other op
     }
@@ -796,6 +807,7 @@ uint32_t Bundle::decide(const StringQuery& s) const noexcept {
   q.as_of_days = s.as_of_days;
   q.gpc = s.gpc;
   q.ads_personalization = s.ads_personalization;
+  q.parental_consent = s.parental_consent;
   for (std::string_view id : s.consents) {
     if (auto i = r.intern(kPurpose, id)) q.consent_mask |= uint64_t{1} << *i;
   }

@@ -39,7 +39,8 @@ inline constexpr char kMagic[8] = {'F', 'L', 'O', 'W', 'G', 'A', 'T', 'E'};
 // Version 2 added the bit kinds that test consent strings (kBitTcfPurposeConsent and after). The
 // writer stamps the lowest version that holds the bundle, so a bundle without them still loads in
 // a version-1 runtime, and one with them is "not supported" there rather than "corrupt".
-inline constexpr uint32_t kFormatVersion = 2;
+// Version 3 added kBitParentalConsent.
+inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr uint32_t kOldestFormatVersion = 1;
 inline constexpr uint32_t kFlagSigned = 1u << 0;
 inline constexpr size_t kDigestOffset = 12;
@@ -222,6 +223,8 @@ enum BitKind : uint8_t {
   kBitGppOptOut = 7,
   kBitTcfPresent = 8,
   kBitGppPresent = 9,
+  // Format version 3:
+  kBitParentalConsent = 10,
 };
 
 }  // namespace flowgate::bundle_format

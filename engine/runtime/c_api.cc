@@ -214,6 +214,7 @@ fg_status fg_decide(const fg_bundle* b, const fg_query* q, fg_decision* d) {
   iq.as_of_days = q->as_of_days;
   iq.gpc = q->gpc != 0;
   iq.ads_personalization = q->ads_personalization != 0;
+  iq.parental_consent = q->parental_consent != 0;
   iq.consent_mask = q->consent_mask;
   iq.feature_mask = q->feature_mask;
   iq.consent_strings.tcf_present = q->tcf_present != 0;

@@ -105,10 +105,14 @@ typedef struct fg_query {
   uint32_t tcf_purpose_consents;             /* bit p-1: TCF purpose p (1-24) has consent */
   uint32_t tcf_purpose_legitimate_interests; /* bit p-1: legitimate interest for purpose p */
   uint32_t gpp_opt_outs;                     /* bit FG_GPP_*: that field is 1, opted out */
+  /* signals.parental_consent: 1 when a parent or guardian gave verifiable consent (COPPA and the
+   * state laws' known-child rules); 0 otherwise, and a child's data then stays where the law
+   * keeps it. */
+  int32_t parental_consent;
 } fg_query;
 
 /* Defaults: every id unknown (-1), transmit, age unknown, as_of 0, gpc 0, ads_personalization 1,
- * no consents, no features, no TC or GPP string. */
+ * parental_consent 0, no consents, no features, no TC or GPP string. */
 void fg_query_init(fg_query* query);
 int32_t fg_days_from_civil(int32_t year, int32_t month, int32_t day);
 

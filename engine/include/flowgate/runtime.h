@@ -115,6 +115,7 @@ struct InternedQuery {
   int32_t as_of_days = 0;           // days since 1970-01-01 (see days_from_civil)
   bool gpc = false;                 // signals.gpc
   bool ads_personalization = true;  // the in-app toggle; on unless turned off
+  bool parental_consent = false;    // verifiable consent of a parent or guardian (COPPA)
   uint64_t consent_mask = 0;        // bit i: consent for purpose index i
   uint64_t feature_mask = 0;        // bit i: feature index i in use
   ConsentStrings consent_strings;   // signals.tcf and signals.gpp, decoded
@@ -133,6 +134,7 @@ struct StringQuery {
   int32_t as_of_days = 0;
   bool gpc = false;
   bool ads_personalization = true;
+  bool parental_consent = false;  // verifiable consent of a parent or guardian (COPPA)
   std::span<const std::string_view> consents{};  // purpose ids
   std::span<const std::string_view> features{};  // feature ids
   ConsentStrings consent_strings{};              // signals.tcf and signals.gpp, decoded
