@@ -2,6 +2,7 @@
 // the decision, and every rule whose match and condition hold, marked as deciding or overridden,
 // with the sentence of the policy it encodes.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "compile/compiler.h"
 #include "compile/diagram_walk.h"
 #include "flowgate/toolchain.h"
+#include "model/combine.h"
 #include "model/policy.h"
 #include "query_input.h"
 #include "reference/reference_evaluator.h"
@@ -26,10 +28,10 @@ struct ExplainOptions {
   std::string format = "text";
 };
 
-std::string sections(const std::vector<Citation>& citations) {
-  std::string out;
-  for (size_t i = 0; i < citations.size(); ++i) out += (i ? ", " : "") + citations[i].section;
-  return out;
+// "in force from 2026-01-01" or "in force 2024-10-01 to 2026-06-30".
+std::string in_force_text(const Statute& s) {
+  return s.until ? fmt::format("in force {} to {}", format_date(s.effective), format_date(*s.until))
+                 : fmt::format("in force from {}", format_date(s.effective));
 }
 
 int run_explain(const ExplainOptions& o) {
@@ -59,9 +61,12 @@ int run_explain(const ExplainOptions& o) {
       if (rule_matches(rule, *policy, query)) matched.push_back(&rule);
     }
   }
-  auto deciding = [&](const Rule* rule) {
-    return std::find(decision.rules.begin(), decision.rules.end(), rule->id) !=
-           decision.rules.end();
+  // A rule named by the decision decided it; another deny also denies (the decision names the
+  // first, combine.h); any other rule that matched a denied flow was overridden.
+  auto role = [&](const Rule* rule) -> std::string {
+    if (std::find(decision.rules.begin(), decision.rules.end(), rule->id) != decision.rules.end())
+      return "decided";
+    return rule->effect == Effect::kDeny ? "also denies" : "overridden";
   };
 
   if (o.format == "json") {
@@ -69,14 +74,22 @@ int run_explain(const ExplainOptions& o) {
     for (const auto& step : walk.steps) path.push_back({{"node", step.node}, {"test", step.label}});
     ordered_json rules = ordered_json::array();
     for (const Rule* rule : matched) {
-      std::vector<std::string> citations;
-      for (const auto& c : rule->citations) citations.push_back(c.section);
-      rules.push_back({{"id", rule->id},
-                       {"effect", effect_name(rule->effect)},
-                       {"role", deciding(rule) ? "decided" : "overridden"},
-                       {"citations", citations},
-                       {"quote", rule->quote},
-                       {"file", fmt::format("{}:{}", rule->location.file, rule->location.line)}});
+      ordered_json entry = {
+          {"id", rule->id},
+          {"effect", effect_name(rule->effect)},
+          {"role", role(rule)},
+          {"citations", cited_sections(*rule)},
+          {"quote", rule->quote},
+          {"file", fmt::format("{}:{}", rule->location.file, rule->location.line)}};
+      if (const auto& s = rule->statute) {
+        entry["statute"] = {{"law", s->law},
+                            {"section", s->section},
+                            {"source", s->source},
+                            {"effective", format_date(s->effective)},
+                            {"until", s->until ? ordered_json(format_date(*s->until)) : nullptr}};
+      }
+      if (!rule->derived_from.empty()) entry["derived_from"] = rule->derived_from;
+      rules.push_back(std::move(entry));
     }
     ordered_json out = {{"decision", decision.allow ? "allow" : "deny"},
                         {"obligations", decision.obligations},
@@ -102,9 +115,18 @@ int run_explain(const ExplainOptions& o) {
     fmt::print("\nRules whose match and condition hold ({}):\n", matched.size());
     if (matched.empty()) fmt::print("  none — the default deny (§0) applies\n");
     for (const Rule* rule : matched) {
-      fmt::print("  {} {} [{}] ({}) {}:{}\n", deciding(rule) ? "✔ decided  " : "✘ overridden",
-                 rule->id, effect_name(rule->effect), sections(rule->citations),
+      std::string r = role(rule);
+      fmt::print("  {} {:<11} {} [{}] ({}) {}:{}\n", r == "decided" ? "✔" : "✘", r, rule->id,
+                 effect_name(rule->effect), fmt::join(cited_sections(*rule), ", "),
                  rule->location.file, rule->location.line);
+      if (const auto& s = rule->statute) {
+        fmt::print("      law: {}, {} ({}); {}\n", s->law, s->section, in_force_text(*s),
+                   s->source);
+      }
+      if (!rule->derived_from.empty()) {
+        fmt::print("      derived from {}: the item is collected only under their conditions\n",
+                   fmt::join(rule->derived_from, ", "));
+      }
       fmt::print("      \"{}\"\n", rule->quote);
     }
   }

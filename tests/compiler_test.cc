@@ -329,6 +329,13 @@ TEST_SUITE("compiler") {
     CHECK(std::find(labels.begin(), labels.end(), "tcf.purpose_consent(4) = true") != labels.end());
   }
 
+  TEST_CASE("the shipped policy with its statutes compiles to a bundle an app can ship") {
+    // The budget is 128 KiB: the runtime and the bundle travel inside the app.
+    const std::string bundle = encode_bundle(compiled());
+    MESSAGE(fmt::format("shipped bundle: {} bytes", bundle.size()));
+    CHECK(bundle.size() <= 128 * 1024);
+  }
+
   TEST_CASE("the diagram is reduced, shared and ordered") {
     const CompiledPolicy& c = compiled();
     std::set<std::vector<uint32_t>> seen;

@@ -3,7 +3,10 @@
 //                      uses (a group counts as used when a term under or over it is);
 //   missing-quote      a rule, rights or retention entry without the sentence it encodes;
 //   unsourced-fact     a legal fact without a source (the loader requires most);
-//   unverified-fact    a jurisdiction whose notes or sources say something was not verified.
+//   unverified-fact    a jurisdiction whose notes or sources say something was not verified;
+//   unused-fact        a recorded legal fact no rule or rights question reads: an amendment no
+//                      statute rule encodes, a region group no condition or destination tests
+//                      (derived groups included, so the facts they come from count too).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -85,6 +88,81 @@ Finding plain(std::string code, Severity severity, std::string subject, SourceLo
   return f;
 }
 
+void groups_tested(const Expr& e, std::set<std::string>& out) {
+  if (e.kind == ExprKind::kInGroup) out.insert(e.text);
+  for (const auto& child : e.children) groups_tested(child, out);
+}
+
+// The region groups rules and rights entries read, with every group those include.
+std::set<std::string> groups_read(const Policy& policy) {
+  std::set<std::string> read;
+  for (const Rule& r : policy.rules) {
+    if (r.when) groups_tested(r.when->root, read);
+    for (const auto& place : r.destination.ids) {
+      if (policy.regions.group(place.id)) read.insert(place.id);
+    }
+  }
+  for (const auto& e : policy.rights) {
+    if (e.when) groups_tested(e.when->root, read);
+  }
+  for (std::vector<std::string> pending(read.begin(), read.end()); !pending.empty();) {
+    std::string id = pending.back();
+    pending.pop_back();
+    if (const RegionGroup* g = policy.regions.group(id)) {
+      for (const auto& [included, location] : g->include) {
+        if (read.insert(included).second) pending.push_back(included);
+      }
+    }
+  }
+  return read;
+}
+
+// "HB 2008 (2025)" → "HB 2008": what a statute rule names when it encodes the amendment.
+std::string bill_of(const std::string& title) {
+  return title.substr(0, title.find(" ("));
+}
+
+void find_unused_facts(const Policy& policy, std::vector<Finding>& out) {
+  const std::set<std::string> read = groups_read(policy);
+  for (const auto& [id, group] : policy.regions.groups()) {
+    if (read.count(id)) continue;
+    Finding f = plain("unused-fact", Severity::kNote, id, group.location);
+    f.message =
+        fmt::format("region group {} ({}) is recorded, but no rule or rights entry tests it", id,
+                    group.description);
+    f.help = group.derived
+                 ? "the facts it is derived from decide nothing: encode what they require as a "
+                   "statute rule under jurisdictions/, or say in the file why they do not apply"
+                 : "test it in the rule that needs it, or remove it";
+    f.fingerprint = "unused-fact:group:" + id;
+    out.push_back(std::move(f));
+  }
+  for (const Jurisdiction& j : policy.jurisdictions) {
+    for (const Amendment& a : j.amendments) {
+      const std::string bill = bill_of(a.title);
+      auto names = [&](const std::string& text) { return text.find(bill) != std::string::npos; };
+      bool encoded = std::any_of(policy.rules.begin(), policy.rules.end(), [&](const Rule& r) {
+        return r.statute && (names(r.statute->section) || names(r.statute->law));
+      });
+      // A rights, response or opt-out fact that cites the amendment reads it too.
+      for (const auto& fact : j.rights) encoded |= names(fact.source);
+      for (const auto& fact : j.response) encoded |= names(fact.source);
+      for (const auto& fact : j.universal_opt_out) encoded |= names(fact.source);
+      if (encoded) continue;
+      Finding f = plain("unused-fact", Severity::kNote, j.id, a.location);
+      f.message = fmt::format(
+          "the amendment {} of {} ({}) is recorded, but no statute rule or fact names it: {}",
+          a.title, j.id, format_date(a.effective), a.summary);
+      f.help = fmt::format(
+          "if it changes what the app may do, encode it as a statute rule under jurisdictions/ "
+          "whose statute names '{}'; if not, this note is the record that it was reviewed",
+          bill);
+      f.fingerprint = fmt::format("unused-fact:amendment:{}:{}", j.id, bill);
+      out.push_back(std::move(f));
+    }
+  }
+}
+
 }  // namespace
 
 void find_hygiene(const LintContext& context, std::vector<Finding>& out) {
@@ -161,6 +239,7 @@ void find_hygiene(const LintContext& context, std::vector<Finding>& out) {
       out.push_back(std::move(f));
     }
   }
+  find_unused_facts(policy, out);
   for (const auto& age : policy.digital_consent_ages) {
     if (!age.source.empty()) continue;
     Finding f = plain("unsourced-fact", Severity::kWarning, age.region.id, age.location);

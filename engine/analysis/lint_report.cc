@@ -51,6 +51,8 @@ constexpr CodeInfo kCodes[] = {
     {"unsourced-fact", FindingKind::kHygiene, Severity::kWarning, "A legal fact without a source."},
     {"unverified-fact", FindingKind::kHygiene, Severity::kNote,
      "A jurisdiction's notes say some of its facts were not verified."},
+    {"unused-fact", FindingKind::kHygiene, Severity::kNote,
+     "A recorded legal fact (an amendment, a region group) that no rule or rights entry reads."},
 };
 
 const char* sarif_level(Severity s) {

@@ -253,9 +253,27 @@ class PolicyChecker {
     std::string what = fmt::format("rights entry '{}'", entry.id);
     claim_id(entry.id, entry.location, "rights");
     check_id(entry.right, VocabularyKind::kRight, what);
-    if (entry.when) check_condition(*entry.when, policy_, fmt::format("'when' of {}", what), sink_);
+    if (entry.when) {
+      check_condition(*entry.when, policy_, fmt::format("'when' of {}", what), sink_);
+      check_rights_condition(*entry.when, entry.when->root, what);
+    }
     check_citations(entry.citations);
     check_quote(entry.quote, entry.quote_location);
+  }
+
+  // A rights question names a region and a date, nothing else: a condition on an age, a signal or
+  // a destination could never hold, and the promise would silently vanish.
+  void check_rights_condition(const Condition& condition, const Expr& e, std::string_view what) {
+    const bool region_or_date = e.kind != ExprKind::kPath || e.path == QueryPath::kSubjectRegion ||
+                                e.path == QueryPath::kAsOf;
+    if (!region_or_date || e.kind == ExprKind::kCall) {
+      sink_.error("rights-condition", condition.location_of(e.offset),
+                  fmt::format("'when' of {} tests {}, which a rights question does not carry", what,
+                              e.kind == ExprKind::kCall ? e.text + "()" : to_string(e)),
+                  "a rights entry's condition may test subject.region and as_of only");
+      return;
+    }
+    for (const auto& child : e.children) check_rights_condition(condition, child, what);
   }
 
   void check_unencoded(const UnencodedEntry& entry) {
