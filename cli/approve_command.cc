@@ -76,12 +76,9 @@ int run_approve(const ApproveOptions& o) {
   }
   std::string bytes;
   if (!o.bundle_path.empty()) {
-    std::ifstream in(o.bundle_path, std::ios::binary);
-    if (!in) {
-      fmt::print(stderr, "flowgate: error: {}: cannot read the bundle\n", o.bundle_path);
-      return kExitInputError;
-    }
-    bytes.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto read = read_bounded_file(o.bundle_path, kMaxBundleFileBytes, "bundle");
+    if (!read) return kExitInputError;
+    bytes = std::move(*read);
   } else {
     auto policy = load_checked_policy(*root, "nothing is approved");
     if (!policy) return kExitInputError;

@@ -33,6 +33,13 @@ std::unique_ptr<Policy> load_checked_policy(const std::string& dir, std::string_
 // not a YYYY-MM-DD date.
 std::optional<Date> as_of_date(const std::string& option);
 
+// At most `max_bytes` of a file the CLI was handed (a bundle, a key): nullopt, with a message on
+// stderr, when it cannot be read or is larger, so /dev/zero or a wrong path is an error, not an
+// unbounded read.
+inline constexpr size_t kMaxBundleFileBytes = size_t{64} << 20;  // the format's limit, and a margin
+std::optional<std::string> read_bounded_file(const std::string& path, size_t max_bytes,
+                                             std::string_view what);
+
 // Whether to colour text for stdout (auto: when it is a terminal and NO_COLOR is unset).
 bool use_color(const std::string& mode);
 

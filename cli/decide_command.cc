@@ -1,5 +1,5 @@
 // `flowgate decide`: answer data-flow queries — one from flags, or JSON lines on stdin, one JSON
-// decision a line out (DESIGN.md, "The query and the decision"). Decisions come from the runtime
+// decision a line out (docs/design.md, "The public contract"). Decisions come from the runtime
 // the app links, deciding on a bundle: --bundle FILE, or the policy folder compiled in memory.
 #include <fmt/format.h>
 
@@ -57,7 +57,7 @@ int run_decide(const DecideOptions& o) {
       nlohmann::ordered_json out;
       try {
         runtime::Decision d =
-            decide_on_bundle(*bundle, query_from_json(json::parse(line), *default_date));
+            decide_on_bundle(*bundle, query_from_json(parse_query_text(line), *default_date));
         any_deny |= !d.allow();
         out = decision_json(d);
       } catch (const std::exception& e) {  // json::parse_error and std::invalid_argument

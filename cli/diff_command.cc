@@ -153,14 +153,13 @@ bool load_input(const std::string& input, const DiffCommandOptions& o, Side& sid
     }
     return load_rules(input, side);
   }
-  std::ifstream in(input, std::ios::binary);
-  if (!in) {
+  if (!std::ifstream(input, std::ios::binary)) {
     fmt::print(stderr, "flowgate: error: '{}': no such policy folder, bundle file or git:REV\n",
                input);
     return false;
   }
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return load_bundle_bytes(bytes, side);
+  auto bytes = read_bounded_file(input, kMaxBundleFileBytes, "bundle");
+  return bytes && load_bundle_bytes(*bytes, side);
 }
 
 bool load_approved(const DiffCommandOptions& o, Side& side) {

@@ -44,7 +44,7 @@ int run_explain(const ExplainOptions& o) {
     if (o.query.data.empty()) {
       std::string text((std::istreambuf_iterator<char>(std::cin)),
                        std::istreambuf_iterator<char>());
-      query = query_from_json(nlohmann::json::parse(text), *date);
+      query = query_from_json(parse_query_text(text), *date);
     } else {
       query = query_from_json(flags_to_json(o.query), *date);
     }

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "commands.h"
 #include "flowgate/toolchain.h"
@@ -55,6 +56,28 @@ std::optional<Date> as_of_date(const std::string& option) {
     fmt::print(stderr, "flowgate: error: --as-of must be a date, YYYY-MM-DD (got '{}')\n", option);
   }
   return date;
+}
+
+std::optional<std::string> read_bounded_file(const std::string& path, size_t max_bytes,
+                                             std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    fmt::print(stderr, "flowgate: error: {}: cannot read the {}\n", path, what);
+    return std::nullopt;
+  }
+  std::string bytes(max_bytes + 1, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (in.bad()) {
+    fmt::print(stderr, "flowgate: error: {}: cannot read the {}\n", path, what);
+    return std::nullopt;
+  }
+  bytes.resize(static_cast<size_t>(in.gcount()));
+  if (bytes.size() > max_bytes) {
+    fmt::print(stderr, "flowgate: error: {}: more than {} bytes, larger than a {} can be\n", path,
+               max_bytes, what);
+    return std::nullopt;
+  }
+  return bytes;
 }
 
 bool use_color(const std::string& mode) {

@@ -52,7 +52,7 @@ json flags_to_json(const QueryFlags& o) {
     q["recipient"] = o.recipient;
     q["destination"] = o.destination;
   }
-  if (o.age >= 0) q["subject"]["age"] = o.age;
+  if (o.age) q["subject"]["age"] = *o.age;  // a negative age is refused there, not dropped
   q["signals"] = {{"ads_personalization", !o.ads_personalization_off},
                   {"gpc", o.gpc},
                   {"parental_consent", o.parental_consent},
@@ -125,6 +125,42 @@ static void refuse_unknown_keys(const json& object, const std::set<std::string>&
           fmt::format("unknown field '{}{}' (known: {})", prefix, key, fmt::join(names, ", ")));
     }
   }
+}
+
+json parse_query_text(std::string_view text) {
+  // nlohmann's lexer ends the input at a NUL byte, so "{…}\0garbage" would read as the object
+  // alone: a line that is not all JSON must not be decided on.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    throw std::invalid_argument(fmt::format("NUL byte at column {}", nul + 1));
+  }
+  // nlohmann keeps the last of duplicate keys; a query that says a field twice is ambiguous.
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  auto refuse_duplicates = [&](int depth, json::parse_event_t event, json& parsed) {
+    (void)depth;
+    switch (event) {
+      case json::parse_event_t::object_start:
+        open_objects.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        if (!open_objects.empty()) open_objects.pop_back();
+        break;
+      case json::parse_event_t::key:
+        if (!open_objects.empty() &&
+            !open_objects.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
+          duplicate = parsed.get<std::string>();
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  json j = json::parse(text.begin(), text.end(), refuse_duplicates);
+  if (!duplicate.empty()) {
+    throw std::invalid_argument(fmt::format("duplicate field '{}'", duplicate));
+  }
+  return j;
 }
 
 Query query_from_json(const json& j, Date default_date) {

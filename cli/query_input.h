@@ -1,5 +1,5 @@
-// How a query reaches the CLI: DESIGN.md's JSON object, or flags for one query. Shared by the
-// commands that decide (decide, explain).
+// How a query reaches the CLI: the JSON object of docs/design.md ("The public contract"), or
+// flags for one query. Shared by the commands that decide (decide, explain).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -14,7 +14,7 @@ namespace flowgate::cli {
 
 struct QueryFlags {
   std::string data, purpose, action = "transmit", recipient, destination, region;
-  int age = -1;
+  std::optional<int> age;  // absent: unknown
   std::string as_of;
   bool ads_personalization_off = false;
   bool gpc = false;
@@ -23,9 +23,12 @@ struct QueryFlags {
 };
 
 void add_query_flags(CLI::App* command, QueryFlags& flags);
+// One query's JSON text, strictly: the whole text is one JSON value (no NUL byte, no trailing
+// bytes) and no object names a key twice. Throws std::invalid_argument or json::parse_error.
+nlohmann::json parse_query_text(std::string_view text);
 // With --data, the flags must describe a whole query; throws CLI::ValidationError otherwise.
 void require_complete(const QueryFlags& flags);
-// The flags as DESIGN.md's query JSON.
+// The flags as the query JSON (docs/design.md, "The public contract").
 nlohmann::json flags_to_json(const QueryFlags& flags);
 // --as-of, or today; prints an error and returns nullopt when it is not a date.
 std::optional<Date> query_date(const QueryFlags& flags);

@@ -1,6 +1,6 @@
 // `flowgate retention --data C --event E`: what happens to a data category on an event (the
 // account deleted, the retention period expired, a legal hold), with the sentences that say so
-// (DESIGN.md, "Rights and retention are queries too").
+// (docs/design.md, "Rights and retention").
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>

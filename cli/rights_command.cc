@@ -1,6 +1,6 @@
 // `flowgate rights --region R [--request Q] [--as-of DATE]`: which rights a subject in a region
 // has on a date, with the response deadline and extension, the policy sections and the statutes
-// (DESIGN.md, "Rights and retention are queries too").
+// (docs/design.md, "Rights and retention").
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -27,7 +27,8 @@ ordered_json duration_json(const std::optional<Duration>& d) {
   return d ? ordered_json(format_duration(*d)) : ordered_json(nullptr);
 }
 
-// DESIGN.md's keys first, in its order; what else a machine may want after the reason.
+// The keys docs/design.md ("Rights and retention") lists first, in its order; what else a
+// machine may want after the reason.
 ordered_json answer_json(const RightsAnswer& a) {
   ordered_json j;
   j["region"] = a.region;

@@ -136,7 +136,7 @@ void add_test_command(CLI::App& app, int& exit_code) {
       app.add_subcommand("test", "Run policy unit tests (YAML): query → expected decision");
   c->footer(
       "FILES default to POLICY/policy_tests/*.yaml. Each case is {name, query, expect}: the query\n"
-      "in DESIGN.md's JSON shape written as YAML, and the expected decision, with obligations,\n"
+      "JSON of docs/design.md written as YAML, and the expected decision, with obligations,\n"
       "legal_basis, citations and rules compared as sets when given. Reports the rules no case\n"
       "exercises (coverage).\n"
       "Exit status: 0 all pass, 1 some fail, 2 unreadable tests or a broken policy.\n"

@@ -173,10 +173,10 @@ TEST_SUITE("semantic-diff") {
     remove_media_deny(p);
     CompiledPolicy before = compile_dir(source_dir());
     CompiledPolicy after = compile_dir(p.dir().string());
-    DiffOptions options;  // name EU_EEA and UNITED_STATES as they stood on 2026-11-29
+    DiffOptions options;  // name EU_EEA as it stood on 2026-11-29
     {
       Checked named = load_and_check(p.dir().string());
-      for (const char* group : {"EU_EEA", "UNITED_STATES"}) {
+      for (const char* group : {"EU_EEA"}) {
         std::set<std::string> members;
         for (const auto& [region, name] : named.policy->regions.regions()) {
           if (named.policy->regions.contains(group, region, *parse_date("2026-11-29")))
@@ -186,20 +186,21 @@ TEST_SUITE("semantic-diff") {
       }
     }
     DiffResult d = semantic_diff(before, after, options);
-    CHECK(d.newly_allowed == 35);
+    CHECK(d.newly_allowed == 30);
     CHECK(d.newly_denied == 0);
-    CHECK(d.changes.size() == 35);
+    CHECK(d.changes.size() == 30);
     // The exact cubes: media to the recipients the §3 and §11.2.2 allows name, which the §1.1
     // deny no longer overrides; in the EU/EEA only where a §11.1.1 row gives a basis (core
-    // functionality, 16 and over), with the transfer obligation the destination calls for; in the
-    // US a known child only with parental consent (COPPA), and in Maryland not for analytics or
-    // measurement from 2026-04-01 (Md. Com. Law § 14-4707).
+    // functionality, 16 and over), with the transfer obligation the destination calls for;
+    // elsewhere a child under 13 only with the parents' decision (§8, COPPA), and in Maryland
+    // not for analytics or measurement from 2026-04-01 (Md. Com. Law § 14-4707).
     std::vector<std::string> got = summaries(d);
     for (
         const char* expected : {
-            "media.* → acquirer for corporate_transaction, subjects in UNITED_STATES, age unknown, "
-            "13+, from 2026-01-30: deny → allow",
-            "media.* → acquirer for corporate_transaction, subjects in UNITED_STATES, age 0–12, "
+            "media.* → acquirer for corporate_transaction, subjects in any except EU_EEA, age "
+            "unknown, 13+, from 2026-01-30: deny → allow",
+            "media.* → acquirer for corporate_transaction, subjects in any except EU_EEA, age "
+            "0–12, "
             "from 2026-01-30, parental consent: deny → allow",
             "media.* → affiliate (to EU_EEA) for core_functionality, subjects in EU_EEA, age 16+, "
             "from 2026-01-30: deny → allow",
@@ -207,15 +208,14 @@ TEST_SUITE("semantic-diff") {
             "2026-01-30 to 2031-12-27: deny → allow",
             "media.* → affiliate (to GB) for core_functionality, subjects in EU_EEA, age 16+, from "
             "2031-12-28: deny → allow",
-            "media.* → affiliate for advertising.measurement, analytics, subjects in "
-            "UNITED_STATES, "
-            "age 0–12, 2026-01-30 to 2026-03-31, parental consent: deny → allow",
-            "media.* → authority for legal_compliance, security, subjects in UNITED_STATES, age "
-            "unknown, 13+, from 2026-01-30: deny → allow",
+            "media.* → affiliate for advertising.measurement, analytics, subjects in any except "
+            "EU_EEA, age 0–12, 2026-01-30 to 2026-03-31, parental consent: deny → allow",
+            "media.* → authority for legal_compliance, security, subjects in any except EU_EEA, "
+            "age unknown, 13+, from 2026-01-30: deny → allow",
             "media.* → service_provider.cloud_storage (to EU_EEA) for core_functionality, subjects "
             "in EU_EEA, age 16+, from 2026-01-30: deny → allow",
-            "media.* → service_provider.cloud_storage for core_functionality, subjects in "
-            "UNITED_STATES, age unknown, 13+, from 2026-01-30: deny → allow",
+            "media.* → service_provider.cloud_storage for core_functionality, subjects in any "
+            "except EU_EEA, age unknown, 13+, from 2026-01-30: deny → allow",
         }) {
       INFO(expected);
       CHECK(std::count(got.begin(), got.end(), expected) == 1);
@@ -282,7 +282,7 @@ TEST_SUITE("semantic-diff") {
       return out;
     };
     CHECK(cubes(a) == cubes(b));
-    CHECK(a["changes"].size() == 32);
+    CHECK(a["changes"].size() == 28);
     Run garbage =
         flowgate_cli({"diff", (tmp.path / "old.fgb").string(), source_dir() + "/README.md"});
     CHECK(garbage.status == 2);

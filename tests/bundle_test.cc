@@ -193,7 +193,7 @@ std::string read_file(const std::string& path) {
 TEST_SUITE("bundle") {
   TEST_CASE("round trip: the hand-built policy decides its leaves") {
     const CompiledPolicy policy = test_policy();
-    const std::string bytes = encode_bundle(policy);
+    const std::string bytes = encode_bundle(policy, ChildWidth::kWide);
     MESSAGE("test policy bundle: " << bytes.size() << " bytes, " << policy.nodes.size()
                                    << " nodes, " << policy.decisions.size() << " decisions");
     auto bundle = load_ok(bytes);
@@ -328,7 +328,7 @@ TEST_SUITE("bundle") {
   }
 
   TEST_CASE("every truncation is refused") {
-    const std::string bytes = encode_bundle(test_policy());
+    const std::string bytes = encode_bundle(test_policy(), ChildWidth::kWide);
     const std::string signed_bytes = sign_bundle(bytes, generate_key_pair().secret);
     for (const std::string* b : {&bytes, &signed_bytes}) {
       for (size_t n = 0; n < b->size(); ++n) {
@@ -347,7 +347,7 @@ TEST_SUITE("bundle") {
   }
 
   TEST_CASE("every byte flip is refused") {
-    const std::string bytes = encode_bundle(test_policy());
+    const std::string bytes = encode_bundle(test_policy(), ChildWidth::kWide);
     for (size_t i = 0; i < bytes.size(); ++i) {
       for (uint8_t mask : {0x01, 0x80, 0xFF}) {
         std::string b = bytes;
@@ -368,7 +368,7 @@ TEST_SUITE("bundle") {
   }
 
   TEST_CASE("resealed flips reach the structural checks and never crash") {
-    const std::string bytes = encode_bundle(test_policy());
+    const std::string bytes = encode_bundle(test_policy(), ChildWidth::kWide);
     std::mt19937 rng(7);
     size_t refused = 0, loaded = 0;
     for (size_t i = 44; i < bytes.size(); ++i) {
@@ -402,8 +402,45 @@ TEST_SUITE("bundle") {
     }
   }
 
+  TEST_CASE("narrow children (format version 3): smaller, decided alike, checked at load") {
+    const CompiledPolicy policy = test_policy();
+    const std::string wide = encode_bundle(policy, ChildWidth::kWide);
+    const std::string narrow = encode_bundle(policy);
+    CHECK(get_u32(narrow, 8) == 3);
+    CHECK((get_u32(narrow, 44) & 2) != 0);
+    CHECK(section_count(narrow, 14) == section_count(wide, 14));
+    CHECK(get_u32(narrow, 88 + 16 * 14 + 4) == 2 * section_count(narrow, 14));
+    auto wide_bundle = load_ok(wide);
+    auto narrow_bundle = load_ok(narrow);
+    size_t disagreements = 0;
+    for (const Case& c : all_cases(policy)) {
+      disagreements += narrow_bundle->decide(c.query) != c.expected;
+      disagreements += wide_bundle->decide(c.query) != c.expected;
+    }
+    CHECK(disagreements == 0);
+    auto damaged = [&](auto edit) {
+      std::string b = narrow;
+      edit(b);
+      return load_status(reseal(b, b.size())).message();
+    };
+    const size_t children = section_offset(narrow, 14);
+    const size_t nodes = section_offset(narrow, 13);
+    const uint32_t root = get_u32(narrow, 72);
+    const uint32_t root_first = get_u32(narrow, nodes + 8 * root + 4);
+    auto put_u16 = [](std::string& b, size_t at, uint16_t v) { std::memcpy(b.data() + at, &v, 2); };
+    CHECK(damaged([&](std::string& b) {
+            put_u16(b, children + 2 * root_first, 0x8063);
+          }).find("is decision 99, not below 6") != std::string::npos);
+    CHECK(damaged([&](std::string& b) {
+            put_u16(b, children + 2 * root_first, static_cast<uint16_t>(root));
+          }).find("which is not below it") != std::string::npos);
+    // The flag on a version-2 stamp is refused before anything is read with it.
+    CHECK(damaged([&](std::string& b) { put_u32(b, 8, 2); }) ==
+          "bundle corrupt: narrow children need format version 3");
+  }
+
   TEST_CASE("specific structural damage gets a specific message") {
-    const std::string bytes = encode_bundle(test_policy());
+    const std::string bytes = encode_bundle(test_policy(), ChildWidth::kWide);
     auto damaged = [&](auto edit) {
       std::string b = bytes;
       edit(b);
@@ -457,12 +494,12 @@ TEST_SUITE("bundle") {
           std::string::npos);
     CHECK(damaged([&](std::string& b) { b[strings + 2] = '\0'; }).find("holds a NUL byte") !=
           std::string::npos);
-    CHECK(damaged([&](std::string& b) { put_u32(b, 44, 2); }) ==
-          "bundle corrupt: unknown flags 0x00000002");
+    CHECK(damaged([&](std::string& b) { put_u32(b, 44, 4); }) ==
+          "bundle corrupt: unknown flags 0x00000004");
   }
 
   TEST_CASE("signatures: right key, wrong key, unsigned, tampered") {
-    const std::string bytes = encode_bundle(test_policy());
+    const std::string bytes = encode_bundle(test_policy(), ChildWidth::kWide);
     const KeyPair keys = generate_key_pair();
     const KeyPair other = generate_key_pair();
     const std::string signed_bytes = sign_bundle(bytes, keys.secret);
@@ -503,9 +540,10 @@ TEST_SUITE("bundle") {
   }
 
   TEST_CASE("consent-string bits: format version 2, decided from the query's strings") {
-    CHECK(get_u32(encode_bundle(test_policy()), 8) == 1);  // no such bits: still version 1
+    CHECK(get_u32(encode_bundle(test_policy(), ChildWidth::kWide), 8) ==
+          1);  // no such bits: still version 1
     const CompiledPolicy policy = consent_string_policy();
-    const std::string bytes = encode_bundle(policy);
+    const std::string bytes = encode_bundle(policy, ChildWidth::kWide);
     CHECK(get_u32(bytes, 8) == 2);
     auto bundle = load_ok(bytes);
     StringQuery info{.data = "technical.device.info",
@@ -547,7 +585,7 @@ TEST_SUITE("bundle") {
   }
 
   TEST_CASE("consent-string bits are checked at load") {
-    const std::string bytes = encode_bundle(consent_string_policy());
+    const std::string bytes = encode_bundle(consent_string_policy(), ChildWidth::kWide);
     const size_t bits = section_offset(bytes, 11);
     auto damaged = [&](auto edit) {
       std::string b = bytes;

@@ -172,7 +172,8 @@ const ConsentStringPolicy& consent_string_policy() {
   return p;
 }
 
-// DESIGN.md's example flow: an adult Virginian's ads identifier to Google.
+// The example flow of docs/design.md ("The public contract"): an adult Virginian's ads
+// identifier to Google.
 Query virginian_ads_query() {
   Query q;
   q.data = "technical.ads.identifier";

@@ -76,7 +76,7 @@ std::vector<std::string> strings(const json& object, const char* key) {
   return out;
 }
 
-// DESIGN.md's query JSON; a collect's recipient and destination are the device, as in
+// The query JSON of docs/design.md; a collect's recipient and destination are the device, as in
 // `flowgate decide`. The golden file always gives as_of, so decisions do not change with today.
 Query query_from_json(const json& j) {
   require_keys(

@@ -1,5 +1,5 @@
-// Rights and retention answers on the shipped policy (DESIGN.md, "Rights and retention are queries
-// too"), each pinned to the policy sentence or the statute it comes from: the EU's month plus two,
+// Rights and retention answers on the shipped policy (docs/design.md, "Rights and retention"),
+// each pinned to the policy sentence or the statute it comes from: the EU's month plus two,
 // Switzerland's 30 days, every US state's statutory figure, dates on both sides of a law or an
 // amendment taking effect, and what happens to data on each event.
 #include <doctest/doctest.h>
@@ -56,7 +56,7 @@ RetentionAnswer keep(const char* data, const char* event) {
 }  // namespace
 
 TEST_SUITE("rights-retention") {
-  // ---- DESIGN.md's example
+  // ---- the example of docs/design.md
   // ------------------------------------------------------------------------
   TEST_CASE("§11.2.1 \"except this right is unavailable in Iowa and Utah\": Iowa, correct") {
     auto a = ask("US-IA", "correct");

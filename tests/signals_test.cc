@@ -212,9 +212,10 @@ TEST_SUITE("signals") {
   }
 
   TEST_CASE("the IAB Java decoder tests' fixed point") {
-    // ../shared/data/README.md: version 2, created 2020-01-26T17:01:00Z, last updated
-    // 2021-02-02T17:01:00Z, CMP 675, CMP version 2, consent screen 1, vendor list 15, TCF policy
-    // version 2, language EN, publisher country AA.
+    // InteractiveAdvertisingBureau/iabtcf-java, iabtcf-decoder's TCStringV2Test
+    // (testCanConstructTCModelFromBase64String): version 2, created 2020-01-26T17:01:00Z, last
+    // updated 2021-02-02T17:01:00Z, CMP 675, CMP version 2, consent screen 1, vendor list 15, TCF
+    // policy version 2, language EN, publisher country AA.
     const TcfString t = tcf_ok("COtybn4PA_zT4KjACBENAPCIAEBAAECAAIAAAAAAAAAA");
     CHECK(t.version == 2);
     CHECK(iso8601_from_deciseconds(t.created_deciseconds) == "2020-01-26T17:01:00Z");

@@ -166,11 +166,11 @@ std::string abbreviate(const std::vector<std::string>& ids, size_t limit) {
 }
 
 std::string rule_label(const Rule& rule) {
-  return fmt::format("{} ({})", rule.id, join(sections_of(rule.citations), ", "));
+  return fmt::format("{} ({})", rule.id, join(cited_sections(rule), ", "));
 }
 
 RelatedStatement related_rule(const Rule& rule, std::string role) {
-  return {rule.id, rule.location, sections_of(rule.citations), rule.quote, std::move(role)};
+  return {rule.id, rule.location, cited_sections(rule), rule.quote, std::move(role)};
 }
 
 Finding rule_finding(const Rule& rule, std::string code, FindingKind kind, Severity severity) {

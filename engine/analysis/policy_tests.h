@@ -1,6 +1,7 @@
-// Policy unit tests (`flowgate test`, like `opa test`): YAML files of cases, each a query in
-// DESIGN.md's JSON shape written as YAML and the decision a reader of the rules expects, run on
-// the compiled policy. This file's external interface is load_policy_tests and run_policy_tests.
+// Policy unit tests (`flowgate test`, like `opa test`): YAML files of cases, each a query (the
+// query JSON of docs/design.md, "The public contract", written as YAML) and the decision a reader
+// of the rules expects, run on the compiled policy. This file's external interface is
+// load_policy_tests and run_policy_tests.
 //
 //   tests:
 //     - name: '§1.1 "will only be cached in your device": photo upload to cloud storage is denied'

@@ -1,4 +1,4 @@
-// Retention as a query (DESIGN.md, "Rights and retention are queries too"): what happens to a data
+// Retention as a query (docs/design.md, "Rights and retention"): what happens to a data
 // category on an event — the account deleted, the retention period expired, a legal hold.
 //
 //   auto answer = flowgate::answer_retention(policy, "media.photo", "account_deleted");

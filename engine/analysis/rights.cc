@@ -16,7 +16,7 @@ bool in_force(const FactBasis& fact, Date on) {
   return fact.effective <= on && (!fact.until || on <= *fact.until);
 }
 
-// "the right to …": the request ids of DESIGN.md in words.
+// "the right to …": the right vocabulary's ids (rules/vocabulary/right.yaml) in words.
 std::string right_phrase(std::string_view id) {
   static const std::pair<std::string_view, std::string_view> kPhrases[] = {
       {"access", "access"},

@@ -1,4 +1,4 @@
-// Rights as a query (DESIGN.md, "Rights and retention are queries too"): does a subject in a region
+// Rights as a query (docs/design.md, "Rights and retention"): does a subject in a region
 // have a right on a date, how long may the answer take, and which sentences of the policy and the
 // law say so.
 //

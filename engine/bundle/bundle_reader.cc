@@ -105,7 +105,12 @@ bool decode_bundle(const std::string& bytes, CompiledPolicy* out, std::string* e
     auto n = r.at<bf::NodeRecord>(bf::kNodes, i);
     c.nodes.push_back({n.variable, n.first_child});
   }
-  c.children = r.array<uint32_t>(bf::kChildren);
+  if (r.header().flags & bf::kFlagNarrowChildren) {
+    for (uint16_t ref : r.array<uint16_t>(bf::kChildren))
+      c.children.push_back(bf::widen_child(ref));
+  } else {
+    c.children = r.array<uint32_t>(bf::kChildren);
+  }
   c.root = r.header().root;
   for (uint32_t i = 0; i < r.count(bf::kDecisions); ++i) {
     auto d = r.at<bf::DecisionRecord>(bf::kDecisions, i);

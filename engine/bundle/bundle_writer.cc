@@ -246,7 +246,7 @@ bool parse_hex(std::string text, uint8_t* out, size_t size) {
 
 }  // namespace
 
-std::string encode_bundle(const CompiledPolicy& p) {
+std::string encode_bundle(const CompiledPolicy& p, ChildWidth width) {
   StringTable strings;
   auto id_table = [&](const std::vector<std::string>& ids) {
     std::vector<uint32_t> refs;
@@ -256,6 +256,11 @@ std::string encode_bundle(const CompiledPolicy& p) {
   bf::Header h{};
   std::memcpy(h.magic, bf::kMagic, 8);
   h.format_version = format_version_of(p);
+  if (width == ChildWidth::kNarrowWhenPossible && p.nodes.size() < bf::kLeaf16 &&
+      p.decisions.size() < bf::kLeaf16) {
+    h.flags |= bf::kFlagNarrowChildren;
+    h.format_version = std::max(h.format_version, 3u);
+  }
   h.header_size = bf::kHeaderSize;
   h.section_count = bf::kSectionCount;
   h.policy_name = strings.ref(p.policy_name);
@@ -303,7 +308,16 @@ std::string encode_bundle(const CompiledPolicy& p) {
   Diagram diagram = order_bottom_up(p);
   h.root = diagram.root;
   put(bf::kNodes, bytes_of(diagram.nodes), diagram.nodes.size());
-  put(bf::kChildren, bytes_of(diagram.children), diagram.children.size());
+  if (h.flags & bf::kFlagNarrowChildren) {
+    std::vector<uint16_t> narrow;
+    for (uint32_t ref : diagram.children) {
+      narrow.push_back(static_cast<uint16_t>(
+          ref & CompiledPolicy::kLeaf ? bf::kLeaf16 | (ref & ~CompiledPolicy::kLeaf) : ref));
+    }
+    put(bf::kChildren, bytes_of(narrow), narrow.size());
+  } else {
+    put(bf::kChildren, bytes_of(diagram.children), diagram.children.size());
+  }
 
   std::vector<uint32_t> lists;
   auto list = [&](const std::vector<std::string>& items) {
@@ -397,7 +411,9 @@ bool read_secret_key_file(const std::string& path, SecretKey* key, std::string* 
     *error = path + ": cannot open";
     return false;
   }
-  std::string text(std::istreambuf_iterator<char>(in), {});
+  std::string text(4097, '\0');  // a key file is 64 hex digits; never read more than this
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
   uint8_t seed[32];
   if (text.size() > 4096 || !parse_hex(text, seed, sizeof(seed))) {
     *error = path + ": not a secret key file (64 hex digits, the Ed25519 seed)";

@@ -23,7 +23,11 @@ namespace flowgate {
 // in that case. The result is loaded back before it is returned, so a policy the runtime would
 // refuse is never written: throws std::invalid_argument naming the problem (a compiler bug, not
 // bad user input).
-std::string encode_bundle(const CompiledPolicy& policy);
+// Children are written as u16 when the diagram allows (format version 3); kWide keeps u32 and the
+// lowest version the policy's bits need, as older runtimes read.
+enum class ChildWidth { kNarrowWhenPossible, kWide };
+std::string encode_bundle(const CompiledPolicy& policy,
+                          ChildWidth width = ChildWidth::kNarrowWhenPossible);
 
 struct SecretKey {
   std::array<uint8_t, 64> bytes{};  // libsodium's Ed25519 secret key: seed ‖ public key

@@ -1,7 +1,8 @@
 // check_policy: the check stage's entry point. Everything `flowgate check` reports beyond what the
 // loader found: unknown and misplaced references, duplicate ids, condition types, citations of
-// sections that do not exist, quotes that are not in the policy text, the public vocabulary of
-// DESIGN.md, and jurisdiction facts that contradict themselves in time.
+// sections that do not exist, quotes that are not in the policy text, the public vocabulary ids
+// (docs/design.md, "The public contract"), and jurisdiction facts that contradict themselves in
+// time.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,7 +18,8 @@
 namespace flowgate {
 namespace {
 
-// The public contract (DESIGN.md, "Vocabulary"): clients send these ids, so a rename breaks them.
+// The public contract (docs/design.md, "Vocabulary"): clients send these ids, so a rename breaks
+// them.
 struct PublicIds {
   VocabularyKind kind;
   std::vector<std::string_view> ids;
@@ -105,7 +107,7 @@ class PolicyChecker {
           sink_.error(
               "missing-public-id", {"rules/vocabulary", 0, 0},
               fmt::format("the public {} id '{}' is not defined", vocabulary_name(kind), id),
-              "DESIGN.md's vocabulary ids are the query contract; apps send them");
+              "the public vocabulary ids are the query contract (docs/design.md); apps send them");
         }
       }
     }
@@ -209,11 +211,38 @@ class PolicyChecker {
     }
     if (rule.when) check_condition(*rule.when, policy_, fmt::format("'when' of {}", what), sink_);
     check_citations(rule.citations);
-    if (rule.statute) {
-      check_statute_rule(rule, what);
-    } else {
-      check_quote(rule.quote, rule.quote_location);
+    check_collect_place(rule, what);
+    // A rule under jurisdictions/ quotes its statute, not the policy (even when its statute block
+    // is itself in error, so that error is the one reported).
+    const bool statute_file = rule.location.file.rfind("jurisdictions/", 0) == 0;
+    if (rule.statute) check_statute_rule(rule, what);
+    if (!statute_file) check_quote(rule.quote, rule.quote_location);
+  }
+
+  // A collect is the permission check on the device: its recipient and destination are the
+  // device, so a collect rule that names another destination, or tests one, can never apply.
+  void check_collect_place(const Rule& rule, std::string_view what) {
+    if (rule.action != Action::kCollect) return;
+    for (const auto& place : rule.destination.ids) {
+      if (place.id == "device") continue;
+      sink_.error("collect-destination", place.location,
+                  fmt::format("{} matches collects sent to '{}'; a collect stays on the device",
+                              what, place.id),
+                  "use destination: device (or leave it out) on a collect rule; transmits name "
+                  "their destination");
     }
+    if (rule.when && reads_destination(rule.when->root)) {
+      sink_.error("collect-destination", rule.when->location,
+                  fmt::format("'when' of {} tests the destination of a collect, which is always "
+                              "the device",
+                              what),
+                  "test the subject, the signals or the date in a collect rule");
+    }
+  }
+
+  static bool reads_destination(const Expr& e) {
+    if (e.kind == ExprKind::kPath && e.path == QueryPath::kDestination) return true;
+    return std::any_of(e.children.begin(), e.children.end(), reads_destination);
   }
 
   // The law only narrows what the policy allows (deny, oblige, require_basis); its words are the
@@ -226,10 +255,6 @@ class PolicyChecker {
                               what, effect_name(rule.effect)),
                   "use deny (or oblige, require_basis); an allow belongs in rules/ and must cite "
                   "the policy");
-    }
-    if (rule.quote.empty()) {
-      sink_.error("missing-key", rule.location, fmt::format("{} has no 'quote'", what),
-                  "quote the statute's operative words, or summarise them starting 'Summary:'");
     }
     const Statute& statute = *rule.statute;
     if (statute.source.rfind("https://", 0) != 0 && statute.source.rfind("http://", 0) != 0) {

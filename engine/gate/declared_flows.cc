@@ -164,7 +164,7 @@ Component component_from_inventory(const Policy& policy) {
   c.name = "app";
   c.vendor = policy.info.name;
   c.path = "data_inventory.yaml";
-  c.routed_through_runtime = true;  // DESIGN.md: the pipelines query flowgate before every flow
+  c.routed_through_runtime = true;  // docs/design.md: the pipelines ask before every flow
   for (const auto& item : policy.inventory) {
     for (const auto& f : item.flows) {
       size_t entry = c.entries.size();

@@ -1,6 +1,6 @@
-// combine: how the rules that match a flow decide it (DESIGN.md, "How the rules combine"), in one
-// function, so "why was this denied" has one place to read. Both the reference evaluator and the
-// compiler's leaves come from here.
+// combine: how the rules that match a flow decide it (docs/design.md, "How the rules combine"), in
+// one function, so "why was this denied" has one place to read. Both the reference evaluator and
+// the compiler's leaves come from here.
 #pragma once
 
 #include <vector>

@@ -300,6 +300,39 @@ std::optional<ConditionSyntaxError> check_nesting(std::string_view text, size_t 
   return std::nullopt;
 }
 
+// The grammar's character classes are ASCII (Spirit's `standard` encoding calls isspace/isalnum,
+// undefined for a negative char), and every id, region, date and keyword is ASCII: a byte at or
+// above 0x80 — a full-width letter, a zero-width space, an accented letter pasted from a
+// document — is an error at its offset, before the grammar sees it.
+std::optional<ConditionSyntaxError> check_ascii(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      if (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') {
+        return ConditionSyntaxError{static_cast<uint32_t>(i),
+                                    fmt::format("control character U+{:04X} in a condition", byte)};
+      }
+      continue;
+    }
+    // Decode one UTF-8 sequence for the message; a malformed one is named by its first byte.
+    const size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
+    uint32_t code = length == 1 ? byte : byte & (0x7F >> length);
+    bool valid = length > 1 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      valid = (next & 0xC0) == 0x80;
+      code = (code << 6) | (next & 0x3F);
+    }
+    return ConditionSyntaxError{
+        static_cast<uint32_t>(i),
+        valid ? fmt::format("non-ASCII character U+{:04X} '{}' in a condition; ids, regions, "
+                            "dates and keywords are ASCII (a pasted letter or invisible space?)",
+                            code, text.substr(i, length))
+              : fmt::format("byte 0x{:02X} is not UTF-8 text; conditions are ASCII", byte)};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::variant<Expr, ConditionSyntaxError> parse_condition(std::string_view text,
@@ -309,6 +342,7 @@ std::variant<Expr, ConditionSyntaxError> parse_condition(std::string_view text,
         static_cast<uint32_t>(limits.max_length),
         fmt::format("condition is longer than {} characters", limits.max_length)};
   }
+  if (auto error = check_ascii(text)) return *error;
   if (auto error = check_nesting(text, limits.max_nesting)) return *error;
   Iterator first = text.begin();
   const Iterator last = text.end();

@@ -1,5 +1,5 @@
 // Query and Decision as the toolchain sees them: ids as strings, as a flow arrives in JSON
-// (DESIGN.md, "The query and the decision"). The runtime's interned form comes with the bundle.
+// (docs/design.md, "The public contract"). The runtime's interned form comes with the bundle.
 #pragma once
 
 #include <optional>

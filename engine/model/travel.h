@@ -1,8 +1,8 @@
-// Conditions travel with the data (the combining model's rule 3c): where the policy collects an
-// item only under a condition (a feature in use, a consent, an age), no transmit of that item is
-// allowed without it, whatever broader sentence would allow the transmit. A transmit can only send
-// what the device may hold, so it is allowed only where some rule allowing the item's collection
-// holds for the same subject, signals and date.
+// Conditions travel with the data (docs/design.md, "How the rules combine", rule 7): where the
+// policy collects an item only under a condition (a feature in use, a consent, an age), no transmit
+// of that item is allowed without it, whatever broader sentence would allow the transmit. A
+// transmit can only send what the device may hold, so it is allowed only where some rule allowing
+// the item's collection holds for the same subject, signals and date.
 //
 // add_travel_rules makes this a rule of the model rather than a patch to the rules that happened to
 // escape: for each group of data leaves whose collection is allowed only under conditions, one

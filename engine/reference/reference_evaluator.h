@@ -1,6 +1,6 @@
 // The reference evaluator: decides a query by walking the loaded rules one by one — no diagram, no
 // precomputation beyond the vocabulary closure. It is the plain statement of what a policy means;
-// the compiled diagram must agree with it on every query (DESIGN.md, STYLE.md "two engines, one
+// the compiled diagram must agree with it on every query (docs/design.md, "Two engines, one
 // truth").
 #pragma once
 

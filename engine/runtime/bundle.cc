@@ -215,8 +215,11 @@ class Loader {
       return corrupt("section count " + str(h_.section_count) + ", expected " +
                      str(bf::kSectionCount));
     }
-    if ((h_.flags & ~bf::kFlagSigned) != 0) {
+    if ((h_.flags & ~(bf::kFlagSigned | bf::kFlagNarrowChildren)) != 0) {
       return corrupt("unknown flags 0x" + hex32(h_.flags));
+    }
+    if ((h_.flags & bf::kFlagNarrowChildren) && h_.format_version < 3) {
+      return corrupt("narrow children need format version 3");
     }
     if (h_.reserved != 0) return corrupt("reserved header field is not zero");
     const uint64_t total = uint64_t{h_.total_size_hi} << 32 | h_.total_size_lo;
@@ -268,8 +271,9 @@ class Loader {
         return corrupt(name + ": [" + str(e.offset) + ", +" + str(e.size) +
                        ") runs past the bundle's end " + str(total_));
       }
-      if (uint64_t{e.count} * bf::kElementSize[i] != e.size) {
-        return corrupt(name + ": " + str(e.count) + " elements of " + str(bf::kElementSize[i]) +
+      const uint32_t element = bf::element_size(i, h_.flags);
+      if (uint64_t{e.count} * element != e.size) {
+        return corrupt(name + ": " + str(e.count) + " elements of " + str(element) +
                        " bytes do not make " + str(e.size) + " bytes");
       }
       if (!zeros(end, e.offset)) return corrupt(name + ": padding before it is not zero");
@@ -574,7 +578,13 @@ class Loader {
     std::vector<bf::NodeRecord> records(n);
     copy_section(bf::kNodes, records.data());
     r_.children.resize(sec_[bf::kChildren].count);
-    copy_section(bf::kChildren, r_.children.data());
+    if (h_.flags & bf::kFlagNarrowChildren) {
+      std::vector<uint16_t> narrow(sec_[bf::kChildren].count);
+      copy_section(bf::kChildren, narrow.data());
+      std::transform(narrow.begin(), narrow.end(), r_.children.begin(), bf::widen_child);
+    } else {
+      copy_section(bf::kChildren, r_.children.data());
+    }
     const uint32_t decisions = static_cast<uint32_t>(r_.decisions.size());
     r_.nodes.resize(n);
     for (uint32_t i = 0; i < n; ++i) {

@@ -6,7 +6,8 @@
 //   0       8     magic "FLOWGATE"
 //   8       4     format_version (kOldestFormatVersion … kFormatVersion)
 //   12      32    digest: SHA-256 of bytes [44, total_size)
-//   44      4     flags (bit 0: a signature block follows; other bits zero)
+//   44      4     flags (bit 0: a signature block follows; bit 1: children are u16, version 3;
+//                 other bits zero)
 //   48      4     header_size (kHeaderSize)
 //   52      4     section_count (kSectionCount)
 //   56      8     total_size: header and sections, without the signature block
@@ -43,6 +44,10 @@ inline constexpr char kMagic[8] = {'F', 'L', 'O', 'W', 'G', 'A', 'T', 'E'};
 inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr uint32_t kOldestFormatVersion = 1;
 inline constexpr uint32_t kFlagSigned = 1u << 0;
+// Children as u16 — a node index below 0x8000, or kLeaf16 | a decision index below 0x8000 — when
+// the diagram is that small (every shipped policy so far): half the largest section. Version 3.
+inline constexpr uint32_t kFlagNarrowChildren = 1u << 1;
+inline constexpr uint16_t kLeaf16 = 0x8000u;
 inline constexpr size_t kDigestOffset = 12;
 inline constexpr size_t kDigestSize = 32;
 inline constexpr size_t kDigestedFrom = kDigestOffset + kDigestSize;  // 44
@@ -160,7 +165,8 @@ struct SignatureBlock {
 };
 static_assert(sizeof(SignatureBlock) == 80 && std::is_trivially_copyable_v<SignatureBlock>);
 
-// Element sizes per section, in enum order (kStringData counts bytes).
+// Element sizes per section, in enum order (kStringData counts bytes); kChildren is 2 bytes a
+// child under kFlagNarrowChildren (element_size).
 inline constexpr uint32_t kElementSize[kSectionCount] = {sizeof(StringEntry),
                                                          1,
                                                          4,
@@ -178,6 +184,15 @@ inline constexpr uint32_t kElementSize[kSectionCount] = {sizeof(StringEntry),
                                                          4,
                                                          sizeof(DecisionRecord),
                                                          4};
+
+constexpr uint32_t element_size(uint32_t section, uint32_t flags) {
+  return section == kChildren && (flags & kFlagNarrowChildren) ? 2 : kElementSize[section];
+}
+
+// A u16 child reference as the u32 one the loader keeps in memory.
+constexpr uint32_t widen_child(uint16_t ref) {
+  return (ref & kLeaf16) ? (kLeaf | (ref & ~uint32_t{kLeaf16})) : ref;
+}
 
 inline constexpr const char* kSectionName[kSectionCount] = {
     "string index",     "string data",    "data ids",

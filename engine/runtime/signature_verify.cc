@@ -57,7 +57,9 @@ Status read_public_key_file(const std::string& path, PublicKey* key) noexcept {
   try {
     std::ifstream in(path, std::ios::binary);
     if (!in) return Status::io_error(path + ": cannot open");
-    std::string text(std::istreambuf_iterator<char>(in), {});
+    std::string text(4097, '\0');  // a key file is 64 hex digits; never read more than this
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
     if (text.size() > 4096) return Status::invalid_argument(path + ": not a public key file");
     Status s = parse_public_key_hex(text, key);
     if (!s.ok()) return Status(s.code(), path + ": " + s.message());

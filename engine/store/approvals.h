@@ -1,8 +1,8 @@
-// ApprovalStore: the registry of approved bundle versions (DESIGN.md, "store"), a SQLite database
-// CI writes with `flowgate approve` and `flowgate diff --against approved` reads. Each approval
-// keeps the bundle's SHA-256, the policy's name and version, who approved it, when (ISO 8601 UTC),
-// a note, and the bundle bytes themselves, so a later diff compares against exactly what was
-// approved. This file's external interface is ApprovalStore.
+// ApprovalStore: the registry of approved bundle versions (docs/design.md, "Pipeline and layering":
+// store), a SQLite database CI writes with `flowgate approve` and `flowgate diff --against
+// approved` reads. Each approval keeps the bundle's SHA-256, the policy's name and version, who
+// approved it, when (ISO 8601 UTC), a note, and the bundle bytes themselves, so a later diff
+// compares against exactly what was approved. This file's external interface is ApprovalStore.
 //
 //   std::string error;
 //   auto store = flowgate::ApprovalStore::open(".flowgate/approvals.db", &error);

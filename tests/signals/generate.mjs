@@ -174,10 +174,11 @@ function tcfCase(i, kind) {
 const tcf = [];
 const kinds = ['bitfield', 'range', 'bitfield', 'range', 'empty', 'single'];
 for (let i = 0; i < 24; i++) tcf.push(tcfCase(i, kinds[i % kinds.length]));
-// The fixed point from the IAB's Java decoder tests (../shared/data/README.md), decoded by the
+// The fixed point from the IAB's Java decoder tests (InteractiveAdvertisingBureau/iabtcf-java,
+// iabtcf-decoder's TCStringV2Test.testCanConstructTCModelFromBase64String), decoded by the
 // reference as well.
 const javaFixed = 'COtybn4PA_zT4KjACBENAPCIAEBAAECAAIAAAAAAAAAA';
-tcf.push({ string: javaFixed, note: "IAB Java decoder tests' fixed point (../shared/data/README.md)", expected: tcfExpected(javaFixed) });
+tcf.push({ string: javaFixed, note: "IAB Java decoder tests' fixed point (iabtcf-java TCStringV2Test)", expected: tcfExpected(javaFixed) });
 
 // GPP.
 const snake = (name) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();

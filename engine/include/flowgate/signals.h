@@ -160,7 +160,7 @@ constexpr bool looks_like_gpp(std::string_view text) noexcept {
 // TCF purpose in the mask (bit p: TCF purpose p). A TC string is the record for the purposes it
 // maps: when present, it grants those whose TCF purposes all have consent and withholds the rest.
 struct TcfPurposeMapping {
-  std::string_view purpose;  // a policy purpose id (DESIGN.md's vocabulary)
+  std::string_view purpose;  // a policy purpose id (rules/vocabulary/purpose.yaml)
   uint32_t tcf_purposes;     // bit p set: TCF purpose p is needed
 };
 inline constexpr TcfPurposeMapping kTcfPurposeMappings[] = {
