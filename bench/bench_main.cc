@@ -263,11 +263,21 @@ struct Flat {
   std::vector<uint32_t> feature_bit_index;  // per bit: feature index in the bundle, or purpose
   int var_index[9];
 
+  // The table's entry count, or 0 when it would pass `limit` (the product of every variable's
+  // domain grows with each class a statute adds; past a few GiB the floor is not worth building).
+  static size_t entries(const CompiledPolicy& c, size_t limit) {
+    size_t size = 1;
+    for (auto& v : c.variables) {
+      if (v.domain != 0 && size > limit / v.domain) return 0;
+      size *= v.domain;
+    }
+    return size;
+  }
+
   static Flat build(const CompiledPolicy& c, const runtime::Bundle& b) {
     Flat f;
     if (c.decisions.size() > 256) throw std::runtime_error("flat: more than 256 decisions");
-    size_t size = 1;
-    for (auto& v : c.variables) size *= v.domain;
+    size_t size = entries(c, SIZE_MAX);
     f.stride.resize(c.variables.size());
     size_t s = 1;
     for (size_t i = c.variables.size(); i-- > 0;) {
@@ -489,19 +499,33 @@ int cmd_measure(std::map<std::string, std::string> a) {
     double secs = ms_since(w0) / 1000;
     two_thread_dps = 2.0 * passes * n / secs;
   }
-  // The flat array.
-  t0 = Clock::now();
-  long rss3 = rss_kib();
-  Flat flat = Flat::build(compiled, *bundle);
-  double flat_build_ms = ms_since(t0);
-  long rss4 = rss_kib();
-  size_t flat_mismatch = 0;
-  for (size_t i = 0; i < n; ++i) flat_mismatch += flat.decide(interned[i]) != dec[i];
-  Timing t_flat = time_batches(n, 3, min_s, [&](size_t b, size_t e) {
-    uint64_t s = 0;
-    for (size_t i = b; i < e; ++i) s += flat.decide(interned[i]);
-    g_sink = s;
-  });
+  // The flat array, when its table fits in memory.
+  constexpr size_t kMaxFlatEntries = size_t{4} << 30;
+  const size_t flat_entries = Flat::entries(compiled, kMaxFlatEntries);
+  json flat_json;
+  if (flat_entries == 0) {
+    flat_json = {{"error", "not built: the table of every class combination would exceed " +
+                               std::to_string(kMaxFlatEntries) + " entries"}};
+  } else {
+    t0 = Clock::now();
+    long rss3 = rss_kib();
+    Flat flat = Flat::build(compiled, *bundle);
+    double flat_build_ms = ms_since(t0);
+    long rss4 = rss_kib();
+    size_t flat_mismatch = 0;
+    for (size_t i = 0; i < n; ++i) flat_mismatch += flat.decide(interned[i]) != dec[i];
+    Timing t_flat = time_batches(n, 3, min_s, [&](size_t b, size_t e) {
+      uint64_t s = 0;
+      for (size_t i = b; i < e; ++i) s += flat.decide(interned[i]);
+      g_sink = s;
+    });
+    flat_json = timing_json(t_flat);
+    flat_json["load_ms"] = flat_build_ms;
+    flat_json["rss_kib"] = rss4 - rss3;
+    flat_json["entries"] = flat.table.size();
+    flat_json["bytes"] = flat.table.size() * sizeof(uint8_t);
+    flat_json["disagreements"] = flat_mismatch;
+  }
   // The reference evaluator: on string queries already in its own form (ids as std::string).
   std::vector<Query> refq;
   refq.reserve(n);
@@ -544,12 +568,7 @@ int cmd_measure(std::map<std::string, std::string> a) {
   out["flowgate_strings"]["load_ms"] = bundle_load_ms;
   out["flowgate_strings"]["rss_kib"] = rss2 - rss1;
   out["flowgate_strings"]["disagreements"] = string_mismatch;
-  out["flat"] = timing_json(t_flat);
-  out["flat"]["load_ms"] = flat_build_ms;
-  out["flat"]["rss_kib"] = rss4 - rss3;
-  out["flat"]["entries"] = flat.table.size();
-  out["flat"]["bytes"] = flat.table.size() * sizeof(uint8_t);
-  out["flat"]["disagreements"] = flat_mismatch;
+  out["flat"] = flat_json;
   out["reference"] = timing_json(t_ref);
   out["reference"]["load_ms"] = loaded.load_check_ms;
   out["reference"]["rss_kib"] = rss_policy - rss0;
