@@ -1,8 +1,13 @@
-// `flowgate compile -o FILE [--sign KEY]`: the policy → a decision diagram → a bundle file,
-// written atomically, signed when a secret key is given.
+// `flowgate compile -o FILE [--sign KEY] [--serial N]`: the policy → a decision diagram → a bundle
+// file stamped with a serial, written atomically, signed when a secret key is given.
 #include <fmt/format.h>
 
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "bundle/bundle_writer.h"
 #include "commands.h"
@@ -18,15 +23,48 @@ struct CompileOptions {
   std::string policy_dir;
   std::string output;
   std::string secret_key;
+  uint64_t serial = 0;
+  bool serial_given = false;  // --serial, else default_serial()
   std::string format = "text";
 };
+
+// The default serial (docs/bundle-format.md, "Serial"): SOURCE_DATE_EPOCH when the environment
+// sets it (a release build pins it to the release commit's time, so the same commit compiles to
+// the same bytes), else the UTC time of this compile, both in seconds since 1970-01-01.
+std::optional<uint64_t> default_serial() {
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr) {
+    const std::string_view text(epoch);
+    uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value == 0) {
+      fmt::print(stderr,
+                 "flowgate: error: SOURCE_DATE_EPOCH='{}' is not a positive number of seconds "
+                 "(unset it, or give --serial)\n",
+                 text);
+      return std::nullopt;
+    }
+    return value;
+  }
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+}
+
+// The bundle's format version (the u32 after the magic).
+uint32_t format_version(const std::string& bytes) {
+  uint32_t version = 0;
+  if (bytes.size() >= 12) std::memcpy(&version, bytes.data() + 8, 4);
+  return version;
+}
 
 int run_compile(const CompileOptions& o) {
   std::string dir;
   auto policy = load_checked_policy(o.policy_dir, "no bundle written", &dir);
   if (!policy) return kExitInputError;
+  const std::optional<uint64_t> serial = o.serial_given ? o.serial : default_serial();
+  if (!serial) return kExitInputError;
   CompileStats stats;
-  std::string bytes = encode_bundle(compile_policy(*policy, &stats));
+  std::string bytes =
+      encode_bundle(compile_policy(*policy, &stats), EncodeOptions{.serial = *serial});
   if (!o.secret_key.empty()) {
     SecretKey key;
     std::string error;
@@ -53,6 +91,8 @@ int run_compile(const CompileOptions& o) {
     nlohmann::ordered_json j = {{"bundle", o.output},
                                 {"policy", policy->info.name},
                                 {"policy_version", policy->info.version},
+                                {"serial", bundle->serial()},
+                                {"format_version", format_version(bytes)},
                                 {"sha256", sha},
                                 {"signed", bundle->is_signed()},
                                 {"bytes", bytes.size()},
@@ -67,6 +107,14 @@ int run_compile(const CompileOptions& o) {
     fmt::print("{}: {} {} → {} ({} bytes{}, sha256 {})\n", dir, policy->info.name,
                policy->info.version, o.output, bytes.size(), bundle->is_signed() ? ", signed" : "",
                sha.substr(0, 16));
+    if (bundle->serial() != 0) {
+      fmt::print("  serial {} (format version {})\n", bundle->serial(), format_version(bytes));
+    } else {
+      fmt::print(
+          "  no serial (format version {}: runtimes before version 4 read it; a holder "
+          "running a serialled bundle refuses it as a downgrade)\n",
+          format_version(bytes));
+    }
     fmt::print(
         "  {} rules, {} distinct rule sets, {} diagram nodes ({} built), {} decision "
         "records, compiled in {:.1f} ms\n",
@@ -100,18 +148,29 @@ void add_compile_command(CLI::App& app, int& exit_code) {
   c->footer(
       "The bundle is one binary file: versioned, SHA-256 checksummed, Ed25519-signed with --sign\n"
       "(docs/bundle-format.md). It is written atomically: readers see the old file or the new.\n"
+      "It carries a serial that the app's hot reload (fg_reload) requires to grow, so that an\n"
+      "older signed bundle cannot be swapped back in: --serial N, else SOURCE_DATE_EPOCH, else\n"
+      "the UTC time of the compile in seconds. Give each release a serial above the last one's.\n"
       "Examples:\n"
       "  flowgate compile -o policy.fgb\n"
+      "  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) flowgate compile -o policy.fgb\n"
       "  flowgate keygen --secret release.key --public release.pub\n"
       "  flowgate compile -o policy.fgb --sign release.key\n"
       "  flowgate decide --bundle policy.fgb --trusted-key release.pub < queries.jsonl");
   c->add_option("-o,--output", o->output, "Bundle file to write")->required();
   c->add_option("--sign", o->secret_key, "Secret key file (from flowgate keygen) to sign with");
+  CLI::Option* serial = c->add_option(
+      "--serial", o->serial,
+      "The bundle's serial, above every earlier release's (default: SOURCE_DATE_EPOCH, "
+      "else the UTC time in seconds); 0 writes none");
   c->add_option("--policy", o->policy_dir, "Policy folder (default: found from here upward)");
   c->add_option("--format", o->format, "Report format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  c->callback([o, &exit_code] { exit_code = run_compile(*o); });
+  c->callback([o, serial, &exit_code] {
+    o->serial_given = serial->count() > 0;
+    exit_code = run_compile(*o);
+  });
 
   auto k = std::make_shared<KeygenOptions>();
   CLI::App* g = app.add_subcommand("keygen", "Make an Ed25519 key pair for signing bundles");

@@ -1,5 +1,6 @@
 // `flowgate audit` as an auditor runs it on a copy of the device's log: verify (exit 0, then exit 1
-// naming the first broken row once a row is altered), query with filters, export as JSON and CSV.
+// naming the first broken row once a row is altered, also to a value the query filters miss),
+// query with filters, export as JSON and CSV.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -116,6 +117,22 @@ TEST_SUITE("audit-cli") {
     r = run_cli("audit verify --db " + db + " --format json");
     CHECK(r.code == 1);
     CHECK(nlohmann::json::parse(r.out)["first_broken_row"] == 8);
+
+    // A deny rewritten as 'DENY' (the schema's CHECK switched off first) drops out of the deny
+    // query; verify names the row and the column.
+    db = make_log();
+    REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h,
+                         "PRAGMA ignore_check_constraints = ON; "
+                         "UPDATE decisions SET verdict = 'DENY' WHERE seq = 11",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(h);
+    r = run_cli("audit query --db " + db + " --verdict deny");
+    CHECK(r.out.find("19 rows") != std::string::npos);
+    r = run_cli("audit verify --db " + db);
+    CHECK(r.code == 1);
+    CHECK(r.out.find("chain broken at row 11: its hash does not match its contents: column "
+                     "verdict holds the text 'DENY'") != std::string::npos);
 
     r = run_cli("audit verify --db /nonexistent/x.db");
     CHECK(r.code == 2);

@@ -1,8 +1,9 @@
-// Bundle lifecycle (flowgate/bundle_holder.h, fg_holder in flowgate.h) on two real bundles of the
+// Bundle lifecycle (flowgate/bundle_holder.h, fg_holder in flowgate.h) on real bundles of the
 // shipped policy (make_holder_fixture.sh): a bad bundle — corrupt, truncated, unsigned, signed by
-// another key, not the announced digest — is refused and the running one stays; readers deciding
-// on several threads while the bundle is reloaded 1,000 times see the old bundle or the new one,
-// never a mix. Built with -DFLOWGATE_TSAN=ON this is the ThreadSanitizer test.
+// another key, not the announced digest — is refused and the running one stays; so is a validly
+// signed rollback to a lower serial, unless allowed; readers deciding on several threads while the
+// bundle is reloaded 1,000 times see the old bundle or the new one, never a mix. Built with
+// -DFLOWGATE_TSAN=ON this is the ThreadSanitizer test.
 #include "flowgate/bundle_holder.h"
 
 #include <doctest/doctest.h>
@@ -94,6 +95,17 @@ std::string flipped(std::string bytes, size_t at) {
   return bytes;
 }
 
+// The reload tests alternate v1 and v2 on purpose: each step back to v1 is a deliberate rollback.
+BundleHolder::LoadOptions rollback() {
+  BundleHolder::LoadOptions options;
+  options.allow_downgrade = true;
+  return options;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 }  // namespace
 
 TEST_SUITE("bundle-holder") {
@@ -147,6 +159,106 @@ TEST_SUITE("bundle-holder") {
     CHECK(holder.generation() == 2);
   }
 
+  TEST_CASE(
+      "rollback: a lower serial is refused unless allowed; the running bundle keeps deciding") {
+    const auto qs = queries();
+    const std::string v1 = read("v1.fgb"), v2 = read("v2.fgb"), old = read("old.fgb"),
+                      sibling = read("sibling.fgb"), noserial = read("noserial.fgb");
+    BundleHolder holder({trusted_key()});
+    REQUIRE(holder.load(v1).ok());
+    CHECK(holder.current()->serial() == 100);
+    // A newer bundle is accepted.
+    REQUIRE(holder.load_file(kDir + "/v2.fgb").ok());
+    const auto running = holder.current();
+    CHECK(running->serial() == 200);
+    CHECK(running->policy_version() == "2026-01-30-hotfix.2");
+    const Answers before = answers_of(*running, qs);
+
+    // Older, validly signed bundles are refused, naming both serials; the running one stays.
+    struct Older {
+      const char* what;
+      const std::string& bytes;
+      std::string message;
+    };
+    const Older older[] = {
+        {"the previous release", v1,
+         "bundle serial 100 is below the running bundle's serial 200: refused as a downgrade"},
+        {"an earlier one", old, "bundle serial 50 is below the running bundle's serial 200"},
+        {"one without a serial", noserial,
+         "bundle serial 0 is below the running bundle's serial 200"},
+    };
+    for (const Older& o : older) {
+      Status s = holder.load(o.bytes);
+      INFO(o.what, ": ", s.message());
+      CHECK(s.code() == Status::Code::kFailedPrecondition);
+      CHECK(contains(s.message(), o.message));
+      CHECK(holder.current() == running);
+    }
+    Status from_file = holder.load_file(kDir + "/old.fgb");
+    CHECK(from_file.code() == Status::Code::kFailedPrecondition);
+    CHECK(contains(from_file.message(), "old.fgb: bundle serial 50 is below"));
+    CHECK(holder.generation() == 2);
+    CHECK(holder.refused() == 4);
+    // The running bundle keeps deciding, exactly as before.
+    auto after = answers_of(*holder.current(), qs);
+    CHECK(after.digest == before.digest);
+    CHECK(after.decisions == before.decisions);
+
+    // The same bundle again is accepted.
+    CHECK(holder.load(v2).ok());
+    CHECK(holder.generation() == 3);
+    // A deliberate rollback, with every other check still in force.
+    CHECK(holder.load(read("foreign.fgb"), rollback()).code() == Status::Code::kUnauthenticated);
+    REQUIRE(holder.load(v1, rollback()).ok());
+    CHECK(holder.current()->serial() == 100);
+    CHECK(holder.current()->policy_version() == "2026-01-30");
+    // Another bundle under the running serial (v2's policy stamped 100): no order, refused.
+    Status same = holder.load(sibling);
+    CHECK(same.code() == Status::Code::kFailedPrecondition);
+    CHECK(contains(same.message(),
+                   "bundle serial 100 equals the running bundle's serial 100 but "
+                   "its content differs"));
+    CHECK(holder.current()->policy_version() == "2026-01-30");
+    REQUIRE(holder.load(sibling, rollback()).ok());
+    CHECK(holder.current()->policy_version() == "2026-01-30-hotfix.2");
+    // Forward again without any option.
+    REQUIRE(holder.load(v2).ok());
+    CHECK(holder.current()->serial() == 200);
+    CHECK(holder.generation() == 6);
+
+    // A new holder takes whatever comes first: there is nothing to roll back.
+    BundleHolder fresh({trusted_key()});
+    REQUIRE(fresh.load(old).ok());
+    CHECK(fresh.current()->serial() == 50);
+    CHECK(fresh.load(v1).ok());
+  }
+
+  TEST_CASE("C API: fg_reload refuses a rollback with FG_ERR_DOWNGRADE unless the flag allows it") {
+    uint8_t key[32];
+    std::memcpy(key, trusted_key().bytes.data(), 32);
+    fg_options options = {1, key, 1};
+    fg_holder* holder = nullptr;
+    REQUIRE(fg_holder_open_file((kDir + "/v2.fgb").c_str(), &options, &holder) == FG_OK);
+    const std::string v1 = read("v1.fgb");
+    auto bytes = reinterpret_cast<const uint8_t*>(v1.data());
+    CHECK(fg_reload(holder, bytes, v1.size()) == FG_ERR_DOWNGRADE);
+    CHECK(contains(fg_last_error(), "serial 100 is below the running bundle's serial 200"));
+    CHECK(fg_reload_file(holder, (kDir + "/sibling.fgb").c_str()) == FG_ERR_DOWNGRADE);
+    CHECK(contains(fg_last_error(), "sibling.fgb: bundle serial 100 is below"));
+    CHECK(fg_reload_ex(holder, bytes, v1.size(), 2) == FG_ERR_INVALID_ARGUMENT);
+    fg_bundle* b = fg_acquire(holder);
+    CHECK(fg_bundle_serial(b) == 200);
+    fg_close(b);
+    CHECK(fg_holder_generation(holder) == 1);
+    CHECK(fg_reload_ex(holder, bytes, v1.size(), FG_RELOAD_ALLOW_DOWNGRADE) == FG_OK);
+    b = fg_acquire(holder);
+    CHECK(fg_bundle_serial(b) == 100);
+    fg_close(b);
+    CHECK(fg_reload_file(holder, (kDir + "/v2.fgb").c_str()) == FG_OK);
+    CHECK(fg_holder_generation(holder) == 3);
+    fg_holder_close(holder);
+  }
+
   TEST_CASE("deciding on several threads while reloading 1,000 times: the old or the new") {
     const auto qs = queries();
     std::unique_ptr<const Bundle> b1, b2;
@@ -191,7 +303,7 @@ TEST_SUITE("bundle-holder") {
         refused += s.ok() ? 0 : 1;
         refused_wrongly += s.ok() ? 1 : 0;
       } else {
-        good += holder.load(i % 2 == 0 ? v2 : v1).ok() ? 1 : 0;
+        good += holder.load(i % 2 == 0 ? v2 : v1, rollback()).ok() ? 1 : 0;
       }
     }
     stop = true;
@@ -267,7 +379,7 @@ TEST_SUITE("bundle-holder") {
     }
     for (int i = 0; i < 200; ++i) {
       const std::string& next = i % 2 == 0 ? v1 : v2;
-      CHECK(fg_reload(holder, bytes(next), next.size()) == FG_OK);
+      CHECK(fg_reload_ex(holder, bytes(next), next.size(), FG_RELOAD_ALLOW_DOWNGRADE) == FG_OK);
       CHECK(fg_reload(holder, bytes(corrupt), corrupt.size()) != FG_OK);
     }
     stop = true;

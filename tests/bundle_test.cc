@@ -363,7 +363,7 @@ TEST_SUITE("bundle") {
     CHECK(load_status(magic).message() ==
           "bundle corrupt: bad magic number (not a flowgate bundle)");
     std::string version = bytes;
-    put_u32(version, 8, 4);
+    put_u32(version, 8, 5);
     CHECK(load_status(version).code() == Status::Code::kNotSupported);
   }
 
@@ -437,6 +437,80 @@ TEST_SUITE("bundle") {
     // The flag on a version-2 stamp is refused before anything is read with it.
     CHECK(damaged([&](std::string& b) { put_u32(b, 8, 2); }) ==
           "bundle corrupt: narrow children need format version 3");
+  }
+
+  TEST_CASE("serial (format version 4): a section of its own, digested, signed, checked at load") {
+    const CompiledPolicy policy = test_policy();
+    const std::string plain = encode_bundle(policy);
+    CHECK(get_u32(plain, 8) == 3);  // no serial: the version the bundle needs, as before
+    CHECK(load_ok(plain)->serial() == 0);
+    const std::string bytes = encode_bundle(policy, EncodeOptions{.serial = 0x1'2345'6789});
+    CHECK(get_u32(bytes, 8) == 4);
+    CHECK(get_u32(bytes, 48) == 376);  // header and 18 section table entries
+    CHECK(get_u32(bytes, 52) == 18);
+    CHECK(get_u32(bytes, 64) == get_u32(plain, 64));  // the header's fields stay where they were
+    CHECK(section_count(bytes, 17) == 1);
+    uint64_t stored = 0;
+    std::memcpy(&stored, bytes.data() + section_offset(bytes, 17), 8);
+    CHECK(stored == 0x1'2345'6789);
+    CHECK(bytes.size() == plain.size() + 16 + 8);  // one table entry and the u64
+    auto bundle = load_ok(bytes);
+    CHECK(bundle->serial() == 0x1'2345'6789);
+    size_t disagreements = 0;
+    for (const Case& c : all_cases(policy)) disagreements += bundle->decide(c.query) != c.expected;
+    CHECK(disagreements == 0);
+    // Wide children and a serial: version 4 without the narrow flag.
+    const std::string wide = encode_bundle(policy, {.width = ChildWidth::kWide, .serial = 7});
+    CHECK(get_u32(wide, 8) == 4);
+    CHECK((get_u32(wide, 44) & 2) == 0);
+    CHECK(load_ok(wide)->serial() == 7);
+
+    // The digest covers the serial, so the signature does.
+    const size_t at = section_offset(bytes, 17);
+    std::string flipped = bytes;
+    flipped[at] ^= 1;
+    CHECK(load_status(flipped).message().find("digest mismatch") != std::string::npos);
+    const KeyPair keys = generate_key_pair();
+    const std::string signed_bytes = sign_bundle(bytes, keys.secret);
+    CHECK(load_ok(signed_bytes)->serial() == 0x1'2345'6789);
+    CHECK(runtime::verify_bundle_signature(signed_bytes, keys.public_key).ok());
+    std::string raised = signed_bytes;
+    put_u32(raised, at + 4, 2);  // serial + 2^32, digest resealed: the signature no longer holds
+    raised = reseal(raised, raised.size() - 80);
+    REQUIRE(load_ok(raised)->serial() == 0x2'2345'6789);
+    CHECK(runtime::verify_bundle_signature(raised, keys.public_key)
+              .message()
+              .find("does not verify") != std::string::npos);
+
+    auto damaged = [&](auto edit) {
+      std::string b = bytes;
+      edit(b);
+      return load_status(reseal(b, b.size())).message();
+    };
+    CHECK(damaged([&](std::string& b) { std::memset(b.data() + at, 0, 8); }) ==
+          "bundle corrupt: serial 0 (a bundle without a serial is format version 1 to 3)");
+    CHECK(damaged([&](std::string& b) {
+            put_u32(b, 88 + 16 * 17 + 8, 2);
+          }).find("section 'serial': 2 elements of 8 bytes do not make 8 bytes") !=
+          std::string::npos);
+    // The version decides the layout: a version-4 header on a version-3 layout and the reverse are
+    // refused before any section is read.
+    std::string as_v3 = bytes;
+    put_u32(as_v3, 8, 3);
+    CHECK(load_status(as_v3).message() ==
+          "bundle corrupt: header size 376, expected 360 in format version 3");
+    std::string as_v4 = plain;
+    put_u32(as_v4, 8, 4);
+    CHECK(load_status(as_v4).message() ==
+          "bundle corrupt: header size 360, expected 376 in format version 4");
+    // Every truncation and every byte flip of a bundle with a serial is refused.
+    for (size_t n = 0; n < bytes.size(); ++n) CHECK_FALSE(load_status(bytes.substr(0, n)).ok());
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      std::string b = bytes;
+      b[i] = static_cast<char>(b[i] ^ 0x10);
+      CAPTURE(i);
+      CHECK_FALSE(load_status(b).ok());
+    }
   }
 
   TEST_CASE("specific structural damage gets a specific message") {
@@ -617,9 +691,9 @@ TEST_SUITE("bundle") {
     std::string v1 = bytes;
     put_u32(v1, 8, 1);
     CHECK(load_status(v1).message() == "bundle corrupt: bit 5: kind 5 needs format version 2");
-    std::string v4 = bytes;
-    put_u32(v4, 8, 4);
-    CHECK(load_status(v4).code() == Status::Code::kNotSupported);
+    std::string v5 = bytes;
+    put_u32(v5, 8, 5);
+    CHECK(load_status(v5).code() == Status::Code::kNotSupported);
     // The writer loads what it wrote: a purpose out of range never reaches a file.
     CompiledPolicy bad = consent_string_policy();
     bad.bits[5].id = "25";

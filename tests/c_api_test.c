@@ -1,6 +1,8 @@
 /* The C API as a mobile binding uses it (C11): open the fixture bundles written by
- * write_test_bundle, refuse the ones the options forbid, intern, decide, read decisions.
- *   c_api_test DIR   (DIR holds test.fgb, test-signed.fgb, test.pub, other.pub)
+ * write_test_bundle, refuse the ones the options forbid, intern, decide, read decisions; hold a
+ * bundle and reload it, refusing a rollback to a lower serial unless asked to.
+ *   c_api_test DIR   (DIR holds test.fgb, test-signed.fgb, test.pub, other.pub, serial-1.fgb,
+ *                     serial-2.fgb, serial-2-other.fgb)
  * Exits non-zero on the first failed check. */
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +53,122 @@ static int item_is(list_at at, const fg_decision* d, size_t i, const char* expec
   const char* s = at(d, i, &length);
   return s != NULL && length == strlen(expected) && memcmp(s, expected, length) == 0 &&
          s[length] == '\0';
+}
+
+/* A whole file in memory (malloc'd), or NULL. */
+static uint8_t* read_all(const char* path, size_t* size) {
+  FILE* f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t* data = n > 0 ? malloc((size_t)n) : NULL;
+  if (data != NULL && fread(data, 1, (size_t)n, f) != (size_t)n) {
+    free(data);
+    data = NULL;
+  }
+  fclose(f);
+  *size = data != NULL ? (size_t)n : 0;
+  return data;
+}
+
+/* Whether the bundle allows the test policy's photo capture on the device (it always should). */
+static int allows_capture(const fg_bundle* b) {
+  fg_query q;
+  fg_decision d;
+  fg_query_init(&q);
+  q.data = fg_intern_data(b, "media.photo");
+  q.purpose = fg_intern_purpose(b, "core_functionality");
+  q.action = FG_COLLECT;
+  q.recipient = fg_intern_recipient(b, "device");
+  q.destination = FG_DEVICE;
+  q.region = fg_intern_region(b, "DE");
+  return fg_decide(b, &q, &d) == FG_OK && fg_decision_allow(&d) == 1 &&
+         item_is(fg_decision_rule_at, &d, 0, "collect-on-device");
+}
+
+/* Rollback: a holder running serial 2 refuses serial 1, another bundle under serial 2, and a
+ * bundle without a serial; the running bundle keeps deciding; FG_RELOAD_ALLOW_DOWNGRADE permits
+ * the rollback; a newer serial is accepted. */
+static void check_rollback(const char* dir, const fg_options* production) {
+  char* serial_1 = path_in(dir, "serial-1.fgb");
+  char* serial_2 = path_in(dir, "serial-2.fgb");
+  char* serial_2_other = path_in(dir, "serial-2-other.fgb");
+  char* no_serial = path_in(dir, "test-signed.fgb");
+  size_t old_size = 0;
+  uint8_t* old_bytes = read_all(serial_1, &old_size);
+  CHECK(old_bytes != NULL);
+
+  fg_bundle* b = NULL;
+  CHECK(fg_open_file(no_serial, production, &b) == FG_OK);
+  CHECK(fg_bundle_serial(b) == 0); /* format version 3: no serial */
+  fg_close(b);
+  CHECK(fg_bundle_serial(NULL) == 0);
+
+  fg_holder* holder = NULL;
+  CHECK(fg_holder_open_file(serial_2, production, &holder) == FG_OK);
+  if (holder == NULL) {
+    fprintf(stderr, "cannot hold %s: %s\n", serial_2, fg_last_error());
+    ++failures;
+    return;
+  }
+  fg_bundle* running = fg_acquire(holder);
+  CHECK(fg_bundle_serial(running) == 2);
+  CHECK(strcmp(fg_bundle_policy_version(running), "2026-01-30-b") == 0);
+
+  /* An older signed bundle is refused, from a file or from bytes; the message names both. */
+  CHECK(fg_reload_file(holder, serial_1) == FG_ERR_DOWNGRADE);
+  CHECK(strstr(fg_last_error(), "bundle serial 1 is below the running bundle's serial 2") != NULL);
+  CHECK(fg_reload(holder, old_bytes, old_size) == FG_ERR_DOWNGRADE);
+  CHECK(fg_reload_ex(holder, old_bytes, old_size, 0) == FG_ERR_DOWNGRADE);
+  CHECK(fg_reload_file(holder, no_serial) == FG_ERR_DOWNGRADE);
+  CHECK(strstr(fg_last_error(), "bundle serial 0 is below") != NULL);
+  /* Another bundle under the same serial: no order between them, refused. */
+  CHECK(fg_reload_file(holder, serial_2_other) == FG_ERR_DOWNGRADE);
+  CHECK(strstr(fg_last_error(), "equals the running bundle's serial 2") != NULL);
+  CHECK(fg_holder_generation(holder) == 1);
+  /* Unknown flags are a caller error, not a permission. */
+  CHECK(fg_reload_ex(holder, old_bytes, old_size, 0x80) == FG_ERR_INVALID_ARGUMENT);
+  CHECK(fg_reload_file_ex(holder, serial_1, 0x80) == FG_ERR_INVALID_ARGUMENT);
+
+  /* The running bundle stays, and keeps deciding. */
+  fg_bundle* still = fg_acquire(holder);
+  CHECK(fg_bundle_serial(still) == 2);
+  CHECK(allows_capture(still));
+  uint8_t d1[32], d2[32];
+  fg_bundle_digest(running, d1);
+  fg_bundle_digest(still, d2);
+  CHECK(memcmp(d1, d2, 32) == 0);
+  fg_close(still);
+
+  /* The same bundle again is fine. */
+  CHECK(fg_reload_file(holder, serial_2) == FG_OK);
+  CHECK(fg_holder_generation(holder) == 2);
+  /* A deliberate rollback. */
+  CHECK(fg_reload_ex(holder, old_bytes, old_size, FG_RELOAD_ALLOW_DOWNGRADE) == FG_OK);
+  fg_bundle* rolled_back = fg_acquire(holder);
+  CHECK(fg_bundle_serial(rolled_back) == 1);
+  CHECK(allows_capture(rolled_back));
+  fg_close(rolled_back);
+  /* A newer one is accepted without any flag; then the sibling only with the flag. */
+  CHECK(fg_reload_file(holder, serial_2) == FG_OK);
+  CHECK(fg_reload_file(holder, serial_2_other) == FG_ERR_DOWNGRADE);
+  CHECK(fg_reload_file_ex(holder, serial_2_other, FG_RELOAD_ALLOW_DOWNGRADE) == FG_OK);
+  fg_bundle* now = fg_acquire(holder);
+  CHECK(strcmp(fg_bundle_policy_version(now), "2026-01-30-c") == 0);
+  fg_close(now);
+  CHECK(fg_holder_generation(holder) == 5);
+  /* A snapshot taken before the reloads is unchanged. */
+  CHECK(strcmp(fg_bundle_policy_version(running), "2026-01-30-b") == 0);
+  CHECK(allows_capture(running));
+
+  fg_holder_close(holder);
+  fg_close(running);
+  free(old_bytes);
+  free(serial_1);
+  free(serial_2);
+  free(serial_2_other);
+  free(no_serial);
 }
 
 int main(int argc, char** argv) {
@@ -144,6 +262,27 @@ int main(int argc, char** argv) {
                 "\xC2\xA7"
                 "0"));
 
+  /* Dates: a day that does not exist is FG_INVALID_DATE, never a neighbouring day, and a query
+   * dated so is refused and denied. */
+  CHECK(fg_days_from_civil(2024, 2, 29) == fg_days_from_civil(2024, 3, 1) - 1);
+  CHECK(fg_days_from_civil(2026, 2, 29) == FG_INVALID_DATE);
+  CHECK(fg_days_from_civil(2026, 2, 30) == FG_INVALID_DATE);
+  CHECK(fg_days_from_civil(2026, 13, 1) == FG_INVALID_DATE);
+  CHECK(fg_days_from_civil(INT32_MIN, 1, 1) == FG_INVALID_DATE);
+  CHECK(fg_days_from_civil(INT32_MAX, 12, 31) == FG_INVALID_DATE);
+  CHECK(fg_days_from_civil(1970, 1, 1) == 0);
+  fg_query_init(&q);
+  q.data = ads_id;
+  q.purpose = targeted;
+  q.recipient = google;
+  q.destination = va;
+  q.region = va;
+  q.age = 34;
+  q.as_of_days = fg_days_from_civil(2026, 2, 30);
+  CHECK(fg_decide(bundle, &q, &d) == FG_ERR_INVALID_ARGUMENT);
+  CHECK(fg_decision_allow(&d) == 0);
+  CHECK(item_is(fg_decision_rule_at, &d, 0, "unknown-id"));
+
   /* Targeted ads in the EU: an adult with consent; obligations and legal basis. */
   fg_query_init(&q);
   q.data = ads_id;
@@ -209,6 +348,7 @@ int main(int argc, char** argv) {
 
   fg_close(bundle);
   fg_close(NULL);
+  check_rollback(dir, &production);
   free(unsigned_path);
   free(signed_path);
   if (failures != 0) {

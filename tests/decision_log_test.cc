@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
@@ -52,6 +53,7 @@ LogInput input(bool allow, int i) {
   in.query.destination = 5;
   in.query.region = 11;
   in.query.age = static_cast<int16_t>(10 + i % 40);
+  in.query.gpc = i % 3 == 0;
   in.decision = allow ? 7 : 3;
   in.allow = allow;
   in.data_id = allow ? "technical.ads.identifier" : "media.photo";
@@ -94,6 +96,15 @@ VerifyReport verify(const std::string& path) {
   return report;
 }
 
+// Runs `statement` on the file; the SQLite result code.
+int try_sql(const std::string& path, const std::string& statement) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  int rc = sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  return rc;
+}
+
 void sql(const std::string& path, const std::string& statement) {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
@@ -104,6 +115,48 @@ void sql(const std::string& path, const std::string& statement) {
   sqlite3_close(db);
   INFO(message);
   REQUIRE(rc == SQLITE_OK);
+}
+
+// An edit as an adversary makes it: the CHECK constraints refuse the values flowgate never writes,
+// so first they are switched off, as anyone who can write the file can do.
+void tamper(const std::string& path, const std::string& statement) {
+  sql(path, "PRAGMA ignore_check_constraints = ON; " + statement);
+}
+
+// The first column of the first row of `query`, as an integer.
+int64_t sql_int(const std::string& path, const std::string& query) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, query.c_str(), -1, &s, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+  int64_t v = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return v;
+}
+
+// The file's bytes, all of them in the main file: the WAL checkpointed into it and emptied.
+std::string checkpointed_bytes(const std::string& path) {
+  sql(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  REQUIRE(out.good());
+}
+
+// Overwrites the root page of `table` (these small tables hold one page) with zeros.
+void zero_page(const std::string& path, const std::string& table) {
+  int64_t page = sql_int(path, "SELECT rootpage FROM sqlite_master WHERE name = '" + table + "'");
+  int64_t size = sql_int(path, "PRAGMA page_size");
+  std::string bytes = checkpointed_bytes(path);
+  REQUIRE(static_cast<int64_t>(bytes.size()) >= page * size);
+  std::fill(bytes.begin() + (page - 1) * size, bytes.begin() + page * size, '\0');
+  write_bytes(path, bytes);
 }
 
 }  // namespace
@@ -165,7 +218,7 @@ TEST_SUITE("decision-log") {
     };
     SUBCASE("an altered verdict") {
       std::string p = make("alter");
-      sql(p, "UPDATE decisions SET verdict = 'allow' WHERE seq = 18");  // a deny
+      sql(p, "UPDATE decisions SET verdict = 'allow' WHERE seq = 18");  // a deny, a valid value
       auto r = verify(p);
       CHECK_FALSE(r.ok);
       CHECK(r.first_broken == 18);
@@ -199,10 +252,190 @@ TEST_SUITE("decision-log") {
       std::string p = make("rehash");
       sql(p, "UPDATE decisions SET hash = zeroblob(32) WHERE seq = 40");
       CHECK(verify(p).first_broken == 40);
+      std::string q = make("rehash-text");  // the right 32 bytes, as text instead of a blob
+      tamper(q, "UPDATE decisions SET hash = CAST(hash AS TEXT) WHERE seq = 41");
+      CHECK(verify(q).first_broken == 41);
     }
     SUBCASE("an untouched log") {
       CHECK(verify(make("clean")).ok);
     }
+  }
+
+  TEST_CASE("the chain covers every column as stored: type, width and bytes") {
+    // 50 rows: odd seq allow, even seq deny; gpc 1 on seq 1, 4, 7, …; action 1 (transmit).
+    auto make = [](const std::string& name, uint64_t max_rows = 0) {
+      std::string path = fresh_db(name);
+      LogOptions o;
+      o.path = path;
+      o.max_rows = max_rows;
+      auto log = open_log(o);
+      for (int i = 0; i < 50; ++i) log->log(input(i % 2 == 0, i));
+      log->flush();
+      return path;
+    };
+    auto broken_at = [](const std::string& path, uint64_t row, const std::string& says) {
+      auto r = verify(path);
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_broken == row);
+      CHECK_MESSAGE(r.problem.find(says) != std::string::npos, r.problem);
+    };
+    SUBCASE(
+        "a deny's verdict rewritten as a value the filter misses: 'DENY', 'deny ', '', a blob") {
+      for (std::string value : {"'DENY'", "'deny '", "''", "CAST('deny' AS BLOB)", "X'64656e79'"}) {
+        CAPTURE(value);
+        std::string p = make("verdict");
+        // The schema refuses it outright; only with the constraints switched off does it stick.
+        CHECK((try_sql(p, "UPDATE decisions SET verdict = " + value + " WHERE seq = 18") & 0xff) ==
+              SQLITE_CONSTRAINT);
+        tamper(p, "UPDATE decisions SET verdict = " + value + " WHERE seq = 18");
+        // The row is gone from `audit query --verdict deny`, and verify says where and why.
+        flowgate::log::LogFilter denies;
+        denies.allow = false;
+        size_t n = 0;
+        REQUIRE(flowgate::log::read_log(p, denies, [&](const LogRow&) { return ++n, true; }).ok());
+        CHECK(n == 24);
+        broken_at(p, 18, "column verdict holds");
+      }
+    }
+    SUBCASE("an index widened past 32 bits: data + 2^32") {
+      std::string p = make("data-wide");
+      CHECK(try_sql(p, "UPDATE decisions SET data = data + 4294967296 WHERE seq = 12") !=
+            SQLITE_OK);
+      tamper(p, "UPDATE decisions SET data = data + 4294967296 WHERE seq = 12");
+      broken_at(p, 12, "column data holds the integer 4294967300");  // seq 12: data 11 % 7
+    }
+    SUBCASE("a flag that still reads as true: gpc 1 → 7") {
+      std::string p = make("gpc");
+      REQUIRE(all_rows(p)[15].gpc);
+      CHECK(try_sql(p, "UPDATE decisions SET gpc = 7 WHERE seq = 16") != SQLITE_OK);
+      tamper(p, "UPDATE decisions SET gpc = 7 WHERE seq = 16");
+      broken_at(p, 16, "column gpc holds the integer 7");
+    }
+    SUBCASE("a byte that wraps: action + 256") {
+      std::string p = make("action");
+      CHECK(try_sql(p, "UPDATE decisions SET action = action + 256 WHERE seq = 33") != SQLITE_OK);
+      tamper(p, "UPDATE decisions SET action = action + 256 WHERE seq = 33");
+      broken_at(p, 33, "column action holds the integer 257");
+    }
+    SUBCASE("another storage class for the same number: a real, text") {
+      std::string p = make("real");
+      tamper(p, "UPDATE decisions SET decision = 3.0 + 1e-9 WHERE seq = 20");
+      broken_at(p, 20, "column decision holds the real");
+      std::string q = make("text-number");
+      tamper(q, "UPDATE decisions SET sample_every = CAST('1' AS BLOB) WHERE seq = 21");
+      broken_at(q, 21, "column sample_every holds a blob of 1 bytes");
+    }
+    SUBCASE("one byte flipped in the file: a stored verdict 'deny' → 'Deny'") {
+      std::string p = make("flip");
+      std::string bytes = checkpointed_bytes(p);
+      const size_t page = static_cast<size_t>(sql_int(p, "PRAGMA page_size"));
+      // Past page 1, which holds the schema's own text ("verdict IN ('allow', 'deny')").
+      size_t at = bytes.find("deny", page);
+      REQUIRE(at != std::string::npos);
+      bytes[at] = 'D';
+      write_bytes(p, bytes);
+      int64_t row =
+          sql_int(p, "SELECT seq FROM decisions WHERE verdict NOT IN ('allow', 'deny') LIMIT 1");
+      broken_at(p, static_cast<uint64_t>(row), "column verdict holds the text 'Deny'");
+    }
+    SUBCASE("one byte flipped in the file: inside a stored id") {
+      std::string p = make("flip-id");
+      std::string bytes = checkpointed_bytes(p);
+      size_t at = bytes.find("advertiser.google");
+      REQUIRE(at != std::string::npos);
+      bytes[at + 11] ^= 0x01;  // 'g' → 'f': still text, still plausible
+      write_bytes(p, bytes);
+      int64_t row =
+          sql_int(p,
+                  "SELECT min(seq) FROM decisions WHERE recipient_id != 'advertiser.google' AND "
+                  "verdict = 'allow'");
+      broken_at(p, static_cast<uint64_t>(row), "does not match its contents");
+    }
+    SUBCASE("the anchor or the format row gone: deleted or its page zeroed") {
+      std::string a = make("anchor-deleted");
+      sql(a, "DELETE FROM anchor");
+      broken_at(a, 1, "the anchor row is missing");
+      std::string z = make("anchor-zeroed");
+      zero_page(z, "anchor");
+      broken_at(z, 1, "anchor");
+      std::string m = make("meta-deleted");
+      sql(m, "DELETE FROM meta");
+      broken_at(m, 1, "no format row");
+      std::string mz = make("meta-zeroed");
+      zero_page(mz, "meta");
+      broken_at(mz, 1, "format row");
+      std::string f = make("meta-altered");
+      sql(f, "UPDATE meta SET value = 'flowgate decision log 3'");
+      broken_at(f, 1, "the format row holds the text 'flowgate decision log 3'");
+      // After rotation the failure names the oldest row left, where the chain would start.
+      std::string r = make("anchor-zeroed-rotated", 20);
+      REQUIRE(verify(r).anchor_seq == 30);
+      zero_page(r, "anchor");
+      broken_at(r, 31, "anchor");
+      // Nor does a writer continue such a log: it would start a chain from nothing.
+      std::unique_ptr<DecisionLog> log;
+      LogOptions o;
+      o.path = a;
+      auto s = DecisionLog::open(o, &log);
+      CHECK_FALSE(s.ok());
+      CHECK(s.message().find("anchor row is missing") != std::string::npos);
+    }
+    SUBCASE("a damaged index that hides rows from time queries while every row chains") {
+      std::string p = make("index");
+      // Rebuild the time index over other values: the table and its chain are untouched.
+      tamper(p,
+             "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = 'CREATE INDEX "
+             "decisions_time ON decisions(seq)' WHERE name = 'decisions_time'");
+      auto r = verify(p);
+      CHECK_FALSE(r.ok);
+      CHECK_MESSAGE(r.problem.find("SQLite file is damaged") != std::string::npos, r.problem);
+    }
+  }
+
+  TEST_CASE("a format 1 log is refused by name, by the writer and by verify") {
+    std::string path = fresh_db("format1");
+    sql(path,
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE anchor(id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL);"
+        "CREATE TABLE decisions(seq INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, bundle TEXT, "
+        "data INTEGER, purpose INTEGER, recipient INTEGER, destination INTEGER, region INTEGER, "
+        "action INTEGER, age_band INTEGER, gpc INTEGER, ads_personalization INTEGER, "
+        "consent_mask INTEGER, feature_mask INTEGER, data_id TEXT, purpose_id TEXT, "
+        "recipient_id TEXT, destination_id TEXT, verdict TEXT, decision INTEGER, rules TEXT, "
+        "citations TEXT, sample_every INTEGER, hash BLOB);"
+        "INSERT INTO meta VALUES ('format', 'flowgate decision log 1');");
+    std::unique_ptr<DecisionLog> log;
+    LogOptions o;
+    o.path = path;
+    auto s = DecisionLog::open(o, &log);
+    CHECK(s.code() == flowgate::runtime::Status::Code::kNotSupported);
+    CHECK(s.message().find("format 1") != std::string::npos);
+    VerifyReport report;
+    auto v = flowgate::log::verify_log(path, &report);
+    CHECK(v.code() == flowgate::runtime::Status::Code::kNotSupported);
+    CHECK_FALSE(report.ok);
+  }
+
+  TEST_CASE("the writer's values are the canonical ones: stored_row round-trips through decode") {
+    std::string path = fresh_db("roundtrip");
+    {
+      LogOptions o;
+      o.path = path;
+      auto log = open_log(o);
+      auto in = input(true, 3);
+      in.query.consent_mask = ~uint64_t{0};  // all 64 bits: stored as the integer -1
+      in.query.feature_mask = uint64_t{1} << 63;
+      in.query.destination = flowgate::runtime::InternedQuery::kDevice;
+      log->log(in);
+    }
+    auto rows = all_rows(path);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].consent_mask == ~uint64_t{0});
+    CHECK(rows[0].feature_mask == uint64_t{1} << 63);
+    CHECK(rows[0].destination == 0xFFFF);
+    CHECK(flowgate::log::stored_row(flowgate::log::decode_row(
+              flowgate::log::stored_row(rows[0]))) == flowgate::log::stored_row(rows[0]));
+    CHECK(verify(path).ok);
   }
 
   TEST_CASE("rotation keeps max_rows and an anchor; the chain still verifies and continues") {

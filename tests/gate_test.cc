@@ -207,6 +207,147 @@ TEST_SUITE("gate") {
     }
   }
 
+  TEST_CASE("one document, Apple's DOCTYPE or none: what pugixml alone would let through") {
+    const std::string kAppleDoctype =
+        "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+        "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n";
+    const std::string kClean =
+        "<plist version=\"1.0\"><dict><key>NSPrivacyTracking</key><false/></dict></plist>";
+    auto refused = [&](const std::string& text, const std::string& code, const std::string& says,
+                       uint32_t line, uint32_t column) {
+      CAPTURE(text);
+      DiagnosticSink sink;
+      CHECK_FALSE(parse_text(text, sink));
+      std::string all = render_text(sink.sorted(), nullptr, false);
+      bool found = false;
+      for (const auto& d : sink.diagnostics()) {
+        found = found || (d.code == code && d.message.find(says) != std::string::npos &&
+                          d.location.line == line && d.location.column == column);
+      }
+      CHECK_MESSAGE(found, all);
+    };
+    auto accepted = [&](const std::string& text) {
+      CAPTURE(text);
+      DiagnosticSink sink;
+      CHECK_MESSAGE(parse_text(text, sink), render_text(sink.sorted(), nullptr, false));
+    };
+
+    SUBCASE("a second root hides tracking and precise location: the file fails, not the first") {
+      auto& s = shipped();
+      std::string path = kFixtures + "/manifests-hostile/two-roots.xcprivacy";
+      DiagnosticSink sink;
+      CHECK_FALSE(read_apple_manifest(path, path, sink));
+      CHECK(has_code(sink, "manifest-xml"));
+      // Read alone, each root tells the story: the first passes, the hidden second fails.
+      std::ifstream in(path);
+      std::string text((std::istreambuf_iterator<char>(in)), {});
+      size_t second = text.find("<plist", text.find("</plist>"));
+      REQUIRE(second != std::string::npos);
+      DiagnosticSink first_sink, second_sink;
+      auto first = parse_text(text.substr(0, second), first_sink);
+      auto hidden = parse_text(text.substr(second), second_sink);
+      REQUIRE(first);
+      REQUIRE(hidden);
+      CHECK_FALSE(
+          run_gate(*s.checked.policy, {component_from_apple(*first, *s.mapping, "x")}, kAsOf)
+              .failed());
+      auto report =
+          run_gate(*s.checked.policy, {component_from_apple(*hidden, *s.mapping, "x")}, kAsOf);
+      CHECK(report.failed());
+      CHECK(rules_of(report).count("gate-tracking-eu"));
+    }
+    SUBCASE("anything but comments and whitespace after the root") {
+      refused(kClean + "<plist/>", "manifest-xml", "a second root element <plist>", 1, 79);
+      refused(kClean + "\n<dict/>", "manifest-xml", "a second root element <dict>", 2, 1);
+      refused(kClean + "\n  stray", "manifest-xml", "text after the root element", 2, 3);
+      refused(kClean + "<![CDATA[<plist/>]]>", "manifest-xml", "text after the root element", 1,
+              79);
+      refused(kClean + "<?evil x?>", "manifest-xml", "a processing instruction after", 1, 79);
+      refused(kClean + "<?xml version=\"1.0\"?>", "manifest-xml", "after the root element", 1, 79);
+      refused(kClean + kAppleDoctype, "manifest-xml", "a DOCTYPE after the root element", 1, 79);
+      refused(kClean + std::string("\0<plist/>", 9), "manifest-xml", "a NUL byte", 1, 79);
+      accepted(kClean + "\n<!-- a comment -->\n  \t\r\n<!-- another -->\n");
+    }
+    SUBCASE("anything but the declaration, comments, PIs and the DOCTYPE before the root") {
+      refused("stray\n" + kClean, "manifest-xml", "text before the root element", 1, 1);
+      refused(" <?xml version=\"1.0\"?>" + kClean, "manifest-xml", "must be the first thing", 1, 2);
+      refused("<!-- never closed " + kClean, "manifest-xml", "comment is never closed", 1, 1);
+      accepted("\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- <!DOCTYPE x> -->\n" +
+               kAppleDoctype + "<!-- c -->" + kClean);
+    }
+    SUBCASE("exactly Apple's DOCTYPE, parsed by XML's grammar, whitespace-tolerant") {
+      accepted(kAppleDoctype + kClean);
+      accepted(
+          "<!DOCTYPE\n\tplist   PUBLIC\n  '-//Apple//DTD PLIST 1.0//EN'\r\n"
+          "\t'http://www.apple.com/DTDs/PropertyList-1.0.dtd'  \n>" +
+          kClean);
+      accepted(kClean);  // no DOCTYPE at all
+      // A quoted '>' no longer ends the DOCTYPE early, so the subset behind it is seen.
+      refused(
+          "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+          "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd?>\" [ ]>" +
+              kClean,
+          "manifest-dtd", "internal DTD subset", 1, 105);
+      refused(
+          "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+          "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\"[]>" +
+              kClean,
+          "manifest-dtd", "internal DTD subset", 1, 102);
+      // A SYSTEM id after Apple's public id: as its system literal, or as a keyword.
+      refused(
+          "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://evil.example/x.dtd\">" +
+              kClean,
+          "manifest-dtd", "its system identifier is \"http://evil.example/x.dtd\"", 1, 1);
+      refused(
+          "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" SYSTEM \"file:///etc/passwd\">" +
+              kClean,
+          "manifest-dtd", "malformed DOCTYPE", 1, 54);
+      refused(
+          "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+          "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\" \"file:///etc/passwd\">" +
+              kClean,
+          "manifest-dtd", "malformed DOCTYPE", 1, 103);
+      refused("<!DOCTYPE plist>" + kClean, "manifest-dtd", "no external identifier", 1, 1);
+      refused("<!DOCTYPE html PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"x\">" + kClean,
+              "manifest-dtd", "root element is \"html\"", 1, 1);
+      refused(
+          "<!DOCTYPE plist PUBLIC \"-//Apple Computer//DTD PLIST 1.0//EN\" "
+          "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">" +
+              kClean,
+          "manifest-dtd", "its public identifier is \"-//Apple Computer//DTD PLIST 1.0//EN\"", 1,
+          1);
+      refused("<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN>" + kClean, "manifest-dtd",
+              "malformed DOCTYPE", 1, 69);
+      refused(kAppleDoctype + kAppleDoctype + kClean, "manifest-dtd", "a second DOCTYPE", 2, 1);
+    }
+    SUBCASE("the hostile fixtures: the gate fails on each, naming the file, line and column") {
+      struct Case {
+        std::string file, code, says;
+        uint32_t line, column;
+      };
+      for (const Case& c : {
+               Case{"two-roots", "manifest-xml", "a second root element <plist>", 11, 1},
+               Case{"trailing-text", "manifest-xml", "text after the root element", 10, 1},
+               Case{"doctype-subset-after-gt", "manifest-dtd", "internal DTD subset", 2, 105},
+               Case{"doctype-foreign-system-id", "manifest-dtd",
+                    "its system identifier is \"file:///etc/passwd\"", 2, 1},
+           }) {
+        CAPTURE(c.file);
+        std::string path = kFixtures + "/manifests-hostile/" + c.file + ".xcprivacy";
+        DiagnosticSink sink;
+        CHECK_FALSE(read_apple_manifest(path, path, sink));
+        bool found = false;
+        for (const auto& d : sink.diagnostics()) {
+          found =
+              found || (d.code == c.code && d.severity == Severity::kError &&
+                        d.message.find(c.says) != std::string::npos && d.location.file == path &&
+                        d.location.line == c.line && d.location.column == c.column);
+        }
+        CHECK_MESSAGE(found, render_text(sink.sorted(), nullptr, false));
+      }
+    }
+  }
+
   TEST_CASE("real manifests: the verdict derived from the policy, and why") {
     struct Expect {
       std::string name;

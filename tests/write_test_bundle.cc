@@ -1,6 +1,10 @@
 // Test fixture: writes the hand-built test policy as bundles for the C API test.
 //   write_test_bundle DIR  →  DIR/test.fgb (unsigned), DIR/test-signed.fgb, DIR/test.key,
-//                             DIR/test.pub, DIR/other.pub (a key that did not sign)
+//                             DIR/test.pub, DIR/other.pub (a key that did not sign);
+//                             signed by test.key with serials: DIR/serial-1.fgb, DIR/serial-2.fgb
+//                             (policy version 2026-01-30-b) and DIR/serial-2-other.fgb (serial 2,
+//                             policy version 2026-01-30-c: another bundle under the same serial)
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -25,6 +29,24 @@ int main(int argc, char** argv) {
         !flowgate::write_key_files(other, dir + "/other.key", dir + "/other.pub", &error)) {
       std::fprintf(stderr, "write_test_bundle: %s\n", error.c_str());
       return 1;
+    }
+    struct Serialled {
+      const char* name;
+      uint64_t serial;
+      const char* version;
+    };
+    for (const Serialled& b :
+         {Serialled{"serial-1.fgb", 1, "2026-01-30"}, Serialled{"serial-2.fgb", 2, "2026-01-30-b"},
+          Serialled{"serial-2-other.fgb", 2, "2026-01-30-c"}}) {
+      flowgate::CompiledPolicy policy = flowgate::testing::test_policy();
+      policy.policy_version = b.version;
+      const std::string bytes =
+          flowgate::encode_bundle(policy, flowgate::EncodeOptions{.serial = b.serial});
+      if (!flowgate::write_file_atomically(dir + "/" + b.name,
+                                           flowgate::sign_bundle(bytes, keys.secret), &error)) {
+        std::fprintf(stderr, "write_test_bundle: %s\n", error.c_str());
+        return 1;
+      }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "write_test_bundle: %s\n", e.what());

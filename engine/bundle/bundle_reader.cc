@@ -16,7 +16,7 @@ class Reader {
  public:
   explicit Reader(const std::string& bytes) : bytes_(bytes) {
     std::memcpy(&header_, bytes_.data(), sizeof header_);
-    for (uint32_t s = 0; s < bf::kSectionCount; ++s) {
+    for (uint32_t s = 0; s < bf::section_count(header_.format_version); ++s) {
       std::memcpy(&sections_[s], bytes_.data() + sizeof header_ + s * sizeof(bf::SectionEntry),
                   sizeof(bf::SectionEntry));
     }
@@ -62,7 +62,7 @@ class Reader {
  private:
   const std::string& bytes_;
   bf::Header header_;
-  bf::SectionEntry sections_[bf::kSectionCount];
+  bf::SectionEntry sections_[bf::kSectionCount] = {};
 };
 
 }  // namespace

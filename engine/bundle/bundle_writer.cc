@@ -177,7 +177,8 @@ uint32_t bit_id(const Bit& b, StringTable& strings) {
   return bf::kNoString;
 }
 
-// The lowest version that holds the bundle, so runtimes of the older version still load it.
+// The lowest version that holds the bundle's bits, so runtimes of the older version still load it;
+// encode_bundle raises it for narrow children (3) and a serial (4).
 uint32_t format_version_of(const CompiledPolicy& p) {
   uint32_t version = bf::kOldestFormatVersion;
   for (const Bit& b : p.bits) {
@@ -198,7 +199,7 @@ void put_header(std::string& bundle, const bf::Header& h) {
 }
 
 bf::Header get_header(const std::string& bundle) {
-  if (bundle.size() < bf::kHeaderSize) bad("not a bundle (too short)");
+  if (bundle.size() < bf::kMinHeaderSize) bad("not a bundle (too short)");
   bf::Header h;
   std::memcpy(&h, bundle.data(), sizeof(h));
   if (std::memcmp(h.magic, bf::kMagic, 8) != 0) bad("not a bundle (bad magic number)");
@@ -247,6 +248,10 @@ bool parse_hex(std::string text, uint8_t* out, size_t size) {
 }  // namespace
 
 std::string encode_bundle(const CompiledPolicy& p, ChildWidth width) {
+  return encode_bundle(p, EncodeOptions{.width = width});
+}
+
+std::string encode_bundle(const CompiledPolicy& p, const EncodeOptions& options) {
   StringTable strings;
   auto id_table = [&](const std::vector<std::string>& ids) {
     std::vector<uint32_t> refs;
@@ -256,13 +261,15 @@ std::string encode_bundle(const CompiledPolicy& p, ChildWidth width) {
   bf::Header h{};
   std::memcpy(h.magic, bf::kMagic, 8);
   h.format_version = format_version_of(p);
-  if (width == ChildWidth::kNarrowWhenPossible && p.nodes.size() < bf::kLeaf16 &&
+  if (options.width == ChildWidth::kNarrowWhenPossible && p.nodes.size() < bf::kLeaf16 &&
       p.decisions.size() < bf::kLeaf16) {
     h.flags |= bf::kFlagNarrowChildren;
     h.format_version = std::max(h.format_version, 3u);
   }
-  h.header_size = bf::kHeaderSize;
-  h.section_count = bf::kSectionCount;
+  if (options.serial != 0) h.format_version = bf::kFirstSerialVersion;
+  const uint32_t section_count = bf::section_count(h.format_version);
+  h.header_size = bf::header_size(h.format_version);
+  h.section_count = section_count;
   h.policy_name = strings.ref(p.policy_name);
   h.policy_version = strings.ref(p.policy_version);
   h.unknown_id_decision = p.unknown_id_decision;
@@ -340,10 +347,13 @@ std::string encode_bundle(const CompiledPolicy& p, ChildWidth width) {
   put(bf::kStringLists, bytes_of(lists), lists.size());
   put(bf::kStringIndex, bytes_of(strings.entries()), strings.entries().size());
   put(bf::kStringData, strings.data(), strings.data().size());
+  if (options.serial != 0) {
+    put(bf::kSerial, std::string(reinterpret_cast<const char*>(&options.serial), 8), 1);
+  }
 
-  std::string bundle(bf::kHeaderSize, '\0');
+  std::string bundle(h.header_size, '\0');
   bf::SectionEntry table[bf::kSectionCount] = {};
-  for (uint32_t i = 0; i < bf::kSectionCount; ++i) {
+  for (uint32_t i = 0; i < section_count; ++i) {
     bundle.resize((bundle.size() + 7) / 8 * 8, '\0');
     table[i] = {u32(bundle.size(), "bundle"), u32(sections[i].size(), "section"), counts[i], 0};
     bundle += sections[i];
@@ -353,7 +363,7 @@ std::string encode_bundle(const CompiledPolicy& p, ChildWidth width) {
   h.total_size_lo = static_cast<uint32_t>(bundle.size());
   h.total_size_hi = static_cast<uint32_t>(uint64_t{bundle.size()} >> 32);
   put_header(bundle, h);
-  std::memcpy(bundle.data() + sizeof(h), table, sizeof(table));
+  std::memcpy(bundle.data() + sizeof(h), table, section_count * sizeof(bf::SectionEntry));
   seal(bundle);
 
   std::unique_ptr<const runtime::Bundle> check;
@@ -389,7 +399,9 @@ std::string sign_bundle(std::string bundle, const SecretKey& key) {
   init_sodium();
   bf::Header h = get_header(bundle);
   const uint64_t total = uint64_t{h.total_size_hi} << 32 | h.total_size_lo;
-  if (total < bf::kHeaderSize || total > bundle.size()) bad("not a bundle (bad total size)");
+  if (total < bf::header_size(h.format_version) || total > bundle.size()) {
+    bad("not a bundle (bad total size)");
+  }
   bundle.resize(total);
   h.flags |= bf::kFlagSigned;
   put_header(bundle, h);

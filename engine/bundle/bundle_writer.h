@@ -26,6 +26,16 @@ namespace flowgate {
 // Children are written as u16 when the diagram allows (format version 3); kWide keeps u32 and the
 // lowest version the policy's bits need, as older runtimes read.
 enum class ChildWidth { kNarrowWhenPossible, kWide };
+struct EncodeOptions {
+  ChildWidth width = ChildWidth::kNarrowWhenPossible;
+  // The bundle's serial (format version 4): a release number that only grows, covered by the
+  // digest and the signature; BundleHolder refuses to replace a running bundle with one of a
+  // lower serial. 0 writes none, and the lowest version (1–3) the policy needs, as runtimes before
+  // version 4 read; such a bundle counts as serial 0 in a holder. `flowgate compile` always gives
+  // one (docs/bundle-format.md, "Serial").
+  uint64_t serial = 0;
+};
+std::string encode_bundle(const CompiledPolicy& policy, const EncodeOptions& options);
 std::string encode_bundle(const CompiledPolicy& policy,
                           ChildWidth width = ChildWidth::kNarrowWhenPossible);
 

@@ -4,9 +4,12 @@
 // (docs/design.md, "The public contract"), and jurisdiction facts that contradict themselves in
 // time.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
+#include <regex>
 
 #include "check/condition_check.h"
 #include "check/policy_text.h"
@@ -14,6 +17,7 @@
 #include "load/fields.h"
 #include "model/policy.h"
 #include "model/travel.h"
+#include "runtime/bundle_format.h"
 
 namespace flowgate {
 namespace {
@@ -72,8 +76,12 @@ class PolicyChecker {
 
   void run() {
     check_public_ids();
+    check_bundle_limits();
     for (const auto& vocabulary : policy_.vocabularies) {
-      for (const auto& term : vocabulary.terms()) check_citations(term.citations);
+      for (const auto& term : vocabulary.terms()) {
+        check_id_spelling(term.id, term.location, "vocabulary term");
+        check_citations(term.citations);
+      }
     }
     for (auto& rule : policy_.rules) check_rule(rule);
     for (auto& entry : policy_.retention) check_retention(entry);
@@ -88,7 +96,21 @@ class PolicyChecker {
   }
 
  private:
+  // Statement and vocabulary ids are lower case (docs/policy-format.md): apps and reviewers type
+  // them, and a case-only difference would be two ids that read as one.
+  void check_id_spelling(const std::string& id, const SourceLocation& location,
+                         std::string_view kind) {
+    static const std::regex kLowerId("[a-z0-9][a-z0-9_.-]*");
+    if (id.empty() || std::regex_match(id, kLowerId)) return;
+    std::string lower = id;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    sink_.error("bad-id", location, fmt::format("{} id '{}' is not lower case", kind, id),
+                fmt::format("ids are a-z, 0-9, '_', '.' and '-': write '{}'", lower));
+  }
+
   void claim_id(const std::string& id, const SourceLocation& location, std::string_view kind) {
+    check_id_spelling(id, location, kind);
     if (id.empty()) return;
     auto [it, fresh] = ids_.emplace(id, location);
     if (!fresh) {
@@ -96,6 +118,26 @@ class PolicyChecker {
                   fmt::format("{} id '{}' is already used at {}:{}", kind, id, it->second.file,
                               it->second.line),
                   "ids name one statement each across rules, retention and rights");
+    }
+  }
+
+  // What check passes, compile compiles: a query carries consents and features as 64-bit masks.
+  void check_bundle_limits() {
+    const std::pair<VocabularyKind, uint32_t> limits[] = {
+        {VocabularyKind::kPurpose, bundle_format::kMaxPurposes},
+        {VocabularyKind::kFeature, bundle_format::kMaxFeatures}};
+    for (const auto& [kind, limit] : limits) {
+      const Vocabulary& v = policy_.vocabulary(kind);
+      const size_t leaves = v.leaves().size();
+      if (leaves <= limit) continue;
+      const Term& last = v.term(v.leaves().back());
+      sink_.error(
+          "too-many-ids", last.location,
+          fmt::format("{} {} ids are leaves; a bundle holds at most {} (a query's {} "
+                      "are a 64-bit mask)",
+                      leaves, vocabulary_name(kind), limit,
+                      kind == VocabularyKind::kPurpose ? "consents" : "features"),
+          fmt::format("merge {} ids into groups, or split the policy", vocabulary_name(kind)));
     }
   }
 
@@ -124,15 +166,46 @@ class PolicyChecker {
     }
   }
 
-  void check_quote(const std::string& quote, const SourceLocation& location) {
+  // A quote is the policy's own words (verbatim, folded), at least a phrase, and found in a section
+  // the statement cites (or one above or below it): a word or a sentence of another section would
+  // pass a substring test and prove nothing.
+  void check_quote(const std::string& quote, const SourceLocation& location,
+                   const std::vector<Citation>& citations, bool statement = true) {
     if (!policy_.text || quote.empty()) return;
-    if (!text_.contains_quote(quote)) {
-      std::string shown = quote.size() > 60 ? quote.substr(0, 57) + "..." : quote;
+    std::string shown = quote.size() > 60 ? quote.substr(0, 57) + "..." : quote;
+    const auto places = text_.find_quote(quote);
+    if (places.empty()) {
       sink_.error("quote-not-in-policy", location,
                   fmt::format("quote is not in the policy text: \"{}\"", shown),
                   "copy the sentence verbatim from the policy; white space and curly quotes may "
                   "differ");
+      return;
     }
+    const std::string folded = PolicyText::fold(quote);
+    if (statement && (std::count(folded.begin(), folded.end(), ' ') < 1 || folded.size() < 8)) {
+      sink_.error("quote-too-short", location,
+                  fmt::format("quote \"{}\" is a word or two, not the policy's statement", shown),
+                  "quote at least the clause the statement encodes");
+    }
+    if (citations.empty()) return;
+    auto related = [](const std::string& a,
+                      const std::string& b) {  // same, or one inside the other
+      return a == b || a.rfind(b + ".", 0) == 0 || b.rfind(a + ".", 0) == 0;
+    };
+    for (const auto& place : places) {
+      const std::string section = text_.section_at(place.begin);
+      for (const auto& c : citations) {
+        if (related(section, c.section)) return;
+      }
+    }
+    std::vector<std::string> found, cited;
+    for (const auto& place : places) found.push_back(text_.section_at(place.begin));
+    for (const auto& c : citations) cited.push_back(c.section);
+    sink_.error(
+        "quote-outside-citation", location,
+        fmt::format("quote \"{}\" is in {}, which the statement does not cite ({})", shown,
+                    fmt::join(found, ", "), fmt::join(cited, ", ")),
+        fmt::format("cite {} too, or quote the sentence of the section it cites", found.front()));
   }
 
   void check_id(const IdRef& ref, VocabularyKind kind, std::string_view what) {
@@ -216,7 +289,7 @@ class PolicyChecker {
     // is itself in error, so that error is the one reported).
     const bool statute_file = rule.location.file.rfind("jurisdictions/", 0) == 0;
     if (rule.statute) check_statute_rule(rule, what);
-    if (!statute_file) check_quote(rule.quote, rule.quote_location);
+    if (!statute_file) check_quote(rule.quote, rule.quote_location, rule.citations);
   }
 
   // A collect is the permission check on the device: its recipient and destination are the
@@ -271,7 +344,7 @@ class PolicyChecker {
     check_id(entry.event, VocabularyKind::kEvent, what);
     for (const auto& event : entry.except_when) check_id(event, VocabularyKind::kEvent, what);
     check_citations(entry.citations);
-    check_quote(entry.quote, entry.quote_location);
+    check_quote(entry.quote, entry.quote_location, entry.citations);
   }
 
   void check_rights(RightsEntry& entry) {
@@ -283,7 +356,7 @@ class PolicyChecker {
       check_rights_condition(*entry.when, entry.when->root, what);
     }
     check_citations(entry.citations);
-    check_quote(entry.quote, entry.quote_location);
+    check_quote(entry.quote, entry.quote_location, entry.citations);
   }
 
   // A rights question names a region and a date, nothing else: a condition on an age, a signal or
@@ -303,7 +376,7 @@ class PolicyChecker {
 
   void check_unencoded(const UnencodedEntry& entry) {
     check_citations(entry.sections);
-    check_quote(entry.quote, entry.quote_location);
+    check_quote(entry.quote, entry.quote_location, entry.sections, /*statement=*/false);
     if (entry.reason.empty()) return;  // the loader reported it missing
     if (std::find(kUnencodedReasons.begin(), kUnencodedReasons.end(), entry.reason) ==
         kUnencodedReasons.end()) {

@@ -1,6 +1,8 @@
 // PolicyText: section headings and folded text of the policy.
 #include "check/policy_text.h"
 
+#include <algorithm>
+#include <iterator>
 #include <regex>
 #include <sstream>
 
@@ -11,9 +13,28 @@ PolicyText::PolicyText(std::string_view text) {
   sections_.insert("§0");
   std::istringstream lines{std::string(text)};
   std::string line;
+  size_t offset = 0;
   while (std::getline(lines, line)) {
-    if (auto section = heading_section(line)) sections_.insert(*section);
+    if (auto section = heading_section(line)) {
+      sections_.insert(*section);
+      headings_.push_back({offset, *section});
+    }
+    offset += line.size() + 1;
   }
+  // A table of contents repeats the headings before the text: the sections start at the last
+  // "1." heading, and what precedes it (the contents included) is the preamble, §0.
+  auto first = std::find_if(headings_.rbegin(), headings_.rend(),
+                            [](const auto& h) { return h.second == "§1"; });
+  if (first != headings_.rend()) headings_.erase(headings_.begin(), std::prev(first.base()));
+}
+
+std::string PolicyText::section_at(size_t offset) const {
+  std::string section = "§0";
+  for (const auto& [start, id] : headings_) {
+    if (start > offset) break;
+    section = id;
+  }
+  return section;
 }
 
 std::optional<std::string> PolicyText::heading_section(std::string_view line) {

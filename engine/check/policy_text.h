@@ -27,6 +27,10 @@ class PolicyText {
   };
   std::vector<Span> find_quote(std::string_view quote) const;
 
+  // The section whose text holds byte `offset` of the original: the last heading at or before it
+  // ("§0" before the first).
+  std::string section_at(size_t offset) const;
+
   static std::string fold(std::string_view text);
   // The section a heading line opens: "7.3 Data Deletion" → "§7.3", "1. PERSONAL …" → "§1";
   // nullopt for any other line.
@@ -37,6 +41,7 @@ class PolicyText {
   static std::string fold(std::string_view text, std::vector<Span>* origin);
 
   std::set<std::string> sections_;
+  std::vector<std::pair<size_t, std::string>> headings_;  // (offset of the heading line, section)
   std::string folded_;
   std::vector<Span> origin_;  // origin_[i]: the original bytes of folded_[i]
 };

@@ -12,20 +12,23 @@
 
 #include "compile/diagram_builder.h"
 #include "compile/domains.h"
+#include "compile/predicates.h"
 #include "model/combine.h"
-#include "reference/reference_evaluator.h"
 
 namespace flowgate {
 namespace {
 
 using Ref = DiagramBuilder::Ref;
-constexpr uint32_t kFalse = 0;
-constexpr uint32_t kTrue = 1;
+constexpr uint32_t kFalse = Predicates::kFalse;
+constexpr uint32_t kTrue = Predicates::kTrue;
 
 class Compiler {
  public:
   Compiler(const Policy& policy, Domains domains)
-      : policy_(policy), d_(std::move(domains)), builder_(domains_of(d_)) {
+      : policy_(policy),
+        d_(std::move(domains)),
+        builder_(builder_domains(d_)),
+        predicates_(policy_, d_, builder_) {
     sets_.push_back({0, 0});  // set 0: no rule matches
   }
 
@@ -34,9 +37,9 @@ class Compiler {
     Ref acc = fold_rules();
     // One more member of the sets, after every rule: the flow's purpose was consented to.
     const auto consented_marker = static_cast<uint16_t>(policy_.rules.size());
-    if (uint32_t bit = bit_variable(Bit::Kind::kConsentForPurpose, {}); bit != UINT32_MAX) {
-      Ref consented =
-          tabulate_bool({bit}, [&](const std::vector<uint32_t>& v) { return v[bit] == 1; });
+    if (std::any_of(d_.shape.bits.begin(), d_.shape.bits.end(),
+                    [](const Bit& b) { return b.kind == Bit::Kind::kConsentForPurpose; })) {
+      Ref consented = predicates_.bit(Bit::Kind::kConsentForPurpose);
       acc = builder_.apply(
           acc, consented,
           [&](uint32_t set, uint32_t holds) {
@@ -69,8 +72,8 @@ class Compiler {
     Ref decided = builder_.map_leaves(acc, [&](uint32_t set) { return decision_of_set[set]; });
     if (policy_.info.effective) {  // date class 0 is every day before the policy took effect
       uint32_t not_in_force = intern_record(to_record(not_in_force_decision(policy_.info)));
-      Ref before =
-          tabulate_bool({date}, [&](const std::vector<uint32_t>& v) { return v[date] == 0; });
+      Ref before = builder_.tabulate(
+          {date}, [&](const std::vector<uint32_t>& v) { return v[date] == 0 ? kTrue : kFalse; });
       decided = builder_.apply(
           decided, before,
           [&](uint32_t decision, uint32_t is_before) {
@@ -105,19 +108,13 @@ class Compiler {
   Ref fold_rules() {
     Ref acc = DiagramBuilder::leaf(0);
     for (uint16_t i = 0; i < policy_.rules.size(); ++i) {
-      Ref predicate = rule_predicate(policy_.rules[i]);
+      Ref predicate = predicates_.rule(policy_.rules[i]);
       acc = builder_.apply(
           acc, predicate,
           [&](uint32_t set, uint32_t holds) { return holds == kTrue ? with_rule(set, i) : set; },
           kFalse);
     }
     return acc;
-  }
-
-  static std::vector<uint32_t> domains_of(const Domains& d) {
-    std::vector<uint32_t> out;
-    for (const auto& v : d.shape.variables) out.push_back(v.domain);
-    return out;
   }
 
   static DecisionRecord to_record(const Decision& d) {
@@ -150,152 +147,6 @@ class Compiler {
     return out;
   }
 
-  Ref tabulate_bool(std::vector<uint32_t> variables,
-                    const std::function<bool(const std::vector<uint32_t>&)>& holds) {
-    std::sort(variables.begin(), variables.end());
-    variables.erase(std::unique(variables.begin(), variables.end()), variables.end());
-    return builder_.tabulate(variables, [&](const std::vector<uint32_t>& values) {
-      return holds(values) ? kTrue : kFalse;
-    });
-  }
-
-  Ref conjunction(Ref a, Ref b) {
-    return builder_.apply(
-        a, b, [](uint32_t x, uint32_t y) { return x & y; }, kTrue);
-  }
-
-  Ref id_set_predicate(const IdSet& set, VariableKind kind, VocabularyKind vocabulary,
-                       const std::vector<std::string>& ids) {
-    if (set.any) return DiagramBuilder::leaf(kTrue);
-    uint32_t variable = d_.variable(kind);
-    return tabulate_bool({variable}, [&](const std::vector<uint32_t>& values) {
-      return covers(set, policy_.vocabulary(vocabulary), ids[values[variable]]);
-    });
-  }
-
-  // The variables a condition reads.
-  void variables_read(const Expr& e, std::vector<uint32_t>& out) const {
-    if (auto bit = consent_string_bit(e)) out.push_back(bit_variable(bit->kind, bit->id));
-    switch (e.kind) {
-      case ExprKind::kPath:
-        switch (e.path) {
-          case QueryPath::kSubjectRegion:
-            out.push_back(d_.variable(VariableKind::kRegion));
-            break;
-          case QueryPath::kDestination:
-            out.push_back(d_.variable(VariableKind::kDestination));
-            break;
-          case QueryPath::kSubjectAge:
-            out.push_back(d_.variable(VariableKind::kAge));
-            break;
-          case QueryPath::kAsOf:
-            out.push_back(d_.variable(VariableKind::kDate));
-            break;
-          case QueryPath::kGpc:
-            out.push_back(bit_variable(Bit::Kind::kGpc, {}));
-            break;
-          case QueryPath::kAdsPersonalization:
-            out.push_back(bit_variable(Bit::Kind::kAdsPersonalization, {}));
-            break;
-          case QueryPath::kParentalConsent:
-            out.push_back(bit_variable(Bit::Kind::kParentalConsent, {}));
-            break;
-          case QueryPath::kTcfPresent:
-          case QueryPath::kGppPresent:
-          case QueryPath::kGppOptOut:
-            break;  // consent_string_bit
-          case QueryPath::kNone:
-            break;
-        }
-        break;
-      case ExprKind::kInGroup:
-        out.push_back(d_.variable(VariableKind::kDate));  // memberships are dated
-        break;
-      case ExprKind::kCall:
-        if (e.text == "consent")
-          out.push_back(bit_variable(Bit::Kind::kConsent, e.children[0].text));
-        if (e.text == "feature")
-          out.push_back(bit_variable(Bit::Kind::kFeature, e.children[0].text));
-        if (e.text == "known") out.push_back(d_.variable(VariableKind::kAge));
-        return;
-      default:
-        break;
-    }
-    for (const auto& child : e.children) variables_read(child, out);
-  }
-
-  uint32_t bit_variable(Bit::Kind kind, const std::string& id) const {
-    for (uint32_t b = 0; b < d_.shape.bits.size(); ++b) {
-      if (d_.shape.bits[b].kind == kind && d_.shape.bits[b].id == id) {
-        return d_.variable(VariableKind::kBit, b);
-      }
-    }
-    return UINT32_MAX;
-  }
-
-  Ref condition_predicate(const Expr& e) {
-    std::vector<uint32_t> variables;
-    variables_read(e, variables);
-    std::sort(variables.begin(), variables.end());
-    variables.erase(std::unique(variables.begin(), variables.end()), variables.end());
-    uint64_t product = 1;
-    for (uint32_t v : variables) product *= builder_.domain(v);
-    // A condition reading many variables at once is split at and/or so tables stay small.
-    if (product > (1u << 16) && (e.kind == ExprKind::kAnd || e.kind == ExprKind::kOr)) {
-      Ref acc = condition_predicate(e.children[0]);
-      for (size_t i = 1; i < e.children.size(); ++i) {
-        Ref next = condition_predicate(e.children[i]);
-        acc = builder_.apply(acc, next, [&](uint32_t x, uint32_t y) {
-          return e.kind == ExprKind::kAnd ? (x & y) : (x | y);
-        });
-      }
-      return acc;
-    }
-    return tabulate_bool(variables, [&](const std::vector<uint32_t>& values) {
-      return evaluate_condition(e, policy_, d_.representative_query(values));
-    });
-  }
-
-  Ref rule_predicate(const Rule& rule) {
-    Ref p =
-        id_set_predicate(rule.data, VariableKind::kData, VocabularyKind::kData, d_.shape.data_ids);
-    p = conjunction(p, id_set_predicate(rule.purpose, VariableKind::kPurpose,
-                                        VocabularyKind::kPurpose, d_.shape.purpose_ids));
-    if (rule.action != Action::kAny) {
-      uint32_t variable = d_.variable(VariableKind::kAction);
-      p = conjunction(p, tabulate_bool({variable}, [&](const std::vector<uint32_t>& values) {
-                        return (values[variable] == 0 ? Action::kCollect : Action::kTransmit) ==
-                               rule.action;
-                      }));
-    }
-    p = conjunction(p, id_set_predicate(rule.recipient, VariableKind::kRecipient,
-                                        VocabularyKind::kRecipient, d_.shape.recipient_ids));
-    if (!rule.destination.any) {
-      uint32_t destination = d_.variable(VariableKind::kDestination);
-      uint32_t date = d_.variable(VariableKind::kDate);
-      p = conjunction(p,
-                      tabulate_bool({destination, date}, [&](const std::vector<uint32_t>& values) {
-                        return place_covers(rule.destination, policy_,
-                                            d_.destination_representative[values[destination]],
-                                            d_.date_representative[values[date]]);
-                      }));
-    }
-    if (rule.statute) {  // the law speaks from its effective date (a class boundary)
-      uint32_t date = d_.variable(VariableKind::kDate);
-      p = conjunction(p, tabulate_bool({date}, [&](const std::vector<uint32_t>& values) {
-                        return rule.in_force(d_.date_representative[values[date]]);
-                      }));
-    }
-    if (rule.when) p = conjunction(p, condition_predicate(rule.when->root));
-    if (is_consent_only_basis(rule)) {
-      uint32_t bit = bit_variable(Bit::Kind::kConsentForPurpose, {});
-      p = conjunction(p, tabulate_bool({bit}, [&](const std::vector<uint32_t>& values) {
-                        return values[bit] == 1;
-                      }));
-    }
-    return p;
-  }
-
   // Copies the nodes reachable from `root` into `out`, children before parents, so a loader can
   // check that every child index is below its parent's.
   uint32_t export_diagram(Ref root, CompiledPolicy& out) {
@@ -318,6 +169,7 @@ class Compiler {
   const Policy& policy_;
   Domains d_;
   DiagramBuilder builder_;
+  Predicates predicates_;
   // A rule set is the set it extends (an earlier index) and the rule added to it.
   struct SetLink {
     uint32_t parent;

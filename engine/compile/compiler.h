@@ -2,10 +2,11 @@
 // decision diagram over the query's variables (compile/domains.h), whose leaves are the decision
 // records that combine() (model/combine.h) gives for the set of rules matching there.
 //
-// How: each rule becomes a predicate diagram (its match block and condition, tabulated over the
-// classes of the few variables each part reads, with the reference evaluator's own matching
-// functions), the predicates are folded into one diagram whose leaves are rule sets, and each rule
-// set becomes its decision record; leaves with equal records merge and the diagram re-reduces.
+// How: each rule becomes a predicate diagram (its match block and condition, compiled over the
+// classes of the variables each part reads by compile/predicates.h, which shares no code with the
+// reference evaluator), the predicates are folded into one diagram whose leaves are rule sets, and
+// each rule set becomes its decision record; leaves with equal records merge and the diagram
+// re-reduces.
 #pragma once
 
 #include <cstddef>

@@ -4,8 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
-
-#include "reference/reference_evaluator.h"
+#include <stdexcept>
 
 namespace flowgate {
 namespace {
@@ -20,6 +19,9 @@ struct Uses {
        consent_for_purpose = false;
   std::set<std::string> consents, features;
   std::set<std::pair<Bit::Kind, std::string>> consent_string_bits;
+  // subject.region compared with destination: no coarser partition than one class per region
+  // decides that.
+  bool places_compared = false;
 };
 
 QueryPath path_of(const Expr& e) {
@@ -45,6 +47,12 @@ void collect(const Expr& e, Uses& uses) {
       const Expr& b = e.children[1];
       if (a.kind == ExprKind::kString) literal(path_of(b), a.text);
       if (b.kind == ExprKind::kString) literal(path_of(a), b.text);
+      auto place = [](QueryPath p) {
+        return p == QueryPath::kSubjectRegion || p == QueryPath::kDestination;
+      };
+      if (place(path_of(a)) && place(path_of(b)) && path_of(a) != path_of(b)) {
+        uses.places_compared = true;
+      }
       for (const Expr* side : {&a, &b}) {
         const Expr& other = side == &a ? b : a;
         if (path_of(*side) == QueryPath::kSubjectAge && other.kind == ExprKind::kInt) {
@@ -88,16 +96,27 @@ void close_over_includes(const RegionCatalog& regions, std::set<std::string>& gr
   }
 }
 
+// One class per distinct signature of a region, in the order of the regions' first appearance.
 template <typename Signature>
 void partition(const std::vector<std::string>& ids, Signature signature_of,
-               std::vector<uint16_t>& class_of, std::vector<std::string>& representative) {
+               std::vector<uint16_t>& class_of, PlaceClasses& places) {
   std::map<std::vector<bool>, uint16_t> classes;
   class_of.resize(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
-    auto [it, fresh] = classes.emplace(signature_of(ids[i]), static_cast<uint16_t>(classes.size()));
-    if (fresh) representative.push_back(ids[i]);
+    std::vector<bool> signature = signature_of(ids[i]);
+    auto [it, fresh] = classes.emplace(signature, static_cast<uint16_t>(classes.size()));
+    if (fresh) places.signatures.push_back(std::move(signature));
     class_of[i] = it->second;
   }
+}
+
+size_t position(const std::vector<std::string>& sorted, const std::string& id, const char* what) {
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), id);
+  if (it == sorted.end() || *it != id) {
+    throw std::logic_error("the domain analysis did not collect the " + std::string(what) + " " +
+                           id);
+  }
+  return static_cast<size_t>(it - sorted.begin());
 }
 
 }  // namespace
@@ -134,81 +153,14 @@ uint32_t Domains::variable(VariableKind kind, uint32_t bit) const {
   return UINT32_MAX;
 }
 
-Query Domains::representative_query(const std::vector<uint32_t>& values) const {
-  Query q;
-  for (uint32_t v = 0; v < shape.variables.size(); ++v) {
-    const Variable& variable = shape.variables[v];
-    uint32_t value = values[v];
-    switch (variable.kind) {
-      case VariableKind::kData:
-        q.data = shape.data_ids[value];
-        break;
-      case VariableKind::kPurpose:
-        q.purpose = shape.purpose_ids[value];
-        break;
-      case VariableKind::kAction:
-        q.action = value == 0 ? Action::kCollect : Action::kTransmit;
-        break;
-      case VariableKind::kRecipient:
-        q.recipient = shape.recipient_ids[value];
-        break;
-      case VariableKind::kDestination:
-        q.destination = destination_representative[value];
-        break;
-      case VariableKind::kRegion:
-        q.region = region_representative[value];
-        break;
-      case VariableKind::kDate:
-        q.as_of = date_representative[value];
-        break;
-      case VariableKind::kAge:
-        q.age = age_representative[value];
-        break;
-      case VariableKind::kBit: {
-        const Bit& bit = shape.bits[variable.bit];
-        bool on = value != 0;
-        switch (bit.kind) {
-          case Bit::Kind::kGpc:
-            q.gpc = on;
-            break;
-          case Bit::Kind::kAdsPersonalization:
-            q.ads_personalization = on;
-            break;
-          case Bit::Kind::kParentalConsent:
-            q.parental_consent = on;
-            break;
-          case Bit::Kind::kConsentForPurpose:
-            if (on) q.consents.insert(q.purpose);
-            break;
-          case Bit::Kind::kConsent:
-            if (on) q.consents.insert(bit.id);
-            break;
-          case Bit::Kind::kFeature:
-            if (on) q.features.insert(bit.id);
-            break;
-          case Bit::Kind::kTcfPurposeConsent:
-            if (on) q.consent_strings.tcf_purpose_consents |= 1u << (bit.tcf_purpose() - 1);
-            break;
-          case Bit::Kind::kTcfPurposeLegitimateInterest:
-            if (on) {
-              q.consent_strings.tcf_purpose_legitimate_interests |= 1u << (bit.tcf_purpose() - 1);
-            }
-            break;
-          case Bit::Kind::kGppOptOut:
-            if (on) q.consent_strings.gpp_opt_outs |= static_cast<uint8_t>(1u << bit.gpp_opt_out());
-            break;
-          case Bit::Kind::kTcfPresent:
-            q.consent_strings.tcf_present = on;
-            break;
-          case Bit::Kind::kGppPresent:
-            q.consent_strings.gpp_present = on;
-            break;
-        }
-        break;
-      }
-    }
-  }
-  return q;
+bool PlaceClasses::in_group(uint32_t place_class, const std::string& group,
+                            uint32_t date_class) const {
+  return signatures[place_class][position(groups, group, "group") * date_classes + date_class];
+}
+
+bool PlaceClasses::is(uint32_t place_class, const std::string& literal) const {
+  return signatures[place_class]
+                   [groups.size() * date_classes + position(literals, literal, "literal")];
 }
 
 Domains analyse_domains(const Policy& policy) {
@@ -275,30 +227,40 @@ Domains analyse_domains(const Policy& policy) {
   for (int64_t t : uses.age_thresholds) {
     if (t >= 1 && t <= 200) s.age_thresholds.push_back(static_cast<int32_t>(t));
   }
-  d.age_representative.push_back(std::nullopt);
-  d.age_representative.push_back(s.age_thresholds.empty() ? 30 : s.age_thresholds[0] - 1);
-  for (int32_t t : s.age_thresholds) d.age_representative.push_back(t);
 
   // Regions: by membership in each tested group on each date class, and by the literals.
-  auto signature = [&](const std::set<std::string>& groups, const std::set<std::string>& literals) {
-    return [&, groups, literals](const std::string& region) {
-      std::vector<bool> bits;
-      for (const auto& g : groups) {
-        for (Date day : d.date_representative)
-          bits.push_back(policy.regions.contains(g, region, day));
-      }
-      for (const auto& l : literals) bits.push_back(region == l);
-      return bits;
-    };
+  if (uses.places_compared) {
+    uses.region_literals.insert(s.region_ids.begin(), s.region_ids.end());
+    uses.destination_literals.insert(s.region_ids.begin(), s.region_ids.end());
+  }
+  auto places = [&](const std::set<std::string>& groups, const std::set<std::string>& literals) {
+    return PlaceClasses{{groups.begin(), groups.end()},
+                        {literals.begin(), literals.end()},
+                        static_cast<uint32_t>(d.date_representative.size()),
+                        {}};
   };
-  partition(s.region_ids, signature(uses.region_groups, uses.region_literals), s.region_class,
-            d.region_representative);
-  partition(s.region_ids, signature(uses.destination_groups, uses.destination_literals),
-            s.destination_class, d.destination_representative);
-  s.region_classes = static_cast<uint16_t>(d.region_representative.size());
-  s.device_destination_class = static_cast<uint16_t>(d.destination_representative.size());
-  d.destination_representative.push_back("device");
-  s.destination_classes = static_cast<uint16_t>(d.destination_representative.size());
+  d.regions = places(uses.region_groups, uses.region_literals);
+  d.destinations = places(uses.destination_groups, uses.destination_literals);
+  auto signature = [&](const PlaceClasses& tested, const std::string& place) {
+    std::vector<bool> bits;
+    for (const auto& g : tested.groups) {
+      for (Date day : d.date_representative) bits.push_back(policy.regions.contains(g, place, day));
+    }
+    for (const auto& l : tested.literals) bits.push_back(place == l);
+    return bits;
+  };
+  partition(
+      s.region_ids, [&](const std::string& r) { return signature(d.regions, r); }, s.region_class,
+      d.regions);
+  partition(
+      s.region_ids, [&](const std::string& r) { return signature(d.destinations, r); },
+      s.destination_class, d.destinations);
+  s.region_classes = static_cast<uint16_t>(d.regions.signatures.size());
+  // The device is in no group and equals only "device": a class of its own, whatever regions share
+  // its signature.
+  s.device_destination_class = static_cast<uint16_t>(d.destinations.signatures.size());
+  d.destinations.signatures.push_back(signature(d.destinations, "device"));
+  s.destination_classes = static_cast<uint16_t>(d.destinations.signatures.size());
 
   if (uses.gpc) s.bits.push_back({Bit::Kind::kGpc, {}});
   if (uses.ads_personalization) s.bits.push_back({Bit::Kind::kAdsPersonalization, {}});
@@ -319,7 +281,7 @@ Domains analyse_domains(const Policy& policy) {
   add(VariableKind::kDestination, s.destination_classes);
   add(VariableKind::kDate, d.date_representative.size());
   add(VariableKind::kRegion, s.region_classes);
-  add(VariableKind::kAge, d.age_representative.size());
+  add(VariableKind::kAge, s.age_thresholds.size() + 2);
   for (uint32_t b = 0; b < s.bits.size(); ++b) add(VariableKind::kBit, 2, b);
   return d;
 }

@@ -2,8 +2,8 @@
 // query field into only the classes the rules can tell apart: regions by their memberships in the
 // groups conditions test (on every date class) and the literals they compare with; dates by the
 // days on which a membership or an `as_of` comparison changes; ages by the thresholds compared
-// with. Each class keeps a representative value, so any rule can be evaluated on a class exactly
-// as the reference evaluator evaluates it on a real query.
+// with. Each place class keeps its signature (those memberships and equalities) and each date class
+// a day that stands for it, which is all the compiler reads conditions from (compile/predicates.h).
 #pragma once
 
 #include <optional>
@@ -12,22 +12,35 @@
 
 #include "compile/compiled_policy.h"
 #include "model/policy.h"
-#include "model/query.h"
 
 namespace flowgate {
 
-struct Domains {
-  CompiledPolicy shape;  // ids, classes, bits and variables; no diagram yet
-  std::vector<std::string> region_representative;       // per subject region class
-  std::vector<std::string> destination_representative;  // per destination class ("device" too)
-  std::vector<Date> date_representative;                // per date class
-  std::vector<std::optional<int>> age_representative;   // per age band (band 0: unknown)
+// The classes of one place field (the subject's region, or the destination) and what sets them
+// apart: every class's regions are in the same tested groups on each date class, and equal the
+// same tested literals.
+struct PlaceClasses {
+  std::vector<std::string> groups;    // the groups tested, sorted
+  std::vector<std::string> literals;  // the places compared with, sorted ("device" among them)
+  uint32_t date_classes = 0;
+  // Per class: membership in groups[g] on date class k at g * date_classes + k, then whether the
+  // class is literals[l] at groups.size() * date_classes + l.
+  std::vector<std::vector<bool>> signatures;
 
-  // Index of the variable of a kind (kBit: of the bit `bit`).
+  // Throw std::logic_error for a group or literal the analysis did not collect: a use it missed.
+  bool in_group(uint32_t place_class, const std::string& group, uint32_t date_class) const;
+  bool is(uint32_t place_class, const std::string& literal) const;
+};
+
+struct Domains {
+  CompiledPolicy shape;       // ids, classes, bits and variables; no diagram yet
+  PlaceClasses regions;       // per subject region class
+  PlaceClasses destinations;  // per destination class, the device's last
+  // Per date class, a day on which every tested membership and `as_of` comparison is as on the
+  // class's other days: its first day, and for class 0 the day before the first breakpoint.
+  std::vector<Date> date_representative;
+
+  // Index of the variable of a kind (kBit: of the bit `bit`); UINT32_MAX when there is none.
   uint32_t variable(VariableKind kind, uint32_t bit = 0) const;
-  // A query whose context fields hold the representatives of the given values; `values` has one
-  // entry per variable (ids of data/purpose/recipient are filled from their tables).
-  Query representative_query(const std::vector<uint32_t>& values) const;
 };
 
 Domains analyse_domains(const Policy& policy);

@@ -1,14 +1,38 @@
-// parse_apple_manifest: pugixml does the XML; this file refuses what a plist never needs (DTD
-// subsets, entity declarations), walks the tree under budgets, and reads the four keys.
+// parse_apple_manifest: pugixml does the XML; this file refuses what a plist never needs (any
+// DOCTYPE but Apple's, DTD subsets, entity declarations) and what pugixml lets through (a second
+// root element, text after the root), walks the tree under budgets, and reads the four keys.
 #include "gate/apple_manifest.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <pugixml.hpp>
 #include <utility>
 
 namespace flowgate {
 namespace {
+
+constexpr std::string_view kApplePublicId = "-//Apple//DTD PLIST 1.0//EN";
+constexpr std::string_view kAppleSystemId = "http://www.apple.com/DTDs/PropertyList-1.0.dtd";
+
+bool is_xml_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// "<?xml" followed by a space or "?>": the XML declaration (a target "xml-stylesheet" is a PI).
+bool is_xml_declaration(std::string_view at) {
+  return at.size() > 5 && at.substr(0, 5) == "<?xml" && (is_xml_space(at[5]) || at[5] == '?');
+}
+
+// A value from the file for a message: quoted, control bytes escaped, cut at 60 bytes.
+std::string quoted(std::string_view value) {
+  std::string out = "\"";
+  for (size_t i = 0; i < value.size() && i < 60; ++i) {
+    auto c = static_cast<unsigned char>(value[i]);
+    out += c < 0x20 || c == 0x7f ? fmt::format("\\x{:02x}", c) : std::string(1, value[i]);
+  }
+  return out + (value.size() > 60 ? "…\"" : "\"");
+}
 
 class Reader {
  public:
@@ -20,41 +44,216 @@ class Reader {
     return offset < 0 ? SourceLocation{file_.path(), 0, 0}
                       : file_.location(static_cast<size_t>(offset));
   }
+  // Where the markup of an element, a CDATA section, a PI or a DOCTYPE starts: pugixml's offset
+  // is its name's or its value's, past the '<' and what follows it.
+  SourceLocation tag_at(pugi::xml_node node) const {
+    ptrdiff_t offset = node.offset_debug();
+    size_t open =
+        offset < 1 ? std::string::npos : file_.text().rfind('<', static_cast<size_t>(offset - 1));
+    return open == std::string::npos ? at(node) : file_.location(open);
+  }
+  // Where a text node's first non-space character is (pugixml's offset is where the text starts,
+  // blanks included).
+  SourceLocation text_at(pugi::xml_node node) const {
+    ptrdiff_t offset = node.offset_debug();
+    if (offset < 0) return {file_.path(), 0, 0};
+    auto i = static_cast<size_t>(offset);
+    while (i < file_.text().size() && is_xml_space(file_.text()[i])) ++i;
+    return file_.location(i);
+  }
   void error(std::string code, SourceLocation where, std::string message, std::string help = {}) {
     sink_.error(std::move(code), std::move(where), std::move(message), std::move(help));
     ok_ = false;
   }
   bool ok() const { return ok_; }
 
-  // Refuses DTD subsets and entity declarations before any parsing.
+  // Refuses, before any parsing, what a plist never holds: a NUL byte (pugixml stops reading at
+  // one, so whatever follows would go unread), entity declarations, and a prolog other than an
+  // XML declaration, comments, processing instructions and Apple's DOCTYPE.
   bool screen_text() {
     const std::string& text = file_.text();
+    if (auto pos = text.find('\0'); pos != std::string::npos) {
+      error("manifest-xml", file_.location(pos), "malformed XML: a NUL byte",
+            "XML text cannot hold NUL; a parser stops there and would not read what follows");
+    }
     if (auto pos = text.find("<!ENTITY"); pos != std::string::npos) {
       error("manifest-entity", file_.location(pos),
             "entity declarations are not allowed in a privacy manifest",
             "a plist never declares entities; this file may be an entity-expansion attack");
     }
-    for (auto pos = text.find("<!DOCTYPE"); pos != std::string::npos;
-         pos = text.find("<!DOCTYPE", pos + 1)) {
-      auto end = text.find('>', pos);
-      std::string_view doctype(text.data() + pos,
-                               (end == std::string::npos ? text.size() : end) - pos);
-      if (doctype.find('[') != std::string_view::npos) {
-        error("manifest-dtd", file_.location(pos),
-              "an internal DTD subset is not allowed in a privacy manifest",
-              "keep only <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" …>");
-      } else if (doctype != "<!DOCTYPE plist" &&
-                 doctype.rfind("<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\"", 0) != 0 &&
-                 doctype.rfind("<!DOCTYPE plist PUBLIC \"-//Apple Computer//DTD PLIST 1.0//EN\"",
-                               0) != 0) {
-        error("manifest-dtd", file_.location(pos),
-              "the DOCTYPE is not Apple's property-list DOCTYPE (a SYSTEM or other external "
-              "identifier is not allowed)",
-              "a privacy manifest starts with <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST "
-              "1.0//EN\" …>");
+    if (!ok_) return false;
+    return screen_prolog();
+  }
+
+  // The prolog, scanned as XML defines it (XMLDecl? Misc* (doctypedecl Misc*)?), up to the root
+  // element's '<'. Each construct ends where the parser's does or earlier (a comment at the first
+  // "-->", a processing instruction at the first "?>"), so anything the parser could read as a
+  // DOCTYPE is seen here first. Text or anything else before the root is left to pugixml and the
+  // top-level check, which refuse it.
+  bool screen_prolog() {
+    const std::string& text = file_.text();
+    size_t i = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+    const size_t first = i;
+    bool doctype = false;
+    for (;;) {
+      while (i < text.size() && is_xml_space(text[i])) ++i;
+      if (i >= text.size()) return ok_;
+      if (text.compare(i, 4, "<!--") == 0) {
+        size_t end = text.find("-->", i + 4);
+        if (end == std::string::npos) {
+          error("manifest-xml", file_.location(i), "malformed XML: a comment is never closed");
+          return false;
+        }
+        i = end + 3;
+      } else if (text.compare(i, 2, "<?") == 0) {
+        size_t end = text.find("?>", i + 2);
+        if (end == std::string::npos) {
+          error("manifest-xml", file_.location(i),
+                "malformed XML: a processing instruction is never closed");
+          return false;
+        }
+        if (is_xml_declaration(std::string_view(text).substr(i)) && i != first) {
+          error("manifest-xml", file_.location(i),
+                "malformed XML: the XML declaration must be the first thing in the file");
+          return false;
+        }
+        i = end + 2;
+      } else if (text.compare(i, 9, "<!DOCTYPE") == 0) {
+        if (doctype) {
+          error("manifest-dtd", file_.location(i), "a second DOCTYPE",
+                "a privacy manifest has at most one DOCTYPE, Apple's plist one");
+          return false;
+        }
+        doctype = true;
+        if (!screen_doctype(i, &i)) return false;
+      } else {
+        return ok_;  // the root element (or content the parse and the top-level check refuse)
       }
     }
-    return ok_;
+  }
+
+  // Parses the DOCTYPE at `start` by XML's grammar ('<!DOCTYPE' S Name (S ExternalID)? S?
+  // ('[' intSubset ']' S?)? '>', literals quoted with " or ' and free to hold '>' or '['), then
+  // accepts exactly Apple's: plist, PUBLIC kApplePublicId kAppleSystemId, no internal subset.
+  bool screen_doctype(size_t start, size_t* end) {
+    const std::string& text = file_.text();
+    static constexpr std::string_view kHelp =
+        "a privacy manifest's DOCTYPE is <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+        "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">, or none";
+    auto malformed = [&](size_t at, std::string_view what) {
+      error("manifest-dtd", file_.location(std::min(at, text.size())),
+            fmt::format("malformed DOCTYPE: {}", what), std::string(kHelp));
+      return false;
+    };
+    size_t i = start + 9;
+    auto skip_space = [&] {
+      size_t from = i;
+      while (i < text.size() && is_xml_space(text[i])) ++i;
+      return i > from;
+    };
+    // A quoted literal; its content in *value.
+    auto literal = [&](std::string* value) {
+      if (i >= text.size() || (text[i] != '"' && text[i] != '\'')) return false;
+      size_t close = text.find(text[i], i + 1);
+      if (close == std::string::npos) return false;
+      *value = text.substr(i + 1, close - i - 1);
+      i = close + 1;
+      return true;
+    };
+    if (!skip_space()) return malformed(i, "expected a space and the root element's name");
+    size_t name_start = i;
+    while (i < text.size() && !is_xml_space(text[i]) && text[i] != '>' && text[i] != '[') ++i;
+    std::string name = text.substr(name_start, i - name_start);
+    if (name.empty()) return malformed(i, "expected the root element's name");
+    std::string kind, public_id, system_id;
+    bool spaced = skip_space();
+    if (spaced && (text.compare(i, 6, "PUBLIC") == 0 || text.compare(i, 6, "SYSTEM") == 0)) {
+      kind = text.substr(i, 6);
+      i += 6;
+      if (!skip_space()) return malformed(i, "expected a space after " + kind);
+      if (kind == "PUBLIC") {
+        if (!literal(&public_id)) return malformed(i, "expected a quoted public identifier");
+        if (!skip_space()) return malformed(i, "expected a space and a quoted system identifier");
+      }
+      if (!literal(&system_id)) return malformed(i, "expected a quoted system identifier");
+      skip_space();
+    }
+    if (i < text.size() && text[i] == '[') {
+      error("manifest-dtd", file_.location(i),
+            "an internal DTD subset is not allowed in a privacy manifest", std::string(kHelp));
+      return false;
+    }
+    if (i >= text.size() || text[i] != '>') {
+      return malformed(i, "expected '>' (or PUBLIC/SYSTEM and their quoted identifiers)");
+    }
+    *end = i + 1;
+    std::string why;
+    if (name != "plist") {
+      why = fmt::format("its root element is {}, not plist", quoted(name));
+    } else if (kind.empty()) {
+      why = "it has no external identifier";
+    } else if (kind == "SYSTEM") {
+      why = fmt::format("it names a SYSTEM identifier, {}, not Apple's public one",
+                        quoted(system_id));
+    } else if (public_id != kApplePublicId) {
+      why =
+          fmt::format("its public identifier is {}, not \"{}\"", quoted(public_id), kApplePublicId);
+    } else if (system_id != kAppleSystemId) {
+      why =
+          fmt::format("its system identifier is {}, not \"{}\"", quoted(system_id), kAppleSystemId);
+    }
+    if (!why.empty()) {
+      error("manifest-dtd", file_.location(start),
+            fmt::format("the DOCTYPE is not Apple's property-list DOCTYPE: {}", why),
+            std::string(kHelp));
+      return false;
+    }
+    return true;
+  }
+
+  // The document's top level, which pugixml does not police: it reads the first root element and
+  // ignores (or, with parse_fragment, keeps) whatever follows. Exactly one element, nothing but
+  // comments and whitespace after it, no text before it (the prolog was screened already).
+  bool check_top_level(const pugi::xml_document& doc) {
+    pugi::xml_node root;
+    for (auto node : doc.children()) {
+      switch (node.type()) {
+        case pugi::node_element:
+          if (!root) {
+            root = node;
+            break;
+          }
+          error("manifest-xml", tag_at(node),
+                fmt::format("malformed XML: a second root element <{}> after <{}> (line {}); a "
+                            "document has exactly one, and nothing after it may go unread",
+                            node.name(), root.name(), at(root).line),
+                "a privacy manifest is one <plist> element");
+          return false;
+        case pugi::node_pcdata:
+        case pugi::node_cdata:
+          error("manifest-xml", node.type() == pugi::node_cdata ? tag_at(node) : text_at(node),
+                root ? fmt::format("malformed XML: text after the root element <{}>", root.name())
+                     : std::string("malformed XML: text before the root element"),
+                "only comments and whitespace may follow </plist>");
+          return false;
+        case pugi::node_pi:
+        case pugi::node_declaration:
+        case pugi::node_doctype:
+          if (root) {
+            error("manifest-xml", tag_at(node),
+                  fmt::format(
+                      "malformed XML: {} after the root element <{}>",
+                      node.type() == pugi::node_doctype ? "a DOCTYPE" : "a processing instruction",
+                      root.name()),
+                  "only comments and whitespace may follow </plist>");
+            return false;
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    return true;
   }
 
   // Nesting depth and element count, iteratively (no recursion on untrusted depth).
@@ -284,17 +483,21 @@ std::optional<AppleManifest> parse_apple_manifest(const SourceFile& file, Diagno
   }
   if (!reader.screen_text()) return std::nullopt;
   pugi::xml_document doc;
-  // parse_escapes expands only XML's five entities and character references; DOCTYPE kept so the
-  // tree mirrors the file. No PIs, no comments in the tree.
+  // parse_escapes expands only XML's five entities and character references. The DOCTYPE, the
+  // declaration, processing instructions and (parse_fragment) text outside the root are kept as
+  // nodes so that check_top_level sees everything at the top level but comments and whitespace;
+  // without parse_fragment pugixml drops such text silently.
   auto result = doc.load_buffer(file.text().data(), file.text().size(),
-                                pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
+                                pugi::parse_default | pugi::parse_doctype |
+                                    pugi::parse_declaration | pugi::parse_pi | pugi::parse_fragment,
+                                pugi::encoding_utf8);
   if (!result) {
     reader.error("manifest-xml",
                  file.location(static_cast<size_t>(std::max<ptrdiff_t>(0, result.offset))),
                  fmt::format("malformed XML: {}", result.description()));
     return std::nullopt;
   }
-  if (!reader.check_budgets(doc)) return std::nullopt;
+  if (!reader.check_top_level(doc) || !reader.check_budgets(doc)) return std::nullopt;
   return reader.read(doc);
 }
 

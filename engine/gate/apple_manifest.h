@@ -3,10 +3,15 @@
 // NSPrivacyCollectedDataTypes (type, linked, tracking, purposes) and NSPrivacyAccessedAPITypes.
 //
 // The file is untrusted input from a third-party SDK. It is read under budgets (size, nesting
-// depth, element count, list lengths) and refused, with file:line:col, when it is not a plist or
-// carries anything an XML parser could be made to expand: a DOCTYPE other than Apple's plist one,
-// an internal DTD subset, or an entity declaration (pugixml never expands entities itself; the
-// check makes the refusal explicit instead of leaving `&lol;` in a string). Unknown keys are kept
+// depth, element count, list lengths) and refused, with file:line:col, when it is not a plist,
+// when it is not one well-formed document (a second root element, or anything but comments and
+// whitespace after </plist>: pugixml would read the first root and quietly ignore the rest), or
+// when it carries anything an XML parser could be made to expand or fetch: any DOCTYPE but exactly
+// Apple's (<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN"
+// "http://www.apple.com/DTDs/PropertyList-1.0.dtd">, parsed by XML's grammar, so a quoted '>' or
+// '[' cannot hide anything), an internal DTD subset, or an entity declaration (pugixml never
+// expands entities itself; the check makes the refusal explicit instead of leaving `&lol;` in a
+// string). Unknown keys are kept
 // out of the model but never fail a manifest: Apple adds keys, and the gate only reads these four.
 #pragma once
 

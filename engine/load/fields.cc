@@ -246,6 +246,18 @@ std::optional<std::string> read_scalar(const YamlNode& node, std::string_view wh
 std::optional<IdRef> read_id(const YamlNode& node, std::string_view what, DiagnosticSink& sink) {
   auto text = read_scalar(node, what, sink);
   if (!text) return std::nullopt;
+  // YAML's core schema reads an unquoted 12345 as a number and true as a boolean: as an id that
+  // is a typing accident, not a name.
+  static const std::regex kNotText(
+      "[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?([0-9]*\\.[0-9]+|[0-9]+\\.[0-9]*)([eE][-+]?[0-9]+)?"
+      "|"
+      "true|True|TRUE|false|False|FALSE|null|Null|NULL|~");
+  if (!node.quoted && std::regex_match(*text, kNotText)) {
+    sink.error("bad-id", node.location,
+               fmt::format("{} is a YAML number or boolean, not an id", what),
+               "ids start with a letter (e.g. rule-7); quote it if the digits are intended");
+    return std::nullopt;
+  }
   static const std::regex kId("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
   if (!std::regex_match(*text, kId)) {
     sink.error("bad-id", node.location, fmt::format("'{}' is not a valid id for {}", *text, what),

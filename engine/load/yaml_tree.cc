@@ -70,6 +70,13 @@ class Converter {
                   "policy files need only a few levels of nesting");
       return false;
     }
+    // Policy files are plain data: a tag ("!python/object", "!!binary") asks some other loader to
+    // build something, and would be silently read as text here.
+    if (const std::string& tag = in.Tag(); !tag.empty() && tag != "?" && tag != "!") {
+      sink_.error("yaml-tag", out.location,
+                  fmt::format("YAML tag '{}' is not allowed in a policy file", tag),
+                  "remove the tag; values are plain strings, numbers, lists and mappings");
+    }
     switch (in.Type()) {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null:

@@ -46,6 +46,9 @@ Status Status::unauthenticated(std::string m) noexcept {
 Status Status::resource_exhausted(std::string m) noexcept {
   return Status(Code::kResourceExhausted, std::move(m));
 }
+Status Status::failed_precondition(std::string m) noexcept {
+  return Status(Code::kFailedPrecondition, std::move(m));
+}
 
 // ---- The loaded form ----------------------------------------------------------------------------
 
@@ -105,6 +108,7 @@ struct Bundle::Rep {
   uint32_t unknown_id_decision = 0;
   uint32_t policy_name = 0;
   uint32_t policy_version = 0;
+  uint64_t serial = 0;  // 0: a bundle of format version 1–3, which has none
   Sha256Digest digest{};
   bool is_signed = false;
   std::array<uint8_t, 8> key_id{};
@@ -182,6 +186,7 @@ class Loader {
   Status run() {
     Status s = check_frame();
     if (s.ok()) s = check_sections();
+    if (s.ok()) s = read_serial();
     if (s.ok()) s = read_strings();
     if (s.ok()) s = read_ids();
     if (s.ok()) s = read_classes();
@@ -208,12 +213,15 @@ class Loader {
           "bundle format version " + str(h_.format_version) + "; this runtime reads versions " +
           str(bf::kOldestFormatVersion) + " to " + str(bf::kFormatVersion));
     }
-    if (h_.header_size != bf::kHeaderSize) {
-      return corrupt("header size " + str(h_.header_size) + ", expected " + str(bf::kHeaderSize));
+    sections_ = bf::section_count(h_.format_version);
+    header_size_ = bf::header_size(h_.format_version);
+    if (h_.header_size != header_size_) {
+      return corrupt("header size " + str(h_.header_size) + ", expected " + str(header_size_) +
+                     " in format version " + str(h_.format_version));
     }
-    if (h_.section_count != bf::kSectionCount) {
-      return corrupt("section count " + str(h_.section_count) + ", expected " +
-                     str(bf::kSectionCount));
+    if (h_.section_count != sections_) {
+      return corrupt("section count " + str(h_.section_count) + ", expected " + str(sections_) +
+                     " in format version " + str(h_.format_version));
     }
     if ((h_.flags & ~(bf::kFlagSigned | bf::kFlagNarrowChildren)) != 0) {
       return corrupt("unknown flags 0x" + hex32(h_.flags));
@@ -223,8 +231,8 @@ class Loader {
     }
     if (h_.reserved != 0) return corrupt("reserved header field is not zero");
     const uint64_t total = uint64_t{h_.total_size_hi} << 32 | h_.total_size_lo;
-    if (total < bf::kHeaderSize || total > bf::kMaxBundleBytes) {
-      return corrupt("total size " + str(total) + " outside [" + str(bf::kHeaderSize) + ", " +
+    if (total < header_size_ || total > bf::kMaxBundleBytes) {
+      return corrupt("total size " + str(total) + " outside [" + str(header_size_) + ", " +
                      str(bf::kMaxBundleBytes) + "]");
     }
     const bool is_signed = (h_.flags & bf::kFlagSigned) != 0;
@@ -256,8 +264,8 @@ class Loader {
   }
 
   Status check_sections() {
-    uint64_t end = bf::kHeaderSize;
-    for (uint32_t i = 0; i < bf::kSectionCount; ++i) {
+    uint64_t end = header_size_;
+    for (uint32_t i = 0; i < sections_; ++i) {
       bf::SectionEntry& e = sec_[i];
       std::memcpy(&e, data_.data() + sizeof(bf::Header) + i * sizeof(bf::SectionEntry), sizeof(e));
       const std::string name = std::string("section '") + bf::kSectionName[i] + "'";
@@ -282,6 +290,20 @@ class Loader {
     if (total_ - end >= 8 || !zeros(end, total_)) {
       return corrupt("the bundle does not end at its last section (padded to 8 with zeros)");
     }
+    return Status();
+  }
+
+  // Version 4: exactly one u64, nonzero (0 means "no serial" and is written as a version 1–3
+  // bundle). Covered by the digest like every section.
+  Status read_serial() {
+    if (sections_ <= bf::kSerial) return Status();
+    const bf::SectionEntry& e = sec_[bf::kSerial];
+    if (e.count != 1) return corrupt("serial: " + str(e.count) + " entries, expected 1");
+    uint64_t serial = 0;
+    copy_section(bf::kSerial, &serial);
+    if (serial == 0)
+      return corrupt("serial 0 (a bundle without a serial is format version 1 to 3)");
+    r_.serial = serial;
     return Status();
   }
 
@@ -652,6 +674,8 @@ class Loader {
   std::string_view data_;
   bf::Header h_{};
   uint32_t total_ = 0;
+  uint32_t sections_ = 0;     // section_count(format_version)
+  uint32_t header_size_ = 0;  // header_size(format_version)
   bf::SectionEntry sec_[bf::kSectionCount]{};
   std::vector<Node> bit_ops_;
   std::vector<Node> var_ops_;
@@ -835,6 +859,9 @@ std::string_view Bundle::policy_name() const noexcept {
 }
 std::string_view Bundle::policy_version() const noexcept {
   return rep_->strings[rep_->policy_version];
+}
+uint64_t Bundle::serial() const noexcept {
+  return rep_->serial;
 }
 
 std::optional<uint16_t> Bundle::data_index(std::string_view id) const noexcept {

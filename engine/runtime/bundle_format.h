@@ -6,10 +6,10 @@
 //   0       8     magic "FLOWGATE"
 //   8       4     format_version (kOldestFormatVersion … kFormatVersion)
 //   12      32    digest: SHA-256 of bytes [44, total_size)
-//   44      4     flags (bit 0: a signature block follows; bit 1: children are u16, version 3;
+//   44      4     flags (bit 0: a signature block follows; bit 1: children are u16, from version 3;
 //                 other bits zero)
-//   48      4     header_size (kHeaderSize)
-//   52      4     section_count (kSectionCount)
+//   48      4     header_size (header_size(format_version): 360, or 376 from version 4)
+//   52      4     section_count (section_count(format_version): 17, or 18 from version 4)
 //   56      8     total_size: header and sections, without the signature block
 //   64      4     policy_name       string ref
 //   68      4     policy_version    string ref
@@ -20,7 +20,8 @@
 //   84      2     destination_classes
 //   86      2     reserved (0)
 //   88      16×N  section table: SectionEntry per Section, in enum order
-//   …             sections, each 8-byte aligned, in enum order, zero padding between
+//   …             sections, each 8-byte aligned, in enum order, zero padding between; from
+//                 version 4 the last is kSerial, the bundle's u64 serial
 //   total_size 80 signature block (only when flags bit 0): SignatureBlock
 //
 // Std-only: part of flowgate_runtime.
@@ -41,11 +42,17 @@ inline constexpr char kMagic[8] = {'F', 'L', 'O', 'W', 'G', 'A', 'T', 'E'};
 // writer stamps the lowest version that holds the bundle, so a bundle without them still loads in
 // a version-1 runtime, and one with them is "not supported" there rather than "corrupt".
 // Version 3 added kBitParentalConsent.
-inline constexpr uint32_t kFormatVersion = 3;
+// Version 4 added section kSerial: the bundle's serial, a u64 above 0 that grows with every
+// release, so that a holder can refuse a rollback to an older bundle (BundleHolder). Bundles of
+// versions 1–3 have no serial: Bundle::serial() is 0 for them. The writer stamps version 4 only
+// when it is given a serial.
+inline constexpr uint32_t kFormatVersion = 4;
+inline constexpr uint32_t kFirstSerialVersion = 4;
 inline constexpr uint32_t kOldestFormatVersion = 1;
 inline constexpr uint32_t kFlagSigned = 1u << 0;
 // Children as u16 — a node index below 0x8000, or kLeaf16 | a decision index below 0x8000 — when
-// the diagram is that small (every shipped policy so far): half the largest section. Version 3.
+// the diagram is that small (every shipped policy so far): half the largest section. From
+// version 3.
 inline constexpr uint32_t kFlagNarrowChildren = 1u << 1;
 inline constexpr uint16_t kLeaf16 = 0x8000u;
 inline constexpr size_t kDigestOffset = 12;
@@ -76,8 +83,14 @@ enum Section : uint32_t {
   kChildren = 14,         // u32 child ref[]
   kDecisions = 15,        // DecisionRecord[]
   kStringLists = 16,      // u32 string ref[]: the decisions' lists
-  kSectionCount = 17,
+  kSerial = 17,           // u64[1]: the bundle's serial, nonzero (format version 4)
+  kSectionCount = 18,     // the most sections a bundle has; section_count(version) is exact
 };
+
+// How many sections, and so how large the header with its section table, a version has.
+constexpr uint32_t section_count(uint32_t format_version) {
+  return format_version >= kFirstSerialVersion ? 18 : 17;
+}
 
 struct Header {
   char magic[8];
@@ -108,8 +121,13 @@ struct SectionEntry {
 };
 static_assert(sizeof(SectionEntry) == 16 && std::is_trivially_copyable_v<SectionEntry>);
 
-inline constexpr uint32_t kHeaderSize = sizeof(Header) + kSectionCount * sizeof(SectionEntry);
-static_assert(kHeaderSize == 360);
+constexpr uint32_t header_size(uint32_t format_version) {
+  return static_cast<uint32_t>(sizeof(Header) +
+                               section_count(format_version) * sizeof(SectionEntry));
+}
+// The smallest header: versions 1–3. Every bundle is at least this long.
+inline constexpr uint32_t kMinHeaderSize = header_size(kOldestFormatVersion);
+static_assert(kMinHeaderSize == 360 && header_size(kFirstSerialVersion) == 376);
 
 struct StringEntry {
   uint32_t offset;  // into kStringData; the string's bytes are followed by a NUL
@@ -183,7 +201,8 @@ inline constexpr uint32_t kElementSize[kSectionCount] = {sizeof(StringEntry),
                                                          sizeof(NodeRecord),
                                                          4,
                                                          sizeof(DecisionRecord),
-                                                         4};
+                                                         4,
+                                                         8};
 
 constexpr uint32_t element_size(uint32_t section, uint32_t flags) {
   return section == kChildren && (flags & kFlagNarrowChildren) ? 2 : kElementSize[section];
@@ -200,7 +219,7 @@ inline constexpr const char* kSectionName[kSectionCount] = {
     "region ids",       "region class",   "destination class",
     "date breakpoints", "age thresholds", "bits",
     "variables",        "nodes",          "children",
-    "decisions",        "string lists"};
+    "decisions",        "string lists",   "serial"};
 
 // Limits the loader enforces (docs/bundle-format.md, "Limits").
 inline constexpr uint64_t kMaxBundleBytes = 64u << 20;

@@ -4,9 +4,55 @@
 
 #include <algorithm>
 #include <new>
+#include <string>
 #include <utility>
 
 namespace flowgate::runtime {
+
+namespace {
+
+std::string short_hex(std::span<const uint8_t, 32> digest) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < 8; ++i) {
+    s += kHex[digest[i] >> 4];
+    s += kHex[digest[i] & 15];
+  }
+  return s;
+}
+
+// The refusal's message: both serials, and for an equal serial both digests' first bytes.
+Status downgrade(uint64_t have, uint64_t got, std::span<const uint8_t, 32> a,
+                 std::span<const uint8_t, 32> b) {
+  if (got < have) {
+    return Status::failed_precondition(
+        "bundle serial " + std::to_string(got) + " is below the running bundle's serial " +
+        std::to_string(have) +
+        ": refused as a downgrade (allow_downgrade / FG_RELOAD_ALLOW_DOWNGRADE to roll back on "
+        "purpose)");
+  }
+  return Status::failed_precondition(
+      "bundle serial " + std::to_string(got) + " equals the running bundle's serial " +
+      std::to_string(have) + " but its content differs (sha256 " + short_hex(b) + "… vs " +
+      short_hex(a) +
+      "…): refused; every distinct bundle needs a serial of its own (allow_downgrade / "
+      "FG_RELOAD_ALLOW_DOWNGRADE to replace it on purpose)");
+}
+
+// Ok unless `next` would roll `running` back (flowgate/bundle_holder.h, "Rollback").
+Status check_serial(const Bundle& running, const Bundle& next) noexcept {
+  const uint64_t have = running.serial(), got = next.serial();
+  if (got > have) return Status::ok_status();
+  auto a = running.digest(), b = next.digest();
+  if (got == have && std::equal(a.begin(), a.end(), b.begin())) return Status::ok_status();
+  try {
+    return downgrade(have, got, a, b);
+  } catch (...) {  // out of memory for the message: refuse all the same
+    return Status(Status::Code::kFailedPrecondition, std::string());
+  }
+}
+
+}  // namespace
 
 BundleHolder::BundleHolder(std::vector<PublicKey> trusted, bool require_signature)
     : trusted_(std::move(trusted)), require_signature_(require_signature) {}
@@ -25,6 +71,14 @@ Status BundleHolder::install(std::unique_ptr<const Bundle> loaded,
     if (!std::equal(digest.begin(), digest.end(), options.expected_digest->begin())) {
       return Status::unauthenticated(
           "bundle digest differs from the one the update announced: refused");
+    }
+  }
+  if (!options.allow_downgrade) {
+    // Loads are serialised (load_mu_), so the running bundle cannot change under this check.
+    std::shared_ptr<const Bundle> running = current();
+    if (running != nullptr) {
+      Status s = check_serial(*running, *loaded);
+      if (!s.ok()) return s;
     }
   }
   std::shared_ptr<const Bundle> next(std::move(loaded));

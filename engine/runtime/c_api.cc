@@ -65,6 +65,8 @@ fg_status fail(const Status& s) noexcept {
       return fail(FG_ERR_SIGNATURE, s.message());
     case Status::Code::kResourceExhausted:
       return fail(FG_ERR_NO_MEMORY, s.message());
+    case Status::Code::kFailedPrecondition:
+      return fail(FG_ERR_DOWNGRADE, s.message());
   }
   return fail(FG_ERR_CORRUPT, s.message());
 }
@@ -167,6 +169,9 @@ const char* fg_bundle_policy_name(const fg_bundle* b) {
 const char* fg_bundle_policy_version(const fg_bundle* b) {
   return b != nullptr ? b->bundle->policy_version().data() : "";
 }
+uint64_t fg_bundle_serial(const fg_bundle* b) {
+  return b != nullptr ? b->bundle->serial() : 0;
+}
 
 int32_t fg_intern_data(const fg_bundle* b, const char* id) {
   return b != nullptr && id != nullptr ? interned(b->bundle->data_index(id)) : -1;
@@ -194,6 +199,7 @@ void fg_query_init(fg_query* q) {
 }
 
 int32_t fg_days_from_civil(int32_t year, int32_t month, int32_t day) {
+  if (!flowgate::runtime::is_civil_date(year, month, day)) return FG_INVALID_DATE;
   return flowgate::runtime::days_from_civil(year, month, day);
 }
 
@@ -223,6 +229,12 @@ fg_status fg_decide(const fg_bundle* b, const fg_query* q, fg_decision* d) {
   iq.consent_strings.tcf_purpose_legitimate_interests = q->tcf_purpose_legitimate_interests;
   iq.consent_strings.gpp_opt_outs = static_cast<uint8_t>(q->gpp_opt_outs);
   d->bundle_ = b;
+  if (q->as_of_days == FG_INVALID_DATE) {  // fg_days_from_civil refused the date: fail closed
+    d->index_ = b->bundle->unknown_id_decision();
+    return fail(FG_ERR_INVALID_ARGUMENT,
+                "fg_decide: as_of_days is FG_INVALID_DATE (a day that "
+                "does not exist); the query is denied");
+  }
   d->index_ = b->bundle->decide(iq);
   return FG_OK;
 }
@@ -289,6 +301,14 @@ fg_status open_holder(const fg_options* options, fg_holder** out) {
   return FG_OK;
 }
 
+constexpr uint32_t kReloadFlags = FG_RELOAD_ALLOW_DOWNGRADE;
+
+flowgate::runtime::BundleHolder::LoadOptions load_options(uint32_t flags) {
+  flowgate::runtime::BundleHolder::LoadOptions options;
+  options.allow_downgrade = (flags & FG_RELOAD_ALLOW_DOWNGRADE) != 0;
+  return options;
+}
+
 // A new holder with its first bundle, or none: the shared body of fg_holder_open and
 // fg_holder_open_file. `load` is fg_reload or fg_reload_file on the new holder.
 template <typename Load>
@@ -330,10 +350,22 @@ fg_status fg_holder_open_file(const char* path, const fg_options* options, fg_ho
 }
 
 fg_status fg_reload(fg_holder* holder, const uint8_t* data, size_t size) {
+  return fg_reload_ex(holder, data, size, 0);
+}
+
+fg_status fg_reload_file(fg_holder* holder, const char* path) {
+  return fg_reload_file_ex(holder, path, 0);
+}
+
+fg_status fg_reload_ex(fg_holder* holder, const uint8_t* data, size_t size, uint32_t flags) {
   if (holder == nullptr) return fail(FG_ERR_INVALID_ARGUMENT, "fg_reload: null holder");
   if (data == nullptr && size > 0) return fail(FG_ERR_INVALID_ARGUMENT, "fg_reload: null data");
+  if ((flags & ~kReloadFlags) != 0) {
+    return fail(FG_ERR_INVALID_ARGUMENT, "fg_reload_ex: unknown flags");
+  }
   try {
-    Status s = holder->holder.load(std::string(reinterpret_cast<const char*>(data), size));
+    Status s = holder->holder.load(std::string(reinterpret_cast<const char*>(data), size),
+                                   load_options(flags));
     if (!s.ok()) return fail(s);
     last_error.clear();
     return FG_OK;
@@ -344,12 +376,15 @@ fg_status fg_reload(fg_holder* holder, const uint8_t* data, size_t size) {
   }
 }
 
-fg_status fg_reload_file(fg_holder* holder, const char* path) {
+fg_status fg_reload_file_ex(fg_holder* holder, const char* path, uint32_t flags) {
   if (holder == nullptr || path == nullptr) {
     return fail(FG_ERR_INVALID_ARGUMENT, "fg_reload_file: null argument");
   }
+  if ((flags & ~kReloadFlags) != 0) {
+    return fail(FG_ERR_INVALID_ARGUMENT, "fg_reload_file_ex: unknown flags");
+  }
   try {
-    Status s = holder->holder.load_file(path);
+    Status s = holder->holder.load_file(path, load_options(flags));
     if (!s.ok()) return fail(s);
     last_error.clear();
     return FG_OK;

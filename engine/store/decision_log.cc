@@ -85,45 +85,154 @@ std::string column_text(sqlite3_stmt* s, int i) {
                       : std::string();
 }
 
+// A 32-byte hash stored as a blob (a 32-character text is not a hash).
 Hash column_hash(sqlite3_stmt* s, int i, bool* ok) {
   Hash h{};
-  *ok = sqlite3_column_bytes(s, i) == 32;
+  *ok = sqlite3_column_type(s, i) == SQLITE_BLOB && sqlite3_column_bytes(s, i) == 32;
   if (*ok) std::memcpy(h.data(), sqlite3_column_blob(s, i), 32);
   return h;
 }
 
-constexpr const char* kColumns =
-    "seq, time_ms, bundle, data, purpose, recipient, destination, region, action, age_band, gpc, "
-    "ads_personalization, consent_mask, feature_mask, data_id, purpose_id, recipient_id, "
-    "destination_id, verdict, decision, rules, citations, sample_every, hash";
+// "seq, time_ms, …, sample_every, hash": the chained columns in table order, then the hash.
+const std::string& columns_sql() {
+  static const std::string sql = [] {
+    std::string out;
+    for (const char* c : kChainedColumns) out += std::string(c) + ", ";
+    return out + "hash";
+  }();
+  return sql;
+}
+constexpr int kHashColumn = static_cast<int>(kChainedColumns.size());
+
+// Column i as SQLite holds it. The type is asked first: an accessor called before it may convert
+// the value in place (sqlite3_column_text on an integer), and the type is part of what is chained.
+StoredValue read_column(sqlite3_stmt* s, int i) {
+  StoredValue v;
+  switch (sqlite3_column_type(s, i)) {
+    case SQLITE_INTEGER:
+      v.type = Storage::kInteger;
+      v.integer = sqlite3_column_int64(s, i);
+      break;
+    case SQLITE_FLOAT: {
+      v.type = Storage::kReal;
+      double d = sqlite3_column_double(s, i);
+      std::memcpy(&v.integer, &d, sizeof d);
+      break;
+    }
+    case SQLITE_TEXT: {
+      v.type = Storage::kText;
+      const unsigned char* t = sqlite3_column_text(s, i);
+      if (t != nullptr)
+        v.bytes.assign(reinterpret_cast<const char*>(t), sqlite3_column_bytes(s, i));
+      break;
+    }
+    case SQLITE_BLOB: {
+      v.type = Storage::kBlob;
+      const void* b = sqlite3_column_blob(s, i);
+      if (b != nullptr) v.bytes.assign(static_cast<const char*>(b), sqlite3_column_bytes(s, i));
+      break;
+    }
+    default:
+      v.type = Storage::kNull;
+  }
+  return v;
+}
+
+StoredRow read_stored(sqlite3_stmt* s) {
+  StoredRow row;
+  for (size_t i = 0; i < row.size(); ++i) row[i] = read_column(s, static_cast<int>(i));
+  return row;
+}
 
 LogRow row_from(sqlite3_stmt* s, bool* hash_ok) {
-  LogRow r;
-  r.seq = static_cast<uint64_t>(sqlite3_column_int64(s, 0));
-  r.time_ms = sqlite3_column_int64(s, 1);
-  r.bundle = column_text(s, 2);
-  r.data = static_cast<uint32_t>(sqlite3_column_int64(s, 3));
-  r.purpose = static_cast<uint32_t>(sqlite3_column_int64(s, 4));
-  r.recipient = static_cast<uint32_t>(sqlite3_column_int64(s, 5));
-  r.destination = static_cast<uint32_t>(sqlite3_column_int64(s, 6));
-  r.region = static_cast<uint32_t>(sqlite3_column_int64(s, 7));
-  r.action = static_cast<uint8_t>(sqlite3_column_int64(s, 8));
-  r.age_band = static_cast<int8_t>(sqlite3_column_int64(s, 9));
-  r.gpc = sqlite3_column_int64(s, 10) != 0;
-  r.ads_personalization = sqlite3_column_int64(s, 11) != 0;
-  r.consent_mask = static_cast<uint64_t>(sqlite3_column_int64(s, 12));
-  r.feature_mask = static_cast<uint64_t>(sqlite3_column_int64(s, 13));
-  r.data_id = column_text(s, 14);
-  r.purpose_id = column_text(s, 15);
-  r.recipient_id = column_text(s, 16);
-  r.destination_id = column_text(s, 17);
-  r.allow = column_text(s, 18) == "allow";
-  r.decision = static_cast<uint32_t>(sqlite3_column_int64(s, 19));
-  r.rules = column_text(s, 20);
-  r.citations = column_text(s, 21);
-  r.sample_every = static_cast<uint32_t>(sqlite3_column_int64(s, 22));
-  r.hash = column_hash(s, 23, hash_ok);
+  LogRow r = decode_row(read_stored(s));
+  r.hash = column_hash(s, kHashColumn, hash_ok);
   return r;
+}
+
+// A stored value for a message: text quoted, control bytes escaped, cut at 40 bytes (it comes from
+// an untrusted file and goes to a terminal).
+std::string describe(const StoredValue& v) {
+  switch (v.type) {
+    case Storage::kInteger:
+      return "the integer " + std::to_string(v.integer);
+    case Storage::kReal: {
+      double d;
+      std::memcpy(&d, &v.integer, sizeof d);
+      return "the real " + std::to_string(d);
+    }
+    case Storage::kText: {
+      static constexpr char kDigits[] = "0123456789abcdef";
+      std::string out = "the text '";
+      for (size_t i = 0; i < v.bytes.size() && i < 40; ++i) {
+        auto c = static_cast<unsigned char>(v.bytes[i]);
+        if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'') {
+          out += "\\x";
+          out += kDigits[c >> 4];
+          out += kDigits[c & 0xf];
+        } else {
+          out += static_cast<char>(c);
+        }
+      }
+      return out + (v.bytes.size() > 40 ? "…'" : "'");
+    }
+    case Storage::kBlob:
+      return "a blob of " + std::to_string(v.bytes.size()) + " bytes";
+    case Storage::kNull:
+      return "NULL";
+  }
+  return "?";
+}
+
+// Why a row's hash does not match: the first column holding a value the writer never stores there
+// (decoding and re-encoding it changes it: another storage class, a wider integer, other text),
+// else the general reason (a plausible value changed, or an earlier row's hash was replaced).
+std::string mismatch_reason(const StoredRow& stored) {
+  StoredRow canonical = stored_row(decode_row(stored));
+  for (size_t i = 0; i < stored.size(); ++i) {
+    if (!(canonical[i] == stored[i])) {
+      return std::string("its hash does not match its contents: column ") + kChainedColumns[i] +
+             " holds " + describe(stored[i]) + ", which flowgate never writes there (altered)";
+    }
+  }
+  return "its hash does not match its contents and the previous row's hash (altered, or a row "
+         "before it was replaced)";
+}
+
+// SQLite's answer for a damaged file (a zeroed or garbled page), as opposed to a busy or
+// unreadable one: verification reports it as a broken log, not as an error reading it.
+bool is_damage(int rc) {
+  rc &= 0xff;  // the primary code of an extended result code
+  return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB || rc == SQLITE_FORMAT;
+}
+
+// What is wrong with meta's format row ("" when it names kFormat). *old_format: it names format 1,
+// which is refused by name rather than reported as damage; *damaged: SQLite found the file damaged.
+std::string format_problem(sqlite3* db, bool* old_format, bool* damaged) {
+  *old_format = false;
+  *damaged = false;
+  Stmt q;
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'format'", -1, &q.s, nullptr) !=
+      SQLITE_OK) {
+    *damaged = is_damage(sqlite3_errcode(db));
+    return std::string("the meta table cannot be read (") + sqlite3_errmsg(db) + ")";
+  }
+  int rc = sqlite3_step(q.s);
+  if (rc == SQLITE_DONE) return "the meta table has no format row (deleted, or its page zeroed)";
+  if (rc != SQLITE_ROW) {
+    *damaged = is_damage(rc);
+    return std::string("the format row cannot be read (") + sqlite3_errmsg(db) + ")";
+  }
+  StoredValue v = read_column(q.s, 0);
+  if (v.type == Storage::kText && v.bytes == kFormat) return "";
+  if (v.type == Storage::kText && v.bytes == kFormat1) {
+    *old_format = true;
+    return std::string("the file is a format 1 log ('") + kFormat1 +
+           "'), whose chain does not cover the columns as stored; this flowgate writes and "
+           "verifies format 2 only. Keep the old file unchanged (verify it with the flowgate that "
+           "wrote it) and log to a new file";
+  }
+  return "the format row holds " + describe(v) + ", not '" + kFormat + "'";
 }
 
 // Opens a log for reading: read-only when the file allows it (a WAL left by a crash may need the
@@ -181,35 +290,87 @@ std::string to_hex(const uint8_t* bytes, size_t size) {
   return out;
 }
 
-std::string canonical_bytes(const LogRow& r) {
-  std::string out = "fglog1";
-  put_u64(out, r.seq);
-  put_u64(out, static_cast<uint64_t>(r.time_ms));
-  put_str(out, r.bundle);
-  put_u32(out, r.data);
-  put_u32(out, r.purpose);
-  put_u32(out, r.recipient);
-  put_u32(out, r.destination);
-  put_u32(out, r.region);
-  put_u8(out, r.action);
-  put_u8(out, static_cast<uint8_t>(r.age_band));
-  put_u8(out, r.gpc ? 1 : 0);
-  put_u8(out, r.ads_personalization ? 1 : 0);
-  put_u64(out, r.consent_mask);
-  put_u64(out, r.feature_mask);
-  put_str(out, r.data_id);
-  put_str(out, r.purpose_id);
-  put_str(out, r.recipient_id);
-  put_str(out, r.destination_id);
-  put_u8(out, r.allow ? 1 : 0);
-  put_u32(out, r.decision);
-  put_str(out, r.rules);
-  put_str(out, r.citations);
-  put_u32(out, r.sample_every);
+StoredRow stored_row(const LogRow& r) {
+  auto integer = [](int64_t v) { return StoredValue{Storage::kInteger, v, {}}; };
+  auto text = [](std::string_view v) { return StoredValue{Storage::kText, 0, std::string(v)}; };
+  return StoredRow{integer(static_cast<int64_t>(r.seq)),
+                   integer(r.time_ms),
+                   text(r.bundle),
+                   integer(r.data),
+                   integer(r.purpose),
+                   integer(r.recipient),
+                   integer(r.destination),
+                   integer(r.region),
+                   integer(r.action),
+                   integer(r.age_band),
+                   integer(r.gpc ? 1 : 0),
+                   integer(r.ads_personalization ? 1 : 0),
+                   integer(static_cast<int64_t>(r.consent_mask)),
+                   integer(static_cast<int64_t>(r.feature_mask)),
+                   text(r.data_id),
+                   text(r.purpose_id),
+                   text(r.recipient_id),
+                   text(r.destination_id),
+                   text(r.allow ? "allow" : "deny"),
+                   integer(r.decision),
+                   text(r.rules),
+                   text(r.citations),
+                   integer(r.sample_every)};
+}
+
+LogRow decode_row(const StoredRow& v) {
+  auto integer = [&](size_t i) { return v[i].type == Storage::kInteger ? v[i].integer : 0; };
+  auto text = [&](size_t i) {
+    return v[i].type == Storage::kText || v[i].type == Storage::kBlob ? v[i].bytes : std::string();
+  };
+  LogRow r;
+  r.seq = static_cast<uint64_t>(integer(0));
+  r.time_ms = integer(1);
+  r.bundle = text(2);
+  r.data = static_cast<uint32_t>(integer(3));
+  r.purpose = static_cast<uint32_t>(integer(4));
+  r.recipient = static_cast<uint32_t>(integer(5));
+  r.destination = static_cast<uint32_t>(integer(6));
+  r.region = static_cast<uint32_t>(integer(7));
+  r.action = static_cast<uint8_t>(integer(8));
+  r.age_band = static_cast<int8_t>(integer(9));
+  r.gpc = integer(10) != 0;
+  r.ads_personalization = integer(11) != 0;
+  r.consent_mask = static_cast<uint64_t>(integer(12));
+  r.feature_mask = static_cast<uint64_t>(integer(13));
+  r.data_id = text(14);
+  r.purpose_id = text(15);
+  r.recipient_id = text(16);
+  r.destination_id = text(17);
+  r.allow = v[18].type == Storage::kText && v[18].bytes == "allow";
+  r.decision = static_cast<uint32_t>(integer(19));
+  r.rules = text(20);
+  r.citations = text(21);
+  r.sample_every = static_cast<uint32_t>(integer(22));
+  return r;
+}
+
+std::string canonical_bytes(const StoredRow& row) {
+  std::string out = "fglog2";
+  for (const StoredValue& v : row) {
+    put_u8(out, static_cast<uint8_t>(v.type));
+    switch (v.type) {
+      case Storage::kInteger:
+      case Storage::kReal:
+        put_u64(out, static_cast<uint64_t>(v.integer));
+        break;
+      case Storage::kText:
+      case Storage::kBlob:
+        put_str(out, v.bytes);
+        break;
+      case Storage::kNull:
+        break;
+    }
+  }
   return out;
 }
 
-Hash chain_hash(const Hash& previous, const LogRow& row) {
+Hash chain_hash(const Hash& previous, const StoredRow& row) {
   runtime::Sha256 h;
   h.update(previous.data(), previous.size());
   h.update(canonical_bytes(row));
@@ -281,32 +442,25 @@ struct DecisionLog::Impl {
     return r;
   }
 
-  bool insert_row(const LogRow& r) {
+  // Binds exactly the values the hash covers (stored_row), each with its storage class.
+  bool insert_row(const StoredRow& row, const Hash& hash) {
     sqlite3_stmt* s = insert.s;
     sqlite3_reset(s);
     int i = 1;
-    sqlite3_bind_int64(s, i++, static_cast<int64_t>(r.seq));
-    sqlite3_bind_int64(s, i++, r.time_ms);
-    sqlite3_bind_text(s, i++, r.bundle.data(), static_cast<int>(r.bundle.size()), SQLITE_STATIC);
-    for (uint32_t v : {r.data, r.purpose, r.recipient, r.destination, r.region}) {
-      sqlite3_bind_int64(s, i++, v);
+    for (const StoredValue& v : row) {
+      switch (v.type) {
+        case Storage::kInteger:
+          sqlite3_bind_int64(s, i, v.integer);
+          break;
+        case Storage::kText:
+          sqlite3_bind_text(s, i, v.bytes.data(), static_cast<int>(v.bytes.size()), SQLITE_STATIC);
+          break;
+        default:
+          return false;  // stored_row makes integers and text only
+      }
+      ++i;
     }
-    sqlite3_bind_int64(s, i++, r.action);
-    sqlite3_bind_int64(s, i++, r.age_band);
-    sqlite3_bind_int64(s, i++, r.gpc ? 1 : 0);
-    sqlite3_bind_int64(s, i++, r.ads_personalization ? 1 : 0);
-    sqlite3_bind_int64(s, i++, static_cast<int64_t>(r.consent_mask));
-    sqlite3_bind_int64(s, i++, static_cast<int64_t>(r.feature_mask));
-    for (const std::string* t : {&r.data_id, &r.purpose_id, &r.recipient_id, &r.destination_id}) {
-      sqlite3_bind_text(s, i++, t->data(), static_cast<int>(t->size()), SQLITE_STATIC);
-    }
-    sqlite3_bind_text(s, i++, r.allow ? "allow" : "deny", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, i++, r.decision);
-    sqlite3_bind_text(s, i++, r.rules.data(), static_cast<int>(r.rules.size()), SQLITE_STATIC);
-    sqlite3_bind_text(s, i++, r.citations.data(), static_cast<int>(r.citations.size()),
-                      SQLITE_STATIC);
-    sqlite3_bind_int64(s, i++, r.sample_every);
-    sqlite3_bind_blob(s, i++, r.hash.data(), 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s, i, hash.data(), 32, SQLITE_STATIC);
     return sqlite3_step(s) == SQLITE_DONE;
   }
 
@@ -341,12 +495,12 @@ struct DecisionLog::Impl {
     const Hash saved_prev = prev;
     bool ok = exec(db.db, "BEGIN IMMEDIATE");
     for (size_t i = 0; ok && i < batch.size(); ++i) {
-      LogRow r = row_of(batch[i], last_seq + 1);
-      r.hash = chain_hash(prev, r);
-      ok = insert_row(r);
+      StoredRow row = stored_row(row_of(batch[i], last_seq + 1));
+      Hash hash = chain_hash(prev, row);
+      ok = insert_row(row, hash);
       if (ok) {
-        last_seq = r.seq;
-        prev = r.hash;
+        ++last_seq;
+        prev = hash;
       }
     }
     ok = ok && rotate() && exec(db.db, "COMMIT");
@@ -396,8 +550,35 @@ struct DecisionLog::Impl {
     if (!exec(db.db, options.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")) {
       return db_error(db.db, "synchronous");
     }
-    if (!exec(db.db, kSchema)) return db_error(db.db, "schema");
-    std::string insert_sql = std::string("INSERT INTO decisions(") + kColumns +
+    // A file without tables gets the schema, its format row and the anchor row in one
+    // transaction (so no log ever lacks them); any other file must already be a format-2 log.
+    if (!exec(db.db, "BEGIN IMMEDIATE")) return db_error(db.db, "begin");
+    {
+      Stmt tables;
+      if (sqlite3_prepare_v2(db.db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", -1,
+                             &tables.s, nullptr) != SQLITE_OK ||
+          sqlite3_step(tables.s) != SQLITE_ROW) {
+        Status s = db_error(db.db, "cannot read " + options.path);
+        exec(db.db, "ROLLBACK");
+        return s;
+      }
+      if (sqlite3_column_int64(tables.s, 0) == 0) {
+        std::string create = std::string(kSchema) +
+                             "INSERT INTO meta(key, value) VALUES ('format', '" + kFormat + "');";
+        if (!exec(db.db, create.c_str())) {
+          Status s = db_error(db.db, "schema");
+          exec(db.db, "ROLLBACK");
+          return s;
+        }
+      }
+    }
+    if (!exec(db.db, "COMMIT")) return db_error(db.db, "schema");
+    bool old_format = false, damaged = false;
+    if (std::string why = format_problem(db.db, &old_format, &damaged); !why.empty()) {
+      why = "decision log: " + options.path + ": " + why;
+      return old_format ? Status::not_supported(why) : Status::corruption(why);
+    }
+    std::string insert_sql = "INSERT INTO decisions(" + columns_sql() +
                              ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     if (sqlite3_prepare_v2(db.db, insert_sql.c_str(), -1, &insert.s, nullptr) != SQLITE_OK ||
         sqlite3_prepare_v2(db.db, "SELECT hash FROM decisions WHERE seq = ?", -1, &select_hash.s,
@@ -408,7 +589,7 @@ struct DecisionLog::Impl {
             SQLITE_OK) {
       return db_error(db.db, "prepare");
     }
-    // Continue the chain: from the last row, else from the anchor, else from zero.
+    // Continue the chain: from the last row, else from the anchor (which every log has).
     Stmt last;
     sqlite3_prepare_v2(db.db, "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1", -1,
                        &last.s, nullptr);
@@ -419,20 +600,28 @@ struct DecisionLog::Impl {
     if (last.s == nullptr || anchor.s == nullptr || first.s == nullptr) {
       return db_error(db.db, "read the chain's head");
     }
+    if (sqlite3_step(anchor.s) != SQLITE_ROW) {
+      return Status::corruption("decision log: " + options.path +
+                                ": the anchor row is missing (deleted, or its page zeroed)");
+    }
     bool ok = true;
-    if (sqlite3_step(last.s) == SQLITE_ROW) {
+    int rc = sqlite3_step(last.s);
+    if (rc == SQLITE_ROW) {
       last_seq = static_cast<uint64_t>(sqlite3_column_int64(last.s, 0));
       prev = column_hash(last.s, 1, &ok);
       if (sqlite3_step(first.s) == SQLITE_ROW) {
         first_seq = static_cast<uint64_t>(sqlite3_column_int64(first.s, 0));
       }
-    } else if (sqlite3_step(anchor.s) == SQLITE_ROW) {
+    } else if (rc == SQLITE_DONE) {
       last_seq = static_cast<uint64_t>(sqlite3_column_int64(anchor.s, 0));
       prev = column_hash(anchor.s, 1, &ok);
       first_seq = last_seq + 1;
+    } else {
+      return db_error(db.db, "read the chain's head");
     }
-    if (!ok)
-      return Status::corruption("decision log: " + options.path + ": a hash is not 32 bytes");
+    if (!ok) {
+      return Status::corruption("decision log: " + options.path + ": a hash is not a 32-byte blob");
+    }
     committed_seq.store(last_seq);
     return Status::ok_status();
   }
@@ -553,53 +742,105 @@ Status verify_log(const std::string& path, VerifyReport* report) noexcept {
     Db db;
     Status s = open_for_reading(path, &db);
     if (!s.ok()) return s;
-    Hash prev{};
-    uint64_t expected = 1;
+    auto broken = [&](uint64_t row, std::string problem) {
+      report->first_broken = row;
+      report->problem = std::move(problem);
+      return Status::ok_status();
+    };
+    // The row a failure outside the rows is reported at: the oldest row, where the chain would
+    // have started (1 when none can be read).
+    auto first_row = [&]() -> uint64_t {
+      Stmt q;
+      if (sqlite3_prepare_v2(db.db, "SELECT min(seq) FROM decisions", -1, &q.s, nullptr) ==
+              SQLITE_OK &&
+          sqlite3_step(q.s) == SQLITE_ROW && sqlite3_column_type(q.s, 0) == SQLITE_INTEGER) {
+        return static_cast<uint64_t>(sqlite3_column_int64(q.s, 0));
+      }
+      return 1;
+    };
+
+    // The format row and the anchor row exist in every log from its creation: without them the
+    // chain has no known start, so their absence (a deleted row, a zeroed page) fails.
+    bool old_format = false, damaged = false;
+    if (std::string why = format_problem(db.db, &old_format, &damaged); !why.empty()) {
+      if (old_format) return Status::not_supported("decision log: " + path + ": " + why);
+      return broken(first_row(), "the chain cannot be checked from this row: " + why);
+    }
     Stmt anchor;
     if (sqlite3_prepare_v2(db.db, "SELECT seq, hash FROM anchor WHERE id = 1", -1, &anchor.s,
                            nullptr) != SQLITE_OK) {
-      return db_error(db.db, path + " has no anchor table");
+      return broken(first_row(), std::string("the chain cannot be checked from this row: the "
+                                             "anchor table cannot be read (") +
+                                     sqlite3_errmsg(db.db) + ")");
     }
-    if (sqlite3_step(anchor.s) == SQLITE_ROW) {
-      bool ok = false;
-      report->anchor_seq = static_cast<uint64_t>(sqlite3_column_int64(anchor.s, 0));
-      prev = column_hash(anchor.s, 1, &ok);
-      expected = report->anchor_seq + 1;
-      if (!ok) {
-        report->first_broken = expected;
-        report->problem = "the anchor's hash is not 32 bytes";
-        return Status::ok_status();
+    int rc = sqlite3_step(anchor.s);
+    if (rc == SQLITE_DONE) {
+      return broken(first_row(),
+                    "the chain cannot be checked from this row: the anchor row is missing "
+                    "(deleted, or its page zeroed)");
+    }
+    if (rc != SQLITE_ROW) {
+      if (!is_damage(rc)) return db_error(db.db, "read the anchor");
+      return broken(first_row(), std::string("the chain cannot be checked from this row: the "
+                                             "anchor row cannot be read (") +
+                                     sqlite3_errmsg(db.db) + ")");
+    }
+    Hash prev{};
+    {
+      bool hash_ok = false;
+      prev = column_hash(anchor.s, 1, &hash_ok);
+      StoredValue seq = read_column(anchor.s, 0);
+      if (seq.type != Storage::kInteger || seq.integer < 0 || !hash_ok) {
+        return broken(first_row(),
+                      "the chain cannot be checked from this row: the anchor row holds " +
+                          describe(seq) + " and " +
+                          (hash_ok ? "a 32-byte hash" : "no 32-byte hash") + " (altered)");
       }
+      report->anchor_seq = static_cast<uint64_t>(seq.integer);
     }
+    uint64_t expected = report->anchor_seq + 1;
+
     Stmt rows;
-    std::string sql = std::string("SELECT ") + kColumns + " FROM decisions ORDER BY seq";
+    std::string sql = "SELECT " + columns_sql() + " FROM decisions ORDER BY seq";
     if (sqlite3_prepare_v2(db.db, sql.c_str(), -1, &rows.s, nullptr) != SQLITE_OK) {
       return db_error(db.db, "read rows");
     }
-    int rc;
     while ((rc = sqlite3_step(rows.s)) == SQLITE_ROW) {
+      // The hash is recomputed from the columns as SQLite returns them, never from a LogRow.
+      StoredRow stored = read_stored(rows.s);
       bool hash_ok = false;
-      LogRow r = row_from(rows.s, &hash_ok);
+      Hash hash = column_hash(rows.s, kHashColumn, &hash_ok);
+      const uint64_t seq = static_cast<uint64_t>(stored[0].integer);  // the rowid: an integer
       ++report->rows;
-      if (r.seq != expected) {
-        report->first_broken = r.seq;
-        report->problem = r.seq > expected
-                              ? "rows " + std::to_string(expected) + ".." +
-                                    std::to_string(r.seq - 1) + " are missing (deleted)"
-                              : "row out of sequence";
-        return Status::ok_status();
+      if (seq != expected) {
+        return broken(seq, seq > expected ? "rows " + std::to_string(expected) + ".." +
+                                                std::to_string(seq - 1) + " are missing (deleted)"
+                                          : "row out of sequence");
       }
-      if (!hash_ok || chain_hash(prev, r) != r.hash) {
-        report->first_broken = r.seq;
-        report->problem = hash_ok ? "its hash does not match its contents and the previous row's "
-                                    "hash (altered, or a row before it was replaced)"
-                                  : "its hash is not 32 bytes";
-        return Status::ok_status();
-      }
-      prev = r.hash;
+      if (!hash_ok) return broken(seq, "its hash is not a 32-byte blob");
+      if (chain_hash(prev, stored) != hash) return broken(seq, mismatch_reason(stored));
+      prev = hash;
       ++expected;
     }
-    if (rc != SQLITE_DONE) return db_error(db.db, "read rows");
+    if (rc != SQLITE_DONE) {
+      if (!is_damage(rc)) return db_error(db.db, "read rows");
+      return broken(expected, std::string("the file is damaged at or after this row (") +
+                                  sqlite3_errmsg(db.db) + ")");
+    }
+    // The chain holds; the file around it must too: a damaged index would hide rows from
+    // `audit query` (time filters read decisions_time) while every row still chains.
+    Stmt check;
+    if (sqlite3_prepare_v2(db.db, "PRAGMA integrity_check(1)", -1, &check.s, nullptr) !=
+        SQLITE_OK) {
+      return db_error(db.db, "integrity_check");
+    }
+    rc = sqlite3_step(check.s);
+    std::string verdict = rc == SQLITE_ROW ? column_text(check.s, 0) : sqlite3_errmsg(db.db);
+    if (verdict != "ok") {
+      if (rc != SQLITE_ROW && !is_damage(rc)) return db_error(db.db, "integrity_check");
+      return broken(first_row(),
+                    "every row chains, but the SQLite file is damaged (" + verdict + ")");
+    }
     report->ok = true;
     report->head = prev;
     return Status::ok_status();
@@ -614,7 +855,7 @@ Status read_log(const std::string& path, const LogFilter& f,
     Db db;
     Status s = open_for_reading(path, &db);
     if (!s.ok()) return s;
-    std::string sql = std::string("SELECT ") + kColumns + " FROM decisions WHERE 1";
+    std::string sql = "SELECT " + columns_sql() + " FROM decisions WHERE 1";
     if (f.since_ms) sql += " AND time_ms >= ?1";
     if (f.until_ms) sql += " AND time_ms <= ?2";
     if (f.allow) sql += " AND verdict = ?3";

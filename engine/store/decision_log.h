@@ -1,15 +1,21 @@
 // The decision log's internals (flowgate/decision_log.h is the contract): the canonical bytes a
 // row's hash covers, the chain step, the schema, and the bounded lock-free queue between log() and
-// the writer thread. This file's external interface is canonical_bytes and chain_hash; the rest is
-// shared by decision_log.cc and the tests.
+// the writer thread. This file's external interface is stored_row, decode_row, canonical_bytes and
+// chain_hash; the rest is shared by decision_log.cc and the tests.
 //
-// Canonical bytes of a row (all integers little-endian; strings as a u32 length and the bytes):
-//   "fglog1" | seq u64 | time_ms i64 | bundle (hex) str | data u32 | purpose u32 | recipient u32 |
-//   destination u32 | region u32 | action u8 | age_band i8 | gpc u8 | ads_personalization u8 |
-//   consent_mask u64 | feature_mask u64 | data_id str | purpose_id str | recipient_id str |
-//   destination_id str | allow u8 | decision u32 | rules str | citations str | sample_every u32
-// hash(row n) = SHA-256(hash(row n-1) ‖ canonical bytes(row n)); hash(row 0) is 32 zero bytes, or
-// the anchor's hash when rotation has deleted the rows up to the anchor's sequence number.
+// The chain covers each column exactly as SQLite stores it, not a decoded LogRow: a decoded row
+// narrows integers (data + 2^32 reads as data) and reduces text to a flag (verdict 'DENY' reads as
+// "not allow"), so an edit that survives the decoding would verify. The writer hashes the values it
+// binds; verify_log hashes what sqlite3_column_type and the matching accessor return, so a change
+// of storage class, width or a single byte of text changes the hash.
+//
+// Canonical bytes of a row (format 2): "fglog2", then for each of the 23 columns before `hash`, in
+// the order of kChainedColumns, its SQLite storage class as one byte (1 integer, 2 real, 3 text,
+// 4 blob, 5 null) and its value: an integer as its full 64 bits (two's complement, little-endian),
+// a real as its IEEE-754 bits (u64 little-endian), text and blob as a u32 little-endian length and
+// the stored bytes, NULL as nothing.
+// hash(row n) = SHA-256(hash(row n-1) ‖ canonical bytes(row n)); the chain starts from the anchor
+// row (seq 0 and 32 zero bytes in a new log; the last deleted row's seq and hash after rotation).
 #pragma once
 
 #include <array>
@@ -26,32 +32,84 @@ namespace flowgate::log {
 
 using Hash = std::array<uint8_t, 32>;
 
-std::string canonical_bytes(const LogRow& row);
-Hash chain_hash(const Hash& previous, const LogRow& row);
+// SQLite's storage classes, with SQLite's numbers (SQLITE_INTEGER … SQLITE_NULL).
+enum class Storage : uint8_t { kInteger = 1, kReal = 2, kText = 3, kBlob = 4, kNull = 5 };
+
+// One column of a row as SQLite holds it.
+struct StoredValue {
+  Storage type = Storage::kNull;
+  int64_t integer = 0;  // kInteger; kReal: the double's bits
+  std::string bytes;    // kText, kBlob
+  bool operator==(const StoredValue&) const = default;
+};
+
+// The columns the chain covers, in table order (every column but hash).
+inline constexpr std::array<const char*, 23> kChainedColumns = {
+    "seq",          "time_ms",      "bundle",  "data",       "purpose",      "recipient",
+    "destination",  "region",       "action",  "age_band",   "gpc",          "ads_personalization",
+    "consent_mask", "feature_mask", "data_id", "purpose_id", "recipient_id", "destination_id",
+    "verdict",      "decision",     "rules",   "citations",  "sample_every"};
+using StoredRow = std::array<StoredValue, kChainedColumns.size()>;
+
+// What the writer stores for `row` (and binds, so the hash and the file agree by construction).
+StoredRow stored_row(const LogRow& row);
+// A stored row read as a LogRow (narrowing, for query and export); the hash is left zero.
+LogRow decode_row(const StoredRow& stored);
+std::string canonical_bytes(const StoredRow& row);
+Hash chain_hash(const Hash& previous, const StoredRow& row);
+inline Hash chain_hash(const Hash& previous, const LogRow& row) {
+  return chain_hash(previous, stored_row(row));
+}
 std::string to_hex(const uint8_t* bytes, size_t size);
 
+// The value of meta's 'format' row. Format 1 hashed decoded values (see above) and had no CHECK
+// constraints; its files are refused by name, not read (docs/decision-log.md).
+inline constexpr const char* kFormat = "flowgate decision log 2";
+inline constexpr const char* kFormat1 = "flowgate decision log 1";
+
+// Created in one transaction with the format row (kFormat) and the anchor row, which always exist:
+// a log without either fails verification instead of passing as a chain that starts from zero. The
+// CHECK constraints refuse, at write time, values the writer never stores (the chain, not the
+// schema, is what detects an edit: whoever can write the file can also drop a constraint).
 inline constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS anchor(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE anchor(
   id INTEGER PRIMARY KEY CHECK (id = 1),
-  seq INTEGER NOT NULL,
-  hash BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS decisions(
-  seq INTEGER PRIMARY KEY,
-  time_ms INTEGER NOT NULL,
-  bundle TEXT NOT NULL,
-  data INTEGER NOT NULL, purpose INTEGER NOT NULL, recipient INTEGER NOT NULL,
-  destination INTEGER NOT NULL, region INTEGER NOT NULL,
-  action INTEGER NOT NULL, age_band INTEGER NOT NULL,
-  gpc INTEGER NOT NULL, ads_personalization INTEGER NOT NULL,
-  consent_mask INTEGER NOT NULL, feature_mask INTEGER NOT NULL,
-  data_id TEXT NOT NULL, purpose_id TEXT NOT NULL, recipient_id TEXT NOT NULL,
-  destination_id TEXT NOT NULL,
-  verdict TEXT NOT NULL, decision INTEGER NOT NULL, rules TEXT NOT NULL, citations TEXT NOT NULL,
-  sample_every INTEGER NOT NULL,
-  hash BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS decisions_time ON decisions(time_ms);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('format', 'flowgate decision log 1');
+  seq INTEGER NOT NULL CHECK (typeof(seq) = 'integer' AND seq >= 0),
+  hash BLOB NOT NULL CHECK (typeof(hash) = 'blob' AND length(hash) = 32));
+CREATE TABLE decisions(
+  seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+  time_ms INTEGER NOT NULL CHECK (typeof(time_ms) = 'integer'),
+  bundle TEXT NOT NULL
+    CHECK (typeof(bundle) = 'text' AND length(bundle) = 64 AND bundle NOT GLOB '*[^0-9a-f]*'),
+  data INTEGER NOT NULL CHECK (typeof(data) = 'integer' AND data BETWEEN 0 AND 65535),
+  purpose INTEGER NOT NULL CHECK (typeof(purpose) = 'integer' AND purpose BETWEEN 0 AND 65535),
+  recipient INTEGER NOT NULL
+    CHECK (typeof(recipient) = 'integer' AND recipient BETWEEN 0 AND 65535),
+  destination INTEGER NOT NULL
+    CHECK (typeof(destination) = 'integer' AND destination BETWEEN 0 AND 65535),
+  region INTEGER NOT NULL CHECK (typeof(region) = 'integer' AND region BETWEEN 0 AND 65535),
+  action INTEGER NOT NULL CHECK (typeof(action) = 'integer' AND action IN (0, 1)),
+  age_band INTEGER NOT NULL CHECK (typeof(age_band) = 'integer' AND age_band BETWEEN -1 AND 3),
+  gpc INTEGER NOT NULL CHECK (typeof(gpc) = 'integer' AND gpc IN (0, 1)),
+  ads_personalization INTEGER NOT NULL
+    CHECK (typeof(ads_personalization) = 'integer' AND ads_personalization IN (0, 1)),
+  consent_mask INTEGER NOT NULL CHECK (typeof(consent_mask) = 'integer'),
+  feature_mask INTEGER NOT NULL CHECK (typeof(feature_mask) = 'integer'),
+  data_id TEXT NOT NULL CHECK (typeof(data_id) = 'text'),
+  purpose_id TEXT NOT NULL CHECK (typeof(purpose_id) = 'text'),
+  recipient_id TEXT NOT NULL CHECK (typeof(recipient_id) = 'text'),
+  destination_id TEXT NOT NULL CHECK (typeof(destination_id) = 'text'),
+  verdict TEXT NOT NULL CHECK (typeof(verdict) = 'text' AND verdict IN ('allow', 'deny')),
+  decision INTEGER NOT NULL
+    CHECK (typeof(decision) = 'integer' AND decision BETWEEN 0 AND 4294967295),
+  rules TEXT NOT NULL CHECK (typeof(rules) = 'text'),
+  citations TEXT NOT NULL CHECK (typeof(citations) = 'text'),
+  sample_every INTEGER NOT NULL
+    CHECK (typeof(sample_every) = 'integer' AND sample_every BETWEEN 1 AND 4294967295),
+  hash BLOB NOT NULL CHECK (typeof(hash) = 'blob' AND length(hash) = 32));
+CREATE INDEX decisions_time ON decisions(time_ms);
+INSERT INTO anchor(id, seq, hash) VALUES (1, 0, zeroblob(32));
 )sql";
 
 // A queued decision: plain bytes, so log() copies and never allocates.

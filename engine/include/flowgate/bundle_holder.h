@@ -1,7 +1,23 @@
 // Bundle lifecycle: hold the running bundle, and replace it at run time with a new one only after
 // the new one is loaded (structure and SHA-256 digest), its signature verified against a trusted
-// key, and (optionally) its digest matched against the one the update announced. A bad bundle is
-// refused with a Status that says why, and the running one stays.
+// key, (optionally) its digest matched against the one the update announced, and its serial found
+// not to roll the running one back. A bad bundle is refused with a Status that says why, and the
+// running one stays.
+//
+// Rollback: every bundle `flowgate compile` writes carries a serial that grows with each release
+// (Bundle::serial(), docs/bundle-format.md). A validly signed *older* bundle — last year's, with
+// its wider allows — would otherwise pass every check, so a load is refused with
+// kFailedPrecondition (FG_ERR_DOWNGRADE in the C API), the message naming both serials, when
+//   - its serial is below the running bundle's (a bundle without a serial, format 1–3, counts as
+//     serial 0, so once a serialled bundle runs, no serial-less one replaces it), or
+//   - its serial equals the running bundle's but its content digest differs: two different
+//     policies under one serial have no order between them, and accepting one would let whoever
+//     holds the other (a staging build, a re-compile with a stale serial) swap policies sideways
+//     undetected; every distinct bundle needs its own serial. The same bundle again (equal digest)
+//     is accepted and swapped in as before.
+// LoadOptions::allow_downgrade lifts both checks for a deliberate rollback. The first load of a
+// holder has nothing to compare with and takes any serial; the holder keeps no serial across
+// process restarts.
 //
 //   flowgate::runtime::BundleHolder holder({trusted_key});
 //   if (!holder.load_file("policy.fgb").ok()) …            // refused: nothing is running yet
@@ -42,10 +58,14 @@ class BundleHolder {
   struct LoadOptions {
     // The digest the update announced (e.g. in its manifest); refused when the bundle's differs.
     std::optional<std::array<uint8_t, 32>> expected_digest;
+    // Accept a bundle whose serial is not above the running one's: a deliberate rollback (the
+    // signature, digest and every other check still apply).
+    bool allow_downgrade = false;
   };
 
   // Loads, verifies and, when everything holds, swaps in the new bundle. On failure the running
-  // bundle stays, and the status says why (kCorruption, kUnauthenticated, kIoError, …).
+  // bundle stays, and the status says why (kCorruption, kUnauthenticated, kIoError,
+  // kFailedPrecondition for a rollback, …).
   Status load(std::string bytes, const LoadOptions& options) noexcept;
   Status load(std::string bytes) noexcept { return load(std::move(bytes), LoadOptions{}); }
   Status load_file(const std::string& path, const LoadOptions& options) noexcept;

@@ -16,7 +16,8 @@
 // (unknown, under 13, 13–15, 16–17, 18 and over: the thresholds the laws use), never the age
 // itself, and never a region name; the verdict, the decision index, the rule ids and citations,
 // and the sampling weight. Rows are hash-chained: row n stores SHA-256(hash of row n-1 ‖ the
-// canonical bytes of row n), so an altered, inserted or deleted row breaks the chain.
+// canonical bytes of row n: every column with its SQLite type and value exactly as stored), so an
+// altered, inserted or deleted row breaks the chain, as does a value of another type or width.
 //
 // Sampling: every deny is logged; allows are logged one in `allow_sample_every` (the row records
 // the weight, so counts can be scaled back). Rotation: when the table holds more than `max_rows`
@@ -149,8 +150,9 @@ struct VerifyReport {
   std::string problem;             // what is wrong with it
   std::array<uint8_t, 32> head{};  // the last row's hash
 };
-// Status is an error only when the file cannot be read as a log; a broken chain is ok() with
-// report->ok false.
+// Status is an error only when the file cannot be read as a log, or is a format 1 log
+// (kNotSupported: its chain did not cover the columns as stored, docs/decision-log.md); a broken
+// chain, a damaged file, or a missing anchor or format row is ok() with report->ok false.
 Status verify_log(const std::string& path, VerifyReport* report) noexcept;
 
 struct LogFilter {

@@ -39,7 +39,10 @@ typedef enum fg_status {
   FG_ERR_CORRUPT = 3,          /* not a well-formed bundle (truncated, damaged, modified) */
   FG_ERR_UNSUPPORTED = 4,      /* a bundle format version this runtime does not read */
   FG_ERR_SIGNATURE = 5,        /* unsigned, or not signed by a trusted key */
-  FG_ERR_NO_MEMORY = 6
+  FG_ERR_NO_MEMORY = 6,
+  FG_ERR_DOWNGRADE =
+      7 /* fg_reload: the bundle's serial is below the running one's, or equal to
+         * it with other content (a rollback); FG_RELOAD_ALLOW_DOWNGRADE permits it */
 } fg_status;
 
 typedef struct fg_bundle fg_bundle;
@@ -65,6 +68,9 @@ const char* fg_last_error(void);
 
 const char* fg_bundle_policy_name(const fg_bundle* bundle);
 const char* fg_bundle_policy_version(const fg_bundle* bundle);
+/* The bundle's serial: grows with every release (flowgate compile stamps it; --serial N sets it).
+ * 0 for a bundle without one (format versions 1-3), and for a NULL bundle. */
+uint64_t fg_bundle_serial(const fg_bundle* bundle);
 
 /* Interning: the index of an id (NUL-terminated), or -1 when the bundle does not know it. */
 int32_t fg_intern_data(const fg_bundle* bundle, const char* id);
@@ -114,6 +120,10 @@ typedef struct fg_query {
 /* Defaults: every id unknown (-1), transmit, age unknown, as_of 0, gpc 0, ads_personalization 1,
  * parental_consent 0, no consents, no features, no TC or GPP string. */
 void fg_query_init(fg_query* query);
+/* Days since 1970-01-01 of a Gregorian date. A date that does not exist (2026-02-30, month 13)
+ * or lies outside years 1 to 9999 gives FG_INVALID_DATE; fg_decide on a query dated so returns
+ * FG_ERR_INVALID_ARGUMENT with a deny (the unknown-id decision), never a neighbouring day's. */
+#define FG_INVALID_DATE INT32_MIN
 int32_t fg_days_from_civil(int32_t year, int32_t month, int32_t day);
 
 /* A decision: a handle into its bundle, valid until fg_close. Treat the fields as private. */
@@ -153,7 +163,17 @@ void fg_bundle_digest(const fg_bundle* bundle, uint8_t digest[32]);
  *
  * fg_reload loads the new bundle, checks its structure and digest and, under the holder's options,
  * its signature; only then does it swap it in. A bundle that fails any check is refused with the
- * fg_status and message of fg_open, and the running bundle stays. fg_acquire may be called from
+ * fg_status and message of fg_open, and the running bundle stays.
+ *
+ * Rollback: fg_reload also refuses, with FG_ERR_DOWNGRADE and a message naming both serials, a
+ * bundle whose serial (fg_bundle_serial) is below the running bundle's — a validly signed older
+ * policy — or equal to it with a different digest (two policies under one serial have no order;
+ * every distinct bundle needs its own serial). The same bundle again is accepted. A bundle without
+ * a serial counts as 0. fg_reload_ex / fg_reload_file_ex with FG_RELOAD_ALLOW_DOWNGRADE accept
+ * such a bundle on purpose; every other check still applies. The holder's first bundle
+ * (fg_holder_open) takes any serial.
+ *
+ * fg_acquire may be called from
  * any number of threads while another reloads: it returns the old bundle or the new one, never a
  * mix, and a snapshot does not change while it is held (ids interned on one snapshot belong to it).
  * Reloads are serialised among themselves. fg_holder_close must not race with other calls on the
@@ -164,6 +184,11 @@ fg_status fg_holder_open(const uint8_t* data, size_t size, const fg_options* opt
 fg_status fg_holder_open_file(const char* path, const fg_options* options, fg_holder** holder);
 fg_status fg_reload(fg_holder* holder, const uint8_t* data, size_t size);
 fg_status fg_reload_file(fg_holder* holder, const char* path);
+/* fg_reload and fg_reload_file with flags: 0 or FG_RELOAD_* or-ed together (other bits are
+ * FG_ERR_INVALID_ARGUMENT). fg_reload(h, d, n) is fg_reload_ex(h, d, n, 0). */
+#define FG_RELOAD_ALLOW_DOWNGRADE 1u /* accept a serial not above the running one's: a rollback */
+fg_status fg_reload_ex(fg_holder* holder, const uint8_t* data, size_t size, uint32_t flags);
+fg_status fg_reload_file_ex(fg_holder* holder, const char* path, uint32_t flags);
 /* The running bundle, to be released with fg_close; NULL only for a NULL holder (or no memory). */
 fg_bundle* fg_acquire(const fg_holder* holder);
 /* How many bundles the holder has swapped in (the first open counts); refused ones do not. */

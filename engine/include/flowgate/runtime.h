@@ -42,6 +42,9 @@ class Status {
     kNotSupported = 4,       // a well-formed bundle of another format version
     kUnauthenticated = 5,    // signature missing, wrong or from an untrusted key
     kResourceExhausted = 6,  // out of memory while loading
+    // A well-formed, trusted bundle that may not replace the running one: its serial is below
+    // the running bundle's, or equal with other content (BundleHolder; a rollback).
+    kFailedPrecondition = 7,
   };
 
   Status() noexcept = default;
@@ -53,6 +56,7 @@ class Status {
   static Status not_supported(std::string message) noexcept;
   static Status unauthenticated(std::string message) noexcept;
   static Status resource_exhausted(std::string message) noexcept;
+  static Status failed_precondition(std::string message) noexcept;
 
   bool ok() const noexcept { return code_ == Code::kOk; }
   Code code() const noexcept { return code_; }
@@ -140,7 +144,16 @@ struct StringQuery {
   ConsentStrings consent_strings{};              // signals.tcf and signals.gpp, decoded
 };
 
-// Days since 1970-01-01 of a proleptic Gregorian date (month 1–12, day 1–31).
+// Whether year-month-day names a day of the proleptic Gregorian calendar in years 1 to 9999 (the
+// range days_from_civil computes without overflow and dates are written in).
+constexpr bool is_civil_date(int32_t year, int32_t month, int32_t day) noexcept {
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1) return false;
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  constexpr int32_t kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (month 1–12, day 1–31; see is_civil_date).
 constexpr int32_t days_from_civil(int32_t year, int32_t month, int32_t day) noexcept {
   year -= month <= 2;
   const int32_t era = (year >= 0 ? year : year - 399) / 400;
@@ -227,6 +240,10 @@ class Bundle {
 
   std::string_view policy_name() const noexcept;
   std::string_view policy_version() const noexcept;
+  // The bundle's serial (docs/bundle-format.md): grows with every release, so that a newer bundle
+  // has a higher one. 0 for bundles of format versions 1–3, which carry none (unknown: treated as
+  // older than any bundle with a serial).
+  uint64_t serial() const noexcept;
 
   // Interning: the index of an id, nullopt when the bundle does not know it.
   std::optional<uint16_t> data_index(std::string_view id) const noexcept;
