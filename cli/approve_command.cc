@@ -45,16 +45,15 @@ int run_approve(const ApproveOptions& o) {
   }
   std::error_code ec;
   if (fs::path(db).has_parent_path()) fs::create_directories(fs::path(db).parent_path(), ec);
-  std::string error;
-  auto store = ApprovalStore::open(db, &error);
-  if (!store) {
-    fmt::print(stderr, "flowgate: error: {}\n", error);
+  std::unique_ptr<ApprovalStore> store;
+  if (runtime::Status s = ApprovalStore::open(db, &store); !s.ok()) {
+    fmt::print(stderr, "flowgate: error: {}\n", s.message());
     return kExitInputError;
   }
   if (o.list) {
     std::vector<Approval> all;
-    if (!store->list(&all, false, &error)) {
-      fmt::print(stderr, "flowgate: error: {}: {}\n", db, error);
+    if (runtime::Status s = store->list(&all, false); !s.ok()) {
+      fmt::print(stderr, "flowgate: error: {}: {}\n", db, s.message());
       return kExitInputError;
     }
     if (o.format == "json") {
@@ -85,8 +84,8 @@ int run_approve(const ApproveOptions& o) {
     bytes = encode_bundle(compile_policy(*policy));
   }
   Approval a;
-  if (!store->record(bytes, o.who, o.note, &a, &error)) {
-    fmt::print(stderr, "flowgate: error: {}: {}\n", db, error);
+  if (runtime::Status s = store->record(bytes, o.who, o.note, &a); !s.ok()) {
+    fmt::print(stderr, "flowgate: error: {}: {}\n", db, s.message());
     return kExitInputError;
   }
   if (o.format == "json") {

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "flowgate/decision_log.h"
 #include "flowgate/runtime.h"
+#include "runtime/hex.h"
 
 namespace flowgate::cli {
 namespace {
@@ -24,27 +25,12 @@ struct AuditOptions {
   size_t limit = 0;
 };
 
-// Days since 1970-01-01 → year, month, day (the inverse of runtime::days_from_civil).
-void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
-
 std::string iso_time(int64_t ms) {
   int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
   int64_t rest = ms - days * 86400000;
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d, rest / 3600000,
-                     rest / 60000 % 60, rest / 1000 % 60, rest % 1000);
+  const runtime::CivilDate date = runtime::civil_from_days(days);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", date.year, date.month, date.day,
+                     rest / 3600000, rest / 60000 % 60, rest / 1000 % 60, rest % 1000);
 }
 
 // YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] (UTC), or milliseconds since the epoch. A date alone means
@@ -59,7 +45,7 @@ std::optional<int64_t> parse_time(const std::string& s, bool end_of_day) {
   }
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, n = 0;
   if (std::sscanf(s.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+  if (!runtime::is_civil_date(y, mo, d)) return std::nullopt;
   int64_t day_ms = int64_t{runtime::days_from_civil(y, mo, d)} * 86400000;
   if (s.size() == 10) return end_of_day ? day_ms + 86399999 : day_ms;
   std::string rest = s.substr(10);
@@ -75,12 +61,6 @@ std::optional<int64_t> parse_time(const std::string& s, bool end_of_day) {
   }
   if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
   return day_ms + (int64_t{h} * 3600 + mi * 60 + sec) * 1000;
-}
-
-std::string hex(const std::array<uint8_t, 32>& h) {
-  std::string out;
-  for (uint8_t b : h) out += fmt::format("{:02x}", b);
-  return out;
 }
 
 nlohmann::ordered_json row_json(const log::LogRow& r) {
@@ -104,7 +84,7 @@ nlohmann::ordered_json row_json(const log::LogRow& r) {
           {"rules", r.rules},
           {"citations", r.citations},
           {"sample_every", r.sample_every},
-          {"hash", hex(r.hash)}};
+          {"hash", runtime::to_hex(r.hash)}};
 }
 
 std::string csv_field(const std::string& s) {
@@ -153,7 +133,7 @@ int run_verify(const AuditOptions& o) {
     nlohmann::ordered_json out = {
         {"db", o.db}, {"ok", report.ok}, {"rows", report.rows}, {"anchor_seq", report.anchor_seq}};
     if (report.ok) {
-      out["head"] = hex(report.head);
+      out["head"] = runtime::to_hex(report.head);
     } else {
       out["first_broken_row"] = report.first_broken;
       out["problem"] = report.problem;
@@ -162,7 +142,7 @@ int run_verify(const AuditOptions& o) {
   } else if (report.ok) {
     fmt::print("{}: chain verified: {} rows{}, head {}\n", o.db, report.rows,
                report.anchor_seq > 0 ? fmt::format(" after anchor row {}", report.anchor_seq) : "",
-               hex(report.head));
+               runtime::to_hex(report.head));
   } else {
     fmt::print("{}: chain broken at row {}: {}\n", o.db, report.first_broken, report.problem);
   }

@@ -15,6 +15,7 @@
 #include "flowgate/runtime.h"
 #include "flowgate/toolchain.h"
 #include "model/policy.h"
+#include "runtime/hex.h"
 
 namespace flowgate::cli {
 namespace {
@@ -67,16 +68,14 @@ int run_compile(const CompileOptions& o) {
       encode_bundle(compile_policy(*policy, &stats), EncodeOptions{.serial = *serial});
   if (!o.secret_key.empty()) {
     SecretKey key;
-    std::string error;
-    if (!read_secret_key_file(o.secret_key, &key, &error)) {
-      fmt::print(stderr, "flowgate: error: {}\n", error);
+    if (runtime::Status s = read_secret_key_file(o.secret_key, &key); !s.ok()) {
+      fmt::print(stderr, "flowgate: error: {}\n", s.message());
       return kExitInputError;
     }
     bytes = sign_bundle(std::move(bytes), key);
   }
-  std::string error;
-  if (!write_file_atomically(o.output, bytes, &error)) {
-    fmt::print(stderr, "flowgate: error: {}\n", error);
+  if (runtime::Status s = write_file_atomically(o.output, bytes); !s.ok()) {
+    fmt::print(stderr, "flowgate: error: {}\n", s.message());
     return kExitInputError;
   }
   std::unique_ptr<const runtime::Bundle> bundle;
@@ -86,7 +85,7 @@ int run_compile(const CompileOptions& o) {
     return kExitInputError;
   }
   auto digest = bundle->digest();
-  std::string sha = to_hex(digest.data(), digest.size());
+  std::string sha = runtime::to_hex(digest);
   if (o.format == "json") {
     nlohmann::ordered_json j = {{"bundle", o.output},
                                 {"policy", policy->info.name},
@@ -130,9 +129,9 @@ struct KeygenOptions {
 };
 
 int run_keygen(const KeygenOptions& o) {
-  std::string error;
-  if (!write_key_files(generate_key_pair(), o.secret_path, o.public_path, &error)) {
-    fmt::print(stderr, "flowgate: error: {}\n", error);
+  if (runtime::Status s = write_key_files(generate_key_pair(), o.secret_path, o.public_path);
+      !s.ok()) {
+    fmt::print(stderr, "flowgate: error: {}\n", s.message());
     return kExitInputError;
   }
   fmt::print("wrote {} (secret, mode 0600) and {} (public: give it to the app)\n", o.secret_path,

@@ -94,9 +94,8 @@ bool load_rules(const std::string& dir, Side& side) {
 }
 
 bool load_bundle_bytes(const std::string& bytes, Side& side) {
-  std::string error;
-  if (!decode_bundle(bytes, &side.compiled, &error)) {
-    fmt::print(stderr, "flowgate: error: {}: {}\n", side.label, error);
+  if (runtime::Status s = decode_bundle(bytes, &side.compiled); !s.ok()) {
+    fmt::print(stderr, "flowgate: error: {}: {}\n", side.label, s.message());
     return false;
   }
   return true;
@@ -177,16 +176,13 @@ bool load_approved(const DiffCommandOptions& o, Side& side) {
                db);
     return false;
   }
-  std::string error;
-  auto store = ApprovalStore::open(db, &error);
-  if (!store) {
-    fmt::print(stderr, "flowgate: error: {}\n", error);
-    return false;
-  }
-  auto latest = store->latest(&error);
-  if (!latest) {
+  std::unique_ptr<ApprovalStore> store;
+  std::optional<Approval> latest;
+  runtime::Status s = ApprovalStore::open(db, &store);
+  if (s.ok()) s = store->latest(&latest);
+  if (!s.ok() || !latest) {
     fmt::print(stderr, "flowgate: error: {}\n",
-               error.empty() ? "nothing has been approved yet (flowgate approve)" : error);
+               s.ok() ? "nothing has been approved yet (flowgate approve)" : s.message());
     return false;
   }
   side.label = fmt::format("approval #{} ({} by {}, sha256 {})", latest->id, latest->approved_at,
@@ -231,33 +227,35 @@ std::string markdown_cell(const std::string& text) {
   return out;
 }
 
-int run_diff(const DiffCommandOptions& o) {
-  Side before, after;
-  if (!o.against.empty()) {
-    if (!o.old_input.empty() && !o.new_input.empty()) {
-      fmt::print(stderr, "flowgate: error: --against approved takes at most one input (NEW)\n");
-      return kExitInputError;
-    }
-    std::string working = !o.old_input.empty() ? o.old_input : "";
-    if (!load_approved(o, before)) return kExitInputError;
-    if (working.empty()) {
-      auto root = locate_policy(o.policy_dir);
-      if (!root) return kExitInputError;
-      working = *root;
-    }
-    if (!load_input(working, o, after)) return kExitInputError;
-  } else {
+// Both sides: OLD and NEW, or the last approval and the working rules (or NEW). False, with the
+// error printed, when an input cannot be read.
+bool load_sides(const DiffCommandOptions& o, Side& before, Side& after) {
+  if (o.against.empty()) {
     if (o.old_input.empty() || o.new_input.empty()) {
       fmt::print(stderr, "flowgate: error: diff needs OLD and NEW (or --against approved)\n");
-      return kExitInputError;
+      return false;
     }
-    if (!load_input(o.old_input, o, before) || !load_input(o.new_input, o, after)) {
-      return kExitInputError;
-    }
+    return load_input(o.old_input, o, before) && load_input(o.new_input, o, after);
   }
+  if (!o.old_input.empty() && !o.new_input.empty()) {
+    fmt::print(stderr, "flowgate: error: --against approved takes at most one input (NEW)\n");
+    return false;
+  }
+  std::string working = !o.old_input.empty() ? o.old_input : "";
+  if (!load_approved(o, before)) return false;
+  if (working.empty()) {
+    auto root = locate_policy(o.policy_dir);
+    if (!root) return false;
+    working = *root;
+  }
+  return load_input(working, o, after);
+}
 
+// The cube budget, and the region groups of a side that came from rules (NEW's first), as of
+// today, to name sets of regions.
+flowgate::DiffOptions diff_options(const Side& before, const Side& after, size_t max_cubes) {
   flowgate::DiffOptions options;
-  options.max_cubes = o.max_cubes;
+  options.max_cubes = max_cubes;
   if (const Policy* named = after.policy ? after.policy.get() : before.policy.get()) {
     Date on = today();
     for (const auto& [id, group] : named->regions.groups()) {
@@ -268,160 +266,205 @@ int run_diff(const DiffCommandOptions& o) {
       options.region_groups.emplace_back(id, std::move(members));
     }
   }
+  return options;
+}
+
+// What the renderers print: the diff, the two sides it compared, how long it took, the budget.
+struct DiffReport {
+  const Side& before;
+  const Side& after;
+  DiffResult diff;
+  double ms = 0;
+  size_t max_cubes = 0;
+
+  // Where a change is decided: the first rule found of those deciding it after, else before
+  // (sides that came from rules only).
+  const Rule* location_of(const DiffChange& c) const {
+    if (const Rule* r = find_rule(after.policy.get(), c.after.rules)) return r;
+    return find_rule(before.policy.get(), c.before.rules);
+  }
+};
+
+// ---- renderers, one per --format
+
+ordered_json change_json(const DiffChange& c) {
+  return {{"kind", change_kind_name(c.kind)},
+          {"summary", c.summary},
+          {"flows",
+           {{"data", c.data},
+            {"purpose", c.purpose},
+            {"action", c.action},
+            {"recipient", c.recipient},
+            {"destination", c.destination},
+            {"subject_region", c.region},
+            {"subject_age", c.age},
+            {"as_of", c.date},
+            {"signals", c.signals}}},
+          {"before", side_json(c.before)},
+          {"after", side_json(c.after)},
+          {"class_combinations", c.classes},
+          {"flow_count", c.flows}};
+}
+
+std::string render_json(const DiffReport& r) {
+  const DiffResult& d = r.diff;
+  ordered_json changes = ordered_json::array();
+  for (const auto& c : d.changes) changes.push_back(change_json(c));
+  ordered_json out = {
+      {"old", {{"source", r.before.label}, {"name", d.old_name}, {"version", d.old_version}}},
+      {"new", {{"source", r.after.label}, {"name", d.new_name}, {"version", d.new_version}}},
+      {"newly_allows", d.newly_allowed > 0},
+      {"summary",
+       {{"changes", d.changes.size()},
+        {"newly_allowed", d.newly_allowed},
+        {"newly_denied", d.newly_denied},
+        {"obligations_changed", d.obligations_changed},
+        {"legal_basis_changed", d.legal_basis_changed}}},
+      {"truncated", d.truncated},
+      {"changes", changes},
+      {"stats", {{"product_pairs", d.product_pairs}, {"milliseconds", r.ms}}}};
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string render_sarif(const DiffReport& report) {
+  SarifRun run;
+  run.tool_version = FLOWGATE_VERSION;
+  run.rules = {
+      {"newly-allowed", "NewlyAllowed", "The change allows flows the old policy denied.",
+       "Review the flows; approve the change (flowgate approve) only if they are intended.",
+       "error"},
+      {"newly-denied", "NewlyDenied", "The change denies flows the old policy allowed.",
+       "Check that the app no longer needs these flows (data_inventory.yaml).", "note"},
+      {"obligations-changed", "ObligationsChanged",
+       "The change alters the obligations that go with allowed flows.", "", "note"},
+      {"legal-basis-changed", "LegalBasisChanged",
+       "The change alters the legal basis of allowed flows.", "", "note"},
+  };
+  for (const auto& c : report.diff.changes) {
+    SarifResult r;
+    r.rule_id = change_kind_name(c.kind);
+    r.level = c.kind == ChangeKind::kNewlyAllowed ? "error" : "note";
+    r.message =
+        fmt::format("{} ({} class combinations, {} flows; rules before: {}; after: {})", c.summary,
+                    c.classes, c.flows, rules_text(c.before), rules_text(c.after));
+    if (const Rule* rule = report.location_of(c)) {
+      r.locations.push_back({rule->location.file, rule->location.line, rule->location.column,
+                             fmt::format("rule '{}'", rule->id)});
+    }
+    r.properties = {{"before", c.before.allow ? "allow" : "deny"},
+                    {"after", c.after.allow ? "allow" : "deny"},
+                    {"class_combinations", std::to_string(c.classes)},
+                    {"flows", std::to_string(c.flows)}};
+    r.fingerprint = c.summary;
+    run.results.push_back(std::move(r));
+  }
+  return write_sarif(run);
+}
+
+std::string markdown_row(const DiffChange& c) {
+  std::string flow = fmt::format(
+      "{} `{}` → `{}`{} for `{}`", c.action == "any" ? "" : c.action, c.data, c.recipient,
+      c.destination == "any" ? "" : " (to " + c.destination + ")", c.purpose);
+  std::string subjects = c.region;
+  if (c.age != "any") subjects += ", age " + c.age;
+  if (c.date != "any date") subjects += ", " + c.date;
+  for (const auto& s : c.signals) subjects += ", " + s;
+  std::string verdicts = c.summary.substr(c.summary.rfind(": ") + 2);
+  return fmt::format(
+      "| {} | {} | {} | {} | {} → {} | {} | {} |\n",
+      c.kind == ChangeKind::kNewlyAllowed ? ":warning: newly allowed" : change_kind_name(c.kind),
+      markdown_cell(flow), markdown_cell(subjects), markdown_cell(verdicts),
+      markdown_cell(rules_text(c.before)), markdown_cell(rules_text(c.after)), c.classes, c.flows);
+}
+
+std::string render_markdown(const DiffReport& r) {
+  const DiffResult& d = r.diff;
+  std::string title =
+      d.newly_allowed > 0
+          ? fmt::format(":warning: **{} change(s) newly allow flows** — approval required",
+                        d.newly_allowed)
+      : d.changes.empty() ? std::string(":white_check_mark: **No change to any decision**")
+                          : std::string(":information_source: **No flow is newly allowed**");
+  std::string out = fmt::format("### flowgate diff: {} {} → {} {}\n\n{}\n\n", d.old_name,
+                                d.old_version, d.new_name, d.new_version, title);
+  out += fmt::format(
+      "`{}` → `{}`: {} newly allowed, {} newly denied, {} obligations changed, {} legal "
+      "basis changed.\n\n",
+      r.before.label, r.after.label, d.newly_allowed, d.newly_denied, d.obligations_changed,
+      d.legal_basis_changed);
+  if (d.changes.empty()) return out;
+  out +=
+      "| change | flows | subjects | before → after | rules before → after | class "
+      "combinations | flows |\n";
+  out += "| --- | --- | --- | --- | --- | ---: | ---: |\n";
+  for (const auto& c : d.changes) out += markdown_row(c);
+  return out;
+}
+
+std::string text_change(const DiffChange& c, const Rule* rule) {
+  std::string out =
+      fmt::format("  {} {}\n", c.kind == ChangeKind::kNewlyAllowed ? "✘" : "•", c.summary);
+  out += fmt::format("      {} class combinations, {} flows\n", c.classes, c.flows);
+  out += fmt::format("      before: {} by {}\n", c.before.allow ? "allow" : "deny",
+                     rules_text(c.before));
+  out += fmt::format("      after:  {} by {}\n", c.after.allow ? "allow" : "deny",
+                     rules_text(c.after));
+  if (rule) {
+    out += fmt::format("      at {}:{}:{}\n", rule->location.file, rule->location.line,
+                       rule->location.column);
+  }
+  return out;
+}
+
+std::string render_text(const DiffReport& r) {
+  const DiffResult& d = r.diff;
+  std::string out =
+      fmt::format("flowgate diff: {} {} ({}) → {} {} ({})\n", d.old_name, d.old_version,
+                  r.before.label, d.new_name, d.new_version, r.after.label);
+  if (d.changes.empty()) {
+    out += "No change: every flow is decided alike (verdict, obligations, legal basis).\n";
+  }
+  const char* headings[] = {"Newly allowed", "Newly denied", "Obligations changed",
+                            "Legal basis changed"};
+  for (int k = 0; k < 4; ++k) {
+    bool first = true;
+    for (const auto& c : d.changes) {
+      if (static_cast<int>(c.kind) != k) continue;
+      if (first) out += fmt::format("\n{}:\n", headings[k]);
+      first = false;
+      out += text_change(c, r.location_of(c));
+    }
+  }
+  if (d.truncated) out += fmt::format("\n(truncated at {} cubes: --max-cubes)\n", r.max_cubes);
+  out += fmt::format(
+      "\n{} change(s): {} newly allowed, {} newly denied, {} obligations changed, {} "
+      "legal basis changed ({:.1f} ms, {} node pairs)\n",
+      d.changes.size(), d.newly_allowed, d.newly_denied, d.obligations_changed,
+      d.legal_basis_changed, r.ms, d.product_pairs);
+  return out;
+}
+
+int run_diff(const DiffCommandOptions& o) {
+  Side before, after;
+  if (!load_sides(o, before, after)) return kExitInputError;
+  flowgate::DiffOptions options = diff_options(before, after, o.max_cubes);
+  DiffReport report{before, after, {}, 0, o.max_cubes};
   auto start = std::chrono::steady_clock::now();
-  DiffResult d;
   try {
-    d = semantic_diff(before.compiled, after.compiled, options);
+    report.diff = semantic_diff(before.compiled, after.compiled, options);
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "flowgate: error: {}\n", e.what());
     return kExitInputError;
   }
-  double ms =
+  report.ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  int exit_code = d.newly_allowed > 0 ? kExitFindings : kExitClean;
 
-  auto location_of = [&](const DiffChange& c) -> const Rule* {
-    if (const Rule* r = find_rule(after.policy.get(), c.after.rules)) return r;
-    return find_rule(before.policy.get(), c.before.rules);
-  };
-
-  if (o.format == "json") {
-    ordered_json changes = ordered_json::array();
-    for (const auto& c : d.changes) {
-      changes.push_back({{"kind", change_kind_name(c.kind)},
-                         {"summary", c.summary},
-                         {"flows",
-                          {{"data", c.data},
-                           {"purpose", c.purpose},
-                           {"action", c.action},
-                           {"recipient", c.recipient},
-                           {"destination", c.destination},
-                           {"subject_region", c.region},
-                           {"subject_age", c.age},
-                           {"as_of", c.date},
-                           {"signals", c.signals}}},
-                         {"before", side_json(c.before)},
-                         {"after", side_json(c.after)},
-                         {"class_combinations", c.classes},
-                         {"flow_count", c.flows}});
-    }
-    ordered_json out = {
-        {"old", {{"source", before.label}, {"name", d.old_name}, {"version", d.old_version}}},
-        {"new", {{"source", after.label}, {"name", d.new_name}, {"version", d.new_version}}},
-        {"newly_allows", d.newly_allowed > 0},
-        {"summary",
-         {{"changes", d.changes.size()},
-          {"newly_allowed", d.newly_allowed},
-          {"newly_denied", d.newly_denied},
-          {"obligations_changed", d.obligations_changed},
-          {"legal_basis_changed", d.legal_basis_changed}}},
-        {"truncated", d.truncated},
-        {"changes", changes},
-        {"stats", {{"product_pairs", d.product_pairs}, {"milliseconds", ms}}}};
-    fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-  } else if (o.format == "sarif") {
-    SarifRun run;
-    run.tool_version = FLOWGATE_VERSION;
-    run.rules = {
-        {"newly-allowed", "NewlyAllowed", "The change allows flows the old policy denied.",
-         "Review the flows; approve the change (flowgate approve) only if they are intended.",
-         "error"},
-        {"newly-denied", "NewlyDenied", "The change denies flows the old policy allowed.",
-         "Check that the app no longer needs these flows (data_inventory.yaml).", "note"},
-        {"obligations-changed", "ObligationsChanged",
-         "The change alters the obligations that go with allowed flows.", "", "note"},
-        {"legal-basis-changed", "LegalBasisChanged",
-         "The change alters the legal basis of allowed flows.", "", "note"},
-    };
-    for (const auto& c : d.changes) {
-      SarifResult r;
-      r.rule_id = change_kind_name(c.kind);
-      r.level = c.kind == ChangeKind::kNewlyAllowed ? "error" : "note";
-      r.message =
-          fmt::format("{} ({} class combinations, {} flows; rules before: {}; after: {})",
-                      c.summary, c.classes, c.flows, rules_text(c.before), rules_text(c.after));
-      if (const Rule* rule = location_of(c)) {
-        r.locations.push_back({rule->location.file, rule->location.line, rule->location.column,
-                               fmt::format("rule '{}'", rule->id)});
-      }
-      r.properties = {{"before", c.before.allow ? "allow" : "deny"},
-                      {"after", c.after.allow ? "allow" : "deny"},
-                      {"class_combinations", std::to_string(c.classes)},
-                      {"flows", std::to_string(c.flows)}};
-      r.fingerprint = c.summary;
-      run.results.push_back(std::move(r));
-    }
-    fmt::print("{}", write_sarif(run));
-  } else if (o.format == "markdown") {
-    std::string title =
-        d.newly_allowed > 0
-            ? fmt::format(":warning: **{} change(s) newly allow flows** — approval required",
-                          d.newly_allowed)
-        : d.changes.empty() ? std::string(":white_check_mark: **No change to any decision**")
-                            : std::string(":information_source: **No flow is newly allowed**");
-    fmt::print("### flowgate diff: {} {} → {} {}\n\n{}\n\n", d.old_name, d.old_version, d.new_name,
-               d.new_version, title);
-    fmt::print(
-        "`{}` → `{}`: {} newly allowed, {} newly denied, {} obligations changed, {} legal "
-        "basis changed.\n\n",
-        before.label, after.label, d.newly_allowed, d.newly_denied, d.obligations_changed,
-        d.legal_basis_changed);
-    if (!d.changes.empty()) {
-      fmt::print(
-          "| change | flows | subjects | before → after | rules before → after | class "
-          "combinations | flows |\n");
-      fmt::print("| --- | --- | --- | --- | --- | ---: | ---: |\n");
-      for (const auto& c : d.changes) {
-        std::string flow = fmt::format(
-            "{} `{}` → `{}`{} for `{}`", c.action == "any" ? "" : c.action, c.data, c.recipient,
-            c.destination == "any" ? "" : " (to " + c.destination + ")", c.purpose);
-        std::string subjects = c.region;
-        if (c.age != "any") subjects += ", age " + c.age;
-        if (c.date != "any date") subjects += ", " + c.date;
-        for (const auto& s : c.signals) subjects += ", " + s;
-        std::string verdicts = c.summary.substr(c.summary.rfind(": ") + 2);
-        fmt::print("| {} | {} | {} | {} | {} → {} | {} | {} |\n",
-                   c.kind == ChangeKind::kNewlyAllowed ? ":warning: newly allowed"
-                                                       : change_kind_name(c.kind),
-                   markdown_cell(flow), markdown_cell(subjects), markdown_cell(verdicts),
-                   markdown_cell(rules_text(c.before)), markdown_cell(rules_text(c.after)),
-                   c.classes, c.flows);
-      }
-    }
-  } else {
-    fmt::print("flowgate diff: {} {} ({}) → {} {} ({})\n", d.old_name, d.old_version, before.label,
-               d.new_name, d.new_version, after.label);
-    if (d.changes.empty()) {
-      fmt::print("No change: every flow is decided alike (verdict, obligations, legal basis).\n");
-    }
-    const char* headings[] = {"Newly allowed", "Newly denied", "Obligations changed",
-                              "Legal basis changed"};
-    for (int k = 0; k < 4; ++k) {
-      bool first = true;
-      for (const auto& c : d.changes) {
-        if (static_cast<int>(c.kind) != k) continue;
-        if (first) fmt::print("\n{}:\n", headings[k]);
-        first = false;
-        fmt::print("  {} {}\n", c.kind == ChangeKind::kNewlyAllowed ? "✘" : "•", c.summary);
-        fmt::print("      {} class combinations, {} flows\n", c.classes, c.flows);
-        fmt::print("      before: {} by {}\n", c.before.allow ? "allow" : "deny",
-                   rules_text(c.before));
-        fmt::print("      after:  {} by {}\n", c.after.allow ? "allow" : "deny",
-                   rules_text(c.after));
-        if (const Rule* rule = location_of(c)) {
-          fmt::print("      at {}:{}:{}\n", rule->location.file, rule->location.line,
-                     rule->location.column);
-        }
-      }
-    }
-    if (d.truncated) fmt::print("\n(truncated at {} cubes: --max-cubes)\n", o.max_cubes);
-    fmt::print(
-        "\n{} change(s): {} newly allowed, {} newly denied, {} obligations changed, {} "
-        "legal basis changed ({:.1f} ms, {} node pairs)\n",
-        d.changes.size(), d.newly_allowed, d.newly_denied, d.obligations_changed,
-        d.legal_basis_changed, ms, d.product_pairs);
-  }
-  return exit_code;
+  std::string text = o.format == "json"       ? render_json(report)
+                     : o.format == "sarif"    ? render_sarif(report)
+                     : o.format == "markdown" ? render_markdown(report)
+                                              : render_text(report);
+  fmt::print("{}", text);
+  return report.diff.newly_allowed > 0 ? kExitFindings : kExitClean;
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ int run_explain(const ExplainOptions& o) {
   }
   CompiledPolicy compiled = compile_policy(*policy);
   Walk walk = walk_diagram(compiled, query);
-  const DecisionRecord& decision = compiled.decisions[walk.decision];
+  const Decision& decision = compiled.decisions[walk.decision];
   std::vector<const Rule*> matched;
   if (!walk.unknown_id) {
     for (const auto& rule : policy->rules) {

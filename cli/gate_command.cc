@@ -99,6 +99,50 @@ std::string render_text(const GateReport& r, const FlowGraph& g) {
   return out;
 }
 
+// One component: its entries, each with its readings and their decisions per subject class.
+ordered_json component_json(const GateReport& r, size_t c) {
+  const auto& comp = r.components[c];
+  ordered_json jc = {{"name", comp.name},
+                     {"kind", component_kind_name(comp.kind)},
+                     {"path", comp.path},
+                     {"vendor", comp.vendor},
+                     {"routed_through_runtime", comp.routed_through_runtime},
+                     {"tracking", comp.tracking},
+                     {"tracking_domains", comp.tracking_domains}};
+  auto entries = ordered_json::array();
+  for (const auto& e : r.entries) {
+    if (e.component != c) continue;
+    auto flows = ordered_json::array();
+    for (const auto& f : r.flows) {
+      if (f.component != c || comp.flows[f.flow].entry != e.entry) continue;
+      const auto& flow = comp.flows[f.flow];
+      auto decisions = ordered_json::array();
+      for (size_t i = 0; i < f.subjects.size(); ++i) {
+        decisions.push_back({{"subject", r.subjects[i].name},
+                             {"decision", cell_name(f.subjects[i].verdict)},
+                             {"rules", f.subjects[i].decision.rules},
+                             {"citations", f.subjects[i].decision.citations}});
+      }
+      flows.push_back({{"data", flow.data},
+                       {"purpose", flow.purpose},
+                       {"recipient", flow.recipient},
+                       {"destination", flow.destination},
+                       {"action", action_name(flow.action)},
+                       {"unmapped", flow.unmapped},
+                       {"policheck", policheck_name(f.policheck)},
+                       {"fails", f.fails},
+                       {"why", f.why},
+                       {"decisions", decisions}});
+    }
+    entries.push_back({{"entry", comp.entries[e.entry]},
+                       {"policheck", policheck_name(e.policheck)},
+                       {"fails", e.fails},
+                       {"readings", flows}});
+  }
+  jc["entries"] = entries;
+  return jc;
+}
+
 ordered_json render_json(const GateReport& r, const FlowGraph& g) {
   ordered_json j;
   j["as_of"] = format_date(r.as_of);
@@ -113,48 +157,7 @@ ordered_json render_json(const GateReport& r, const FlowGraph& g) {
   }
   j["subjects"] = subjects;
   auto components = ordered_json::array();
-  for (size_t c = 0; c < r.components.size(); ++c) {
-    const auto& comp = r.components[c];
-    ordered_json jc = {{"name", comp.name},
-                       {"kind", component_kind_name(comp.kind)},
-                       {"path", comp.path},
-                       {"vendor", comp.vendor},
-                       {"routed_through_runtime", comp.routed_through_runtime},
-                       {"tracking", comp.tracking},
-                       {"tracking_domains", comp.tracking_domains}};
-    auto entries = ordered_json::array();
-    for (const auto& e : r.entries) {
-      if (e.component != c) continue;
-      auto flows = ordered_json::array();
-      for (const auto& f : r.flows) {
-        if (f.component != c || comp.flows[f.flow].entry != e.entry) continue;
-        const auto& flow = comp.flows[f.flow];
-        auto decisions = ordered_json::array();
-        for (size_t i = 0; i < f.subjects.size(); ++i) {
-          decisions.push_back({{"subject", r.subjects[i].name},
-                               {"decision", cell_name(f.subjects[i].verdict)},
-                               {"rules", f.subjects[i].decision.rules},
-                               {"citations", f.subjects[i].decision.citations}});
-        }
-        flows.push_back({{"data", flow.data},
-                         {"purpose", flow.purpose},
-                         {"recipient", flow.recipient},
-                         {"destination", flow.destination},
-                         {"action", action_name(flow.action)},
-                         {"unmapped", flow.unmapped},
-                         {"policheck", policheck_name(f.policheck)},
-                         {"fails", f.fails},
-                         {"why", f.why},
-                         {"decisions", decisions}});
-      }
-      entries.push_back({{"entry", comp.entries[e.entry]},
-                         {"policheck", policheck_name(e.policheck)},
-                         {"fails", e.fails},
-                         {"readings", flows}});
-    }
-    jc["entries"] = entries;
-    components.push_back(jc);
-  }
+  for (size_t c = 0; c < r.components.size(); ++c) components.push_back(component_json(r, c));
   j["components"] = components;
   auto paths = ordered_json::array();
   for (const auto& p : g.paths) {

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : flowgate::cli::kExitInputError;
   } catch (const std::exception& e) {
-    // A limit the toolchain enforces by throwing (a policy too large to compile, say): one line.
+    // A toolchain precondition broken (a caller's bug: docs/design.md, "Errors"): one line.
     fmt::print(stderr, "flowgate: error: {}\n", e.what());
     return flowgate::cli::kExitInputError;
   }

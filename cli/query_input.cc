@@ -156,7 +156,13 @@ json parse_query_text(std::string_view text) {
     }
     return true;
   };
-  json j = json::parse(text.begin(), text.end(), refuse_duplicates);
+  json j;
+  try {
+    j = json::parse(text.begin(), text.end(), refuse_duplicates);
+  } catch (const json::out_of_range& e) {
+    // A number past double's range ("1e400") is json::out_of_range 406, not a parse_error.
+    throw std::invalid_argument(e.what());
+  }
   if (!duplicate.empty()) {
     throw std::invalid_argument(fmt::format("duplicate field '{}'", duplicate));
   }

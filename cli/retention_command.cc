@@ -48,23 +48,21 @@ ordered_json answer_json(const RetentionAnswer& a) {
   return j;
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 std::string text_of(const RetentionAnswer& a) {
   std::string out =
       fmt::format("{} on {}: {}\n", a.data, a.event,
                   a.outcome ? *a.outcome : (a.conflict ? "conflict" : "no statement"));
   if (a.outcome) {
-    out += fmt::format("  except on  {}\n", a.exceptions.empty() ? "(none)" : join(a.exceptions));
+    out += fmt::format("  except on  {}\n", a.exceptions.empty()
+                                                ? "(none)"
+                                                : fmt::to_string(fmt::join(a.exceptions, ", ")));
   }
   auto list = [&](const char* heading, const std::vector<RetentionMatch>& matches) {
     for (const auto& m : matches) {
-      out += fmt::format("  {:<10} {} ({}): {}{}\n", heading, m.id, join(m.citations), m.outcome,
-                         m.exceptions.empty() ? "" : ", except on " + join(m.exceptions));
+      out += fmt::format(
+          "  {:<10} {} ({}): {}{}\n", heading, m.id, fmt::join(m.citations, ", "), m.outcome,
+          m.exceptions.empty() ? ""
+                               : ", except on " + fmt::to_string(fmt::join(m.exceptions, ", ")));
       out += fmt::format("             \"{}\"\n", m.quote);
     }
   };
@@ -117,8 +115,9 @@ void add_retention_command(CLI::App& app, int& exit_code) {
   c->add_option("--data", o->data, "Data category id, a leaf or a group: media.photo, technical")
       ->required();
   c->add_option("--event", o->event,
-                "Event id: account_deleted, personal_information_deleted, deletion_requested,\n"
-                "retention_expired, legal_hold, retention_extended, legal_claim_retention_request")
+                "Event id (rules/vocabulary/event.yaml): account_deleted, account_deactivated,\n"
+                "deletion_requested, retention_expired, legal_hold, legal_grounds_to_retain,\n"
+                "legal_claim_retention_request, …")
       ->required();
   c->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))

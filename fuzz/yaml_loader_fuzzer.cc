@@ -32,11 +32,11 @@
 #include <string_view>
 #include <vector>
 
+#include "diagnostic/source_file.h"
 #include "flowgate/diagnostic.h"
 #include "flowgate/toolchain.h"
 #include "load/fields.h"
 #include "load/sections.h"
-#include "load/source_file.h"
 #include "load/yaml_tree.h"
 #include "model/policy.h"
 

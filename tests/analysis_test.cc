@@ -254,11 +254,11 @@ TEST_SUITE("semantic-diff") {
     CompiledPolicy after = compile_dir(p.dir().string());
     std::string old_bytes = encode_bundle(before), new_bytes = encode_bundle(after);
     CompiledPolicy decoded;
-    std::string error;
-    REQUIRE(decode_bundle(old_bytes, &decoded, &error));
+    REQUIRE(decode_bundle(old_bytes, &decoded).ok());
     CHECK(encode_bundle(decoded) == old_bytes);  // the decoder is the writer's inverse
-    CHECK_FALSE(decode_bundle(old_bytes.substr(0, 100), &decoded, &error));
-    CHECK_FALSE(error.empty());
+    const runtime::Status truncated = decode_bundle(old_bytes.substr(0, 100), &decoded);
+    CHECK(truncated.code() == runtime::Status::Code::kCorruption);
+    CHECK_FALSE(truncated.message().empty());
     std::ofstream(tmp.path / "old.fgb", std::ios::binary) << old_bytes;
     std::ofstream(tmp.path / "new.fgb", std::ios::binary) << new_bytes;
     Run folders = flowgate_cli({"diff", source_dir(), p.dir().string(), "--format", "json"});
@@ -507,10 +507,10 @@ TEST_SUITE("approvals") {
                                 "--note", "initial review"});
     CHECK(approve.status == 0);
     CHECK(fs::exists(db));
-    std::string error;
-    auto store = ApprovalStore::open(db.string(), &error);
-    REQUIRE(store);
-    auto last = store->latest(&error);
+    std::unique_ptr<ApprovalStore> store;
+    REQUIRE(ApprovalStore::open(db.string(), &store).ok());
+    std::optional<Approval> last;
+    REQUIRE(store->latest(&last).ok());
     REQUIRE(last);
     CHECK(last->who == "A. Officer");
     CHECK(last->note == "initial review");
@@ -576,17 +576,18 @@ TEST_SUITE("approvals") {
       CHECK(WIFEXITED(status));
       CHECK(WEXITSTATUS(status) == 0);
     }
-    std::string error;
-    auto store = ApprovalStore::open(db, &error);
-    REQUIRE(store);
+    std::unique_ptr<ApprovalStore> store;
+    REQUIRE(ApprovalStore::open(db, &store).ok());
     std::vector<Approval> all;
-    REQUIRE(store->list(&all, false, &error));
+    REQUIRE(store->list(&all, false).ok());
     CHECK(all.size() == kProcesses * kEach);
     std::set<std::string> seen;
-    for (const auto& a : all) seen.insert(a.who + "/" + a.note);
+    for (const auto& a : all) {
+      seen.insert(a.who + "/" + a.note);
+      CHECK(a.bundle.empty());  // listed without bundles: the NULL column reads as no bytes
+    }
     CHECK(seen.size() == kProcesses * kEach);
-    std::string detail;
-    CHECK(store->integrity_ok(&detail));
+    CHECK(store->integrity_check().ok());
   }
 
   TEST_CASE("threads with separate connections") {
@@ -596,24 +597,23 @@ TEST_SUITE("approvals") {
     std::atomic<int> failures{0};
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
-        std::string error;
-        auto store = ApprovalStore::open(db, &error);
-        if (!store) {
+        std::unique_ptr<ApprovalStore> store;
+        if (!ApprovalStore::open(db, &store).ok()) {
           ++failures;
           return;
         }
         for (int k = 0; k < 10; ++k) {
-          if (!store->record(shipped_bundle(), "thread-" + std::to_string(t), "n", nullptr, &error))
+          if (!store->record(shipped_bundle(), "thread-" + std::to_string(t), "n", nullptr).ok())
             ++failures;
         }
       });
     }
     for (auto& t : threads) t.join();
     CHECK(failures == 0);
-    std::string error;
-    auto store = ApprovalStore::open(db, &error);
+    std::unique_ptr<ApprovalStore> store;
+    REQUIRE(ApprovalStore::open(db, &store).ok());
     std::vector<Approval> all;
-    REQUIRE(store->list(&all, false, &error));
+    REQUIRE(store->list(&all, false).ok());
     CHECK(all.size() == 40);
   }
 
@@ -629,12 +629,11 @@ TEST_SUITE("approvals") {
     REQUIRE(pid >= 0);
     if (pid == 0) {
       close(fds[0]);
-      std::string error;
-      auto store = ApprovalStore::open(db, &error);
-      if (!store) _exit(3);
+      std::unique_ptr<ApprovalStore> store;
+      if (!ApprovalStore::open(db, &store).ok()) _exit(3);
       for (int k = 0;; ++k) {
         Approval a;
-        if (!store->record(bundle, "looper", "n" + std::to_string(k), &a, &error)) _exit(4);
+        if (!store->record(bundle, "looper", "n" + std::to_string(k), &a).ok()) _exit(4);
         int64_t id = a.id;  // reported only after COMMIT returned
         if (write(fds[1], &id, sizeof id) != sizeof id) _exit(5);
       }
@@ -653,13 +652,13 @@ TEST_SUITE("approvals") {
     close(fds[0]);
     REQUIRE(committed.size() >= 25);
 
-    std::string error;
-    auto store = ApprovalStore::open(db, &error);
-    REQUIRE_MESSAGE(store, error);
-    std::string detail;
-    CHECK_MESSAGE(store->integrity_ok(&detail), detail);
+    std::unique_ptr<ApprovalStore> store;
+    const runtime::Status opened = ApprovalStore::open(db, &store);
+    REQUIRE_MESSAGE(opened.ok(), opened.message());
+    const runtime::Status intact = store->integrity_check();
+    CHECK_MESSAGE(intact.ok(), intact.message());
     std::vector<Approval> all;
-    REQUIRE(store->list(&all, true, &error));
+    REQUIRE(store->list(&all, true).ok());
     std::set<int64_t> ids;
     for (const auto& a : all) {
       ids.insert(a.id);
@@ -670,6 +669,16 @@ TEST_SUITE("approvals") {
     CHECK(all.size() >= committed.size());
     CHECK(all.size() <= committed.size() + 1);  // at most the one committed but not yet reported
     // And it still takes writes.
-    CHECK(store->record(bundle, "after", "crash", nullptr, &error));
+    CHECK(store->record(bundle, "after", "crash", nullptr).ok());
+    // A bundle the runtime does not load is refused with the runtime's Status, not recorded.
+    const runtime::Status refused = store->record("not a bundle", "x", "y", nullptr);
+    CHECK(refused.code() == runtime::Status::Code::kCorruption);
+    CHECK(refused.message().find("refusing to approve") != std::string::npos);
+    // The latest approval is the one recorded after the crash, its bundle whole.
+    std::optional<Approval> latest;
+    REQUIRE(store->latest(&latest).ok());
+    REQUIRE(latest);
+    CHECK(latest->who == "after");
+    CHECK(latest->bundle == bundle);
   }
 }

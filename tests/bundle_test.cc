@@ -18,6 +18,7 @@
 #include "bundle_test_policy.h"
 #include "flowgate/runtime.h"
 #include "flowgate/verify.h"
+#include "runtime/hex.h"
 #include "runtime/sha256.h"
 
 using namespace flowgate;
@@ -704,19 +705,20 @@ TEST_SUITE("bundle") {
   TEST_CASE("key files round trip") {
     const std::string dir = temp_dir();
     const KeyPair keys = generate_key_pair();
-    std::string error;
-    REQUIRE(write_key_files(keys, dir + "/k.key", dir + "/k.pub", &error));
+    REQUIRE(write_key_files(keys, dir + "/k.key", dir + "/k.pub").ok());
     struct stat st;
     REQUIRE(stat((dir + "/k.key").c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
     SecretKey secret;
-    REQUIRE(read_secret_key_file(dir + "/k.key", &secret, &error));
+    REQUIRE(read_secret_key_file(dir + "/k.key", &secret).ok());
     CHECK(secret.bytes == keys.secret.bytes);
     runtime::PublicKey pub;
     REQUIRE(runtime::read_public_key_file(dir + "/k.pub", &pub).ok());
     CHECK(pub.bytes == keys.public_key.bytes);
-    CHECK(read_file(dir + "/k.pub") == to_hex(pub.bytes.data(), 32) + "\n");
-    CHECK_FALSE(read_secret_key_file(dir + "/k.pub.missing", &secret, &error));
+    CHECK(read_file(dir + "/k.pub") == runtime::to_hex(pub.bytes) + "\n");
+    CHECK(read_secret_key_file(dir + "/k.pub.missing", &secret).code() == Status::Code::kIoError);
+    std::ofstream(dir + "/bad.key") << "not a key\n";
+    CHECK(read_secret_key_file(dir + "/bad.key", &secret).code() == Status::Code::kInvalidArgument);
     CHECK(runtime::parse_public_key_hex("abc", &pub).code() == Status::Code::kInvalidArgument);
     std::filesystem::remove_all(dir);
   }
@@ -724,20 +726,21 @@ TEST_SUITE("bundle") {
   TEST_CASE("write_file_atomically replaces whole files and leaves the old one on failure") {
     const std::string dir = temp_dir();
     const std::string path = dir + "/policy.fgb";
-    std::string error;
-    REQUIRE(write_file_atomically(path, "first", &error));
-    REQUIRE(write_file_atomically(path, "second version", &error));
+    REQUIRE(write_file_atomically(path, "first").ok());
+    REQUIRE(write_file_atomically(path, "second version").ok());
     CHECK(read_file(path) == "second version");
     // A directory in the way of the rename: the write fails, nothing else changes.
     std::filesystem::create_directory(dir + "/blocked");
     std::filesystem::create_directory(dir + "/blocked/inner");
-    CHECK_FALSE(write_file_atomically(dir + "/blocked", "x", &error));
-    CHECK(error.find("cannot rename") != std::string::npos);
-    CHECK_FALSE(write_file_atomically(dir + "/missing/policy.fgb", "x", &error));
-    CHECK(error.find("cannot create a temporary file") != std::string::npos);
+    Status blocked = write_file_atomically(dir + "/blocked", "x");
+    CHECK(blocked.code() == Status::Code::kIoError);
+    CHECK(blocked.message().find("cannot rename") != std::string::npos);
+    Status missing = write_file_atomically(dir + "/missing/policy.fgb", "x");
+    CHECK(missing.code() == Status::Code::kIoError);
+    CHECK(missing.message().find("cannot create a temporary file") != std::string::npos);
     if (geteuid() != 0) {  // root ignores directory permissions
       chmod(dir.c_str(), 0500);
-      CHECK_FALSE(write_file_atomically(path, "third", &error));
+      CHECK_FALSE(write_file_atomically(path, "third").ok());
       chmod(dir.c_str(), 0700);
     }
     CHECK(read_file(path) == "second version");

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 
 #include "bundle/bundle_writer.h"
 #include "bundle/decide_query.h"
@@ -18,6 +19,7 @@
 #include "differential.h"
 #include "flowgate/flowgate.h"
 #include "flowgate/signals.h"
+#include "flowgate/toolchain.h"
 #include "policy_fixture.h"
 #include "reference/reference_evaluator.h"
 
@@ -153,6 +155,25 @@ std::string c_api_verdict(const fg_bundle* bundle, const Query& q) {
 }  // namespace
 
 TEST_SUITE("compiler") {
+  // The compiler's budget is the checker's: more rules than kMaxRules is the diagnostic
+  // too-many-rules, and compile_policy given such an unchecked policy throws std::logic_error (a
+  // caller's bug, compile/compiler.h), never an input error of its own.
+  TEST_CASE("the rule budget is a check diagnostic; compile refuses an unchecked excess") {
+    Checked checked = load_and_check(source_dir());
+    REQUIRE(checked.errors == 0);
+    Policy& p = *checked.policy;
+    CHECK_NOTHROW(compile_policy(p));  // a checked policy compiles
+    p.rules.resize(kMaxRules + 1);     // the shipped rules, then blank ones
+    CHECK_THROWS_AS(compile_policy(p), std::logic_error);
+    CHECK_THROWS_AS(compile_rule_sets(p), std::logic_error);
+    DiagnosticSink sink;
+    check_policy(p, sink);
+    const auto& all = sink.diagnostics();
+    CHECK(std::count_if(all.begin(), all.end(), [](const Diagnostic& d) {
+            return d.code == "too-many-rules" && d.severity == Severity::kError;
+          }) == 1);
+  }
+
   TEST_CASE("the diagram agrees with the reference evaluator on random queries") {
     compare_on_random_queries(policy(), compiled(), random_query_count(1'000'000));
   }
@@ -236,7 +257,7 @@ TEST_SUITE("compiler") {
         q.recipient = q.destination = "device";
       }
       const Decision reference = evaluate_reference(*p.checked.policy, q);
-      const DecisionRecord& diagram = p.compiled.decisions[walk_diagram(p.compiled, q).decision];
+      const Decision& diagram = p.compiled.decisions[walk_diagram(p.compiled, q).decision];
       const runtime::Decision runtime = decide_on_bundle(*bundle, q);
       std::vector<std::string> runtime_rules(runtime.rules().begin(), runtime.rules().end());
       CHECK(verdict(reference.allow, reference.rules) == c.expected);

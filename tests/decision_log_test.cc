@@ -18,6 +18,7 @@
 #include "bundle/bundle_writer.h"
 #include "bundle_test_policy.h"
 #include "flowgate/runtime.h"
+#include "runtime/hex.h"
 #include "store/decision_log.h"
 
 namespace fs = std::filesystem;
@@ -580,7 +581,7 @@ TEST_SUITE("decision-log") {
     auto rows = all_rows(path);
     REQUIRE(rows.size() == 1);
     auto digest = bundle->digest();
-    CHECK(rows[0].bundle == flowgate::log::to_hex(digest.data(), digest.size()));
+    CHECK(rows[0].bundle == flowgate::runtime::to_hex(digest));
     CHECK(rows[0].decision == d);
     CHECK(rows[0].allow == bundle->decision(d).allow());
     CHECK(rows[0].destination_id == "device");

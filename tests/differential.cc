@@ -75,7 +75,7 @@ Differences compare_engines(const Policy& policy, const CompiledPolicy& compiled
     ++out.queries;
     Query q = random_query(rng, compiled);
     Decision expected = evaluate_reference(policy, q);
-    const DecisionRecord& got = compiled.decisions[walk_diagram(compiled, q).decision];
+    const Decision& got = compiled.decisions[walk_diagram(compiled, q).decision];
     // An unknown id's reason names the id in the reference; the diagram's record is generic.
     bool unknown = expected.rules == std::vector<std::string>{"unknown-id"};
     bool same = got.allow == expected.allow && got.rules == expected.rules &&

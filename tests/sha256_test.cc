@@ -1,9 +1,15 @@
-// The runtime's SHA-256 against the FIPS 180-2 appendix vectors, in one shot and fed in pieces.
+// The runtime's SHA-256 against the FIPS 180-2 appendix vectors, in one shot and fed in pieces;
+// the runtime's hex encoder and decoder (runtime/hex.h), which every layer shares.
 #include "runtime/sha256.h"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <iterator>
+#include <span>
 #include <string>
+
+#include "runtime/hex.h"
 
 using flowgate::runtime::Sha256;
 using flowgate::runtime::Sha256Digest;
@@ -11,13 +17,7 @@ using flowgate::runtime::Sha256Digest;
 namespace {
 
 std::string hex(const Sha256Digest& d) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : d) {
-    s += kHex[b >> 4];
-    s += kHex[b & 15];
-  }
-  return s;
+  return flowgate::runtime::to_hex(d);
 }
 
 }  // namespace
@@ -50,5 +50,25 @@ TEST_SUITE("sha256") {
     Sha256 bytewise;
     for (char c : message) bytewise.update(&c, 1);
     CHECK(bytewise.finish() == whole);
+  }
+}
+
+TEST_SUITE("sha256") {
+  TEST_CASE("hex: lowercase out, either case in, strict length and digits") {
+    using flowgate::runtime::from_hex;
+    using flowgate::runtime::to_hex;
+    using flowgate::runtime::trim_space;
+    const uint8_t bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+    CHECK(to_hex(bytes) == "000fa5ff");
+    CHECK(to_hex(std::span<const uint8_t>{}).empty());
+    uint8_t out[4] = {};
+    CHECK(from_hex("000FA5ff", out));
+    CHECK(std::equal(std::begin(out), std::end(out), std::begin(bytes)));
+    CHECK_FALSE(from_hex("000fa5f", out));     // odd length
+    CHECK_FALSE(from_hex("000fa5ff00", out));  // too long
+    CHECK_FALSE(from_hex("000fa5fg", out));    // not a hex digit
+    CHECK_FALSE(from_hex(" 00fa5ff", out));    // white space is the caller's to trim
+    CHECK(trim_space(" \t000fa5ff\r\n") == "000fa5ff");
+    CHECK(trim_space(" \n").empty());
   }
 }

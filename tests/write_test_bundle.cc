@@ -21,14 +21,16 @@ int main(int argc, char** argv) {
     const std::string bundle = flowgate::encode_bundle(flowgate::testing::test_policy());
     const flowgate::KeyPair keys = flowgate::generate_key_pair();
     const flowgate::KeyPair other = flowgate::generate_key_pair();
-    std::string error;
-    if (!flowgate::write_file_atomically(dir + "/test.fgb", bundle, &error) ||
-        !flowgate::write_file_atomically(dir + "/test-signed.fgb",
-                                         flowgate::sign_bundle(bundle, keys.secret), &error) ||
-        !flowgate::write_key_files(keys, dir + "/test.key", dir + "/test.pub", &error) ||
-        !flowgate::write_key_files(other, dir + "/other.key", dir + "/other.pub", &error)) {
-      std::fprintf(stderr, "write_test_bundle: %s\n", error.c_str());
-      return 1;
+    for (const flowgate::runtime::Status& s :
+         {flowgate::write_file_atomically(dir + "/test.fgb", bundle),
+          flowgate::write_file_atomically(dir + "/test-signed.fgb",
+                                          flowgate::sign_bundle(bundle, keys.secret)),
+          flowgate::write_key_files(keys, dir + "/test.key", dir + "/test.pub"),
+          flowgate::write_key_files(other, dir + "/other.key", dir + "/other.pub")}) {
+      if (!s.ok()) {
+        std::fprintf(stderr, "write_test_bundle: %s\n", s.message().c_str());
+        return 1;
+      }
     }
     struct Serialled {
       const char* name;
@@ -42,9 +44,10 @@ int main(int argc, char** argv) {
       policy.policy_version = b.version;
       const std::string bytes =
           flowgate::encode_bundle(policy, flowgate::EncodeOptions{.serial = b.serial});
-      if (!flowgate::write_file_atomically(dir + "/" + b.name,
-                                           flowgate::sign_bundle(bytes, keys.secret), &error)) {
-        std::fprintf(stderr, "write_test_bundle: %s\n", error.c_str());
+      const flowgate::runtime::Status s = flowgate::write_file_atomically(
+          dir + "/" + b.name, flowgate::sign_bundle(bytes, keys.secret));
+      if (!s.ok()) {
+        std::fprintf(stderr, "write_test_bundle: %s\n", s.message().c_str());
         return 1;
       }
     }

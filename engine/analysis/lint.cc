@@ -137,7 +137,7 @@ std::string compact_ids(const Vocabulary& vocabulary, const std::vector<std::str
     parts.push_back(vocabulary.is_leaf(t) ? term.id : term.id + ".*");
   }
   std::sort(parts.begin(), parts.end());
-  return parts.size() == 1 ? parts[0] : "{" + join(parts, ", ") + "}";
+  return parts.size() == 1 ? parts[0] : "{" + fmt::to_string(fmt::join(parts, ", ")) + "}";
 }
 
 std::vector<std::string> intersect(const std::vector<std::string>& a,
@@ -153,20 +153,14 @@ std::vector<std::string> sections_of(const std::vector<Citation>& citations) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
-  return out;
-}
-
 std::string abbreviate(const std::vector<std::string>& ids, size_t limit) {
-  if (ids.size() <= limit) return join(ids, ", ");
+  if (ids.size() <= limit) return fmt::to_string(fmt::join(ids, ", "));
   std::vector<std::string> head(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(limit));
-  return fmt::format("{} and {} more", join(head, ", "), ids.size() - limit);
+  return fmt::format("{} and {} more", fmt::join(head, ", "), ids.size() - limit);
 }
 
 std::string rule_label(const Rule& rule) {
-  return fmt::format("{} ({})", rule.id, join(cited_sections(rule), ", "));
+  return fmt::format("{} ({})", rule.id, fmt::join(cited_sections(rule), ", "));
 }
 
 RelatedStatement related_rule(const Rule& rule, std::string role) {
@@ -190,8 +184,8 @@ std::string decision_effect(const Decision& decision) {
   std::vector<std::string> bases = decision.legal_basis;
   std::sort(obligations.begin(), obligations.end());
   std::sort(bases.begin(), bases.end());
-  return fmt::format("{}|{}|{}", decision.allow ? "allow" : "deny", join(obligations, ","),
-                     join(bases, ","));
+  return fmt::format("{}|{}|{}", decision.allow ? "allow" : "deny", fmt::join(obligations, ","),
+                     fmt::join(bases, ","));
 }
 
 std::vector<const Rule*> rules_of(const Policy& policy, const std::vector<uint16_t>& set) {

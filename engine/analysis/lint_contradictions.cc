@@ -80,9 +80,9 @@ std::string destination_text(const Rule& a, const Rule& b) {
     if (r->destination.any) continue;
     std::vector<std::string> ids;
     for (const auto& id : r->destination.ids) ids.push_back(id.id);
-    parts.push_back("to " + join(ids, "/"));
+    parts.push_back("to " + fmt::to_string(fmt::join(ids, "/")));
   }
-  return parts.empty() ? "" : " " + join(parts, " and ");
+  return parts.empty() ? "" : " " + fmt::to_string(fmt::join(parts, " and "));
 }
 
 std::string context_text(const Rule& a, const Rule& b) {
@@ -91,7 +91,7 @@ std::string context_text(const Rule& a, const Rule& b) {
     if (r->when) conditions.push_back(r->when->text);
   }
   if (conditions.empty()) return "subjects in any region";
-  return "where " + join(conditions, " and ");
+  return "where " + fmt::to_string(fmt::join(conditions, " and "));
 }
 
 // An allow that would have let an item leave the device without the condition it is collected
@@ -111,11 +111,12 @@ Finding condition_escape(const Policy& policy, const Rule& allow, const Rule& de
   f.message = fmt::format(
       "{} allows sending data the policy collects only under a condition: {}; without it the "
       "data would leave the device where it may not even be collected, so {} denies those flows",
-      rule_label(allow), join(sources, ", "), derived.id);
+      rule_label(allow), fmt::join(sources, ", "), derived.id);
   f.help =
       "give the allow the collection's condition (or narrow its data), or record in "
       "lint-baseline.yaml that the derived deny is the intended reading";
-  f.fingerprint = fmt::format("condition-escape:{}:{}", allow.id, join(derived.derived_from, "+"));
+  f.fingerprint =
+      fmt::format("condition-escape:{}:{}", allow.id, fmt::join(derived.derived_from, "+"));
   return f;
 }
 

@@ -122,7 +122,7 @@ void inventory_gaps(const LintContext& context, std::vector<Finding>& out) {
             combine(rules_of(policy, context.diagram.rule_sets[context.leaf(values)]), false);
         if (decision.allow) continue;
         ++denied_classes;
-        std::string key = join(decision.rules, ",");
+        std::string key = fmt::to_string(fmt::join(decision.rules, ","));
         denied_by[key].push_back(rc);
         deciding[key] = decision.rules;
         set_bits(true);
@@ -147,13 +147,13 @@ void inventory_gaps(const LintContext& context, std::vector<Finding>& out) {
         std::string who =
             describe_regions(policy, regions, shape.region_ids, context.options.as_of);
         cubes.push_back(fmt::format(
-            "{}, subjects in {}: deny by {}{}", what, who, join(deciding[key], ", "),
+            "{}, subjects in {}: deny by {}{}", what, who, fmt::join(deciding[key], ", "),
             denied_with_consent < denied_classes ? " (allowed with consent or the feature in use)"
                                                  : ""));
         for (const auto& id : deciding[key]) all_rules.insert(id);
       }
       // One finding per item and set of denying rules; its flows listed.
-      std::string key = join({all_rules.begin(), all_rules.end()}, ",");
+      std::string key = fmt::to_string(fmt::join(all_rules, ","));
       auto [it, fresh] = by_item_rules.try_emplace({item.id, key});
       Finding& f = it->second;
       if (fresh) {
@@ -247,9 +247,8 @@ void legal_basis_gaps(const LintContext& context, std::vector<Finding>& out) {
       f.message = fmt::format(
           "{} allows {} for {}, but no legal-basis row covers it where {} applies ({}), so "
           "those flows are denied there",
-          rule_label(allow), action_name(action),
-          join({purpose_ids.begin(), purpose_ids.end()}, ", "), rule_label(requirement),
-          requirement.when ? requirement.when->text : "everywhere");
+          rule_label(allow), action_name(action), fmt::join(purpose_ids, ", "),
+          rule_label(requirement), requirement.when ? requirement.when->text : "everywhere");
       f.help =
           "the jurisdiction requires a legal basis for every purpose: add the basis the policy "
           "gives (a basis rule citing its row), or record in lint-baseline.yaml that the policy "
@@ -383,11 +382,11 @@ void law_gaps(const LintContext& context, std::vector<Finding>& out) {
         f.location = entry.location;
         f.citations = sections_of(entry.citations);
         f.quote = entry.quote;
-        std::string law = join(answer.sources, "; ");
+        std::string law = fmt::to_string(fmt::join(answer.sources, "; "));
         f.message = fmt::format(
             "{} ({}) says the right to {} is unavailable to subjects in {}, but the law {} "
             "grants it{}: the policy is out of date and the statutory right prevails",
-            entry.id, join(f.citations, ", "), entry.right.id, region,
+            entry.id, fmt::join(f.citations, ", "), entry.right.id, region,
             in_force ? "in force on " + format_date(now) : "enacted",
             in_force ? "" : " from " + format_date(on));
         f.flows.push_back(

@@ -48,7 +48,6 @@ std::string compact_ids(const Vocabulary& vocabulary, const std::vector<std::str
 std::vector<std::string> intersect(const std::vector<std::string>& a,
                                    const std::vector<std::string>& b);
 std::vector<std::string> sections_of(const std::vector<Citation>& citations);
-std::string join(const std::vector<std::string>& parts, const std::string& separator);
 // "ca-table-all-categories-to-cloud-and-affiliates (§11.2.2)"
 std::string rule_label(const Rule& rule);
 RelatedStatement related_rule(const Rule& rule, std::string role);

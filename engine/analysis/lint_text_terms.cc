@@ -22,7 +22,7 @@
 #include <string_view>
 
 #include "analysis/lint_passes.h"
-#include "load/source_file.h"
+#include "diagnostic/source_file.h"
 
 namespace flowgate::lint {
 namespace {

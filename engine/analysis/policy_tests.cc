@@ -9,8 +9,8 @@
 #include <set>
 
 #include "compile/diagram_walk.h"
+#include "diagnostic/source_file.h"
 #include "load/fields.h"
-#include "load/source_file.h"
 #include "load/yaml_tree.h"
 #include "reference/reference_evaluator.h"
 

@@ -53,7 +53,7 @@ struct PolicyTestResult {
   const PolicyTestFile* file = nullptr;
   bool passed = false;
   std::vector<std::string> differences;  // "decision: expected allow, got deny", …
-  DecisionRecord got;
+  Decision got;
   double seconds = 0;
 };
 

@@ -46,15 +46,6 @@ std::string words(std::string_view outcome) {
   return outcome == "delete_or_anonymize" ? "delete or anonymize" : std::string(outcome);
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
 Vocabulary::Index check_id(const Vocabulary& vocabulary, std::string_view id, const char* what) {
   if (auto index = vocabulary.find(id)) return *index;
   std::vector<std::string> known;
@@ -62,9 +53,9 @@ Vocabulary::Index check_id(const Vocabulary& vocabulary, std::string_view id, co
   for (Vocabulary::Index i = 0; i < vocabulary.size(); ++i) {
     if (!groups_only || !vocabulary.is_leaf(i)) known.push_back(vocabulary.term(i).id);
   }
-  throw std::invalid_argument(
-      fmt::format("unknown {} '{}': {} {}", what, id,
-                  groups_only ? "use a leaf or one of the groups" : "the events are", join(known)));
+  throw std::invalid_argument(fmt::format(
+      "unknown {} '{}': {} {}", what, id,
+      groups_only ? "use a leaf or one of the groups" : "the events are", fmt::join(known, ", ")));
 }
 
 RetentionMatch match_of(const RetentionEntry& entry) {
@@ -79,9 +70,9 @@ RetentionMatch match_of(const RetentionEntry& entry) {
 }
 
 std::string said(const RetentionMatch& m) {
-  std::string out = fmt::format("{} {} {}", join(m.citations, " and "),
+  std::string out = fmt::format("{} {} {}", fmt::join(m.citations, " and "),
                                 m.citations.size() == 1 ? "says" : "say", words(m.outcome));
-  if (!m.exceptions.empty()) out += fmt::format(" (except on {})", join(m.exceptions, " or "));
+  if (!m.exceptions.empty()) out += fmt::format(" (except on {})", fmt::join(m.exceptions, " or "));
   return out;
 }
 
@@ -149,7 +140,7 @@ RetentionAnswer answer_retention(const Policy& policy, std::string_view data_id,
                 m.exceptions != answer.entries.front().exceptions;
     }
     std::string what =
-        fmt::format("On {}, for {}: {}", answer.event, answer.data, join(statements, "; "));
+        fmt::format("On {}, for {}: {}", answer.event, answer.data, fmt::join(statements, "; "));
     if (answer.conflict) {
       answer.reason =
           what + "; no act satisfies all of them, so the policy contradicts itself here.";
@@ -158,8 +149,9 @@ RetentionAnswer answer_retention(const Policy& policy, std::string_view data_id,
     } else {
       answer.reason =
           fmt::format("{}; what satisfies all of them is to {}{}{}.", what, words(*answer.outcome),
-                      answer.exceptions.empty() ? std::string(", with no exception")
-                                                : ", except on " + join(answer.exceptions, " or "),
+                      answer.exceptions.empty()
+                          ? std::string(", with no exception")
+                          : ", except on " + fmt::to_string(fmt::join(answer.exceptions, " or ")),
                       differ ? " (the statements disagree; the stricter one decides)" : "");
     }
   } else if (!answer.suspends.empty()) {
@@ -167,14 +159,14 @@ RetentionAnswer answer_retention(const Policy& policy, std::string_view data_id,
     for (const auto& m : answer.suspends) {
       const auto& entry = *std::find_if(policy.retention.begin(), policy.retention.end(),
                                         [&](const RetentionEntry& e) { return e.id == m.id; });
-      suspended.push_back(
-          fmt::format("{} on {} ({})", words(m.outcome), entry.event.id, join(m.citations)));
+      suspended.push_back(fmt::format("{} on {} ({})", words(m.outcome), entry.event.id,
+                                      fmt::join(m.citations, ", ")));
     }
     answer.outcome = "retain";
     answer.reason = fmt::format(
         "{} is an exception, not an event with an outcome of its own: while it lasts, {} is kept, "
         "and it suspends {}.",
-        answer.event, answer.data, join(suspended, "; "));
+        answer.event, answer.data, fmt::join(suspended, "; "));
   } else {
     answer.reason = fmt::format(
         "The policy says nothing about {} on {}: no retention entry covers that category and "

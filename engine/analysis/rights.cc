@@ -56,21 +56,12 @@ std::vector<std::string> sorted_sections(std::vector<std::string> sections) {
   return sections;
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
 std::string sections_of(const std::vector<const RightsEntry*>& entries) {
   std::vector<std::string> sections;
   for (const RightsEntry* e : entries) {
     for (const auto& c : e->citations) sections.push_back(c.section);
   }
-  return join(sorted_sections(std::move(sections)));
+  return fmt::to_string(fmt::join(sorted_sections(std::move(sections)), ", "));
 }
 
 std::string upper(std::string_view text) {
@@ -101,7 +92,7 @@ Vocabulary::Index check_request(const Policy& policy, std::string_view request) 
   std::vector<std::string> known;
   for (const auto& term : rights.terms()) known.push_back(term.id);
   throw std::invalid_argument(
-      fmt::format("unknown request '{}': the rights are {}", request, join(known)));
+      fmt::format("unknown request '{}': the rights are {}", request, fmt::join(known, ", ")));
 }
 
 }  // namespace
@@ -136,101 +127,118 @@ std::string describe_duration(const Duration& d) {
   add(d.months, "month");
   add(d.days, "day");
   if (parts.empty()) return "0 days";
-  return join(parts, " and ");
+  return fmt::to_string(fmt::join(parts, " and "));
 }
 
-RightsAnswer answer_right(const Policy& policy, std::string_view region_id,
-                          std::string_view request_id, Date as_of) {
-  check_region(policy, region_id);
-  const Vocabulary& rights = policy.vocabulary(VocabularyKind::kRight);
-  Vocabulary::Index request_index = check_request(policy, request_id);
-  auto concerns = [&](const std::string& right) {
+namespace {
+
+// Whether a right id is the requested right or one under it.
+struct Concerns {
+  const Vocabulary& rights;
+  Vocabulary::Index request;
+  bool operator()(const std::string& right) const {
     auto index = rights.find(right);
-    return index && rights.is_under(request_index, *index);
-  };
+    return index && rights.is_under(request, *index);
+  }
+};
 
-  RightsAnswer answer;
-  answer.region = std::string(region_id);
-  answer.request = std::string(request_id);
-  answer.as_of = as_of;
-  const std::string& region = answer.region;
-  const std::string where = region_label(policy, region);
-  const std::string right = right_phrase(request_id);
-  const std::string date = format_date(as_of);
-
-  // The law: every jurisdiction whose facts reach the region on the date.
+// The law: every jurisdiction whose facts reach the region on the date, the first right fact in
+// force among them, and the earliest one not yet in force.
+struct LawFindings {
   std::vector<const Jurisdiction*> consulted;
   const Jurisdiction* granting = nullptr;
   const RightFact* grant = nullptr;
   const Jurisdiction* future_law = nullptr;
   const RightFact* future = nullptr;
+};
+
+// The policy: its rights entries on this right whose condition holds for this subject.
+struct PolicyStatements {
+  std::vector<const RightsEntry*> promised, conditional, excluded, responses;
+  std::vector<const RightsEntry*> effective_promises;  // the promises no specific exclusion beats
+  std::vector<const RightsEntry*> cited_conditional;   // the conditional statements cited
+};
+
+// The response period fixed: the law's in force, else the policy's response promise.
+struct ResponsePeriod {
+  const ResponseFact* period = nullptr;
+  const Jurisdiction* period_law = nullptr;
+  const RightsEntry* promise = nullptr;
+};
+
+LawFindings consult_law(const Policy& policy, const std::string& region, const Concerns& concerns,
+                        Date as_of) {
+  LawFindings law;
   for (const auto& j : policy.jurisdictions) {
     bool applies = j.id == region ||
                    (policy.regions.group(j.id) && policy.regions.contains(j.id, region, as_of));
     if (!applies) continue;
-    consulted.push_back(&j);
+    law.consulted.push_back(&j);
     for (const auto& fact : j.rights) {
       if (!concerns(fact.right.id)) continue;
       if (in_force(fact, as_of)) {
-        if (!grant) {
-          granting = &j;
-          grant = &fact;
+        if (!law.grant) {
+          law.granting = &j;
+          law.grant = &fact;
         }
-      } else if (fact.effective > as_of && (!future || fact.effective < future->effective)) {
-        future_law = &j;
-        future = &fact;
+      } else if (fact.effective > as_of &&
+                 (!law.future || fact.effective < law.future->effective)) {
+        law.future_law = &j;
+        law.future = &fact;
       }
     }
   }
-  answer.statutory = grant != nullptr;
+  return law;
+}
 
-  // The policy: the rights entries on this right whose condition holds for this subject.
+PolicyStatements read_statements(const Policy& policy, const std::string& region,
+                                 const Concerns& concerns, Date as_of) {
   Query subject;
   subject.region = region;
   subject.as_of = as_of;
-  std::vector<const RightsEntry*> promised, conditional, excluded, responses;
+  PolicyStatements s;
   for (const auto& entry : policy.rights) {
     if (!concerns(entry.right.id)) continue;
     if (entry.when && !evaluate_condition(entry.when->root, policy, subject)) continue;
     bool response_only = entry.grant == Grant::kConditional && entry.response;
-    if (entry.response && entry.grant != Grant::kExcluded) responses.push_back(&entry);
+    if (entry.response && entry.grant != Grant::kExcluded) s.responses.push_back(&entry);
     if (response_only) continue;
     switch (entry.grant) {
       case Grant::kPromised:
-        promised.push_back(&entry);
+        s.promised.push_back(&entry);
         break;
       case Grant::kConditional:
-        conditional.push_back(&entry);
+        s.conditional.push_back(&entry);
         break;
       case Grant::kExcluded:
-        excluded.push_back(&entry);
+        s.excluded.push_back(&entry);
         break;
     }
   }
   // A specific exclusion (one with a `when`) overrides a general promise of the policy's own, never
   // a statutory right.
-  bool specific_exclusion = std::any_of(excluded.begin(), excluded.end(),
+  bool specific_exclusion = std::any_of(s.excluded.begin(), s.excluded.end(),
                                         [](const RightsEntry* e) { return e->when.has_value(); });
-  std::vector<const RightsEntry*> effective_promises;
-  for (const RightsEntry* p : promised) {
-    if (p->when || !specific_exclusion) effective_promises.push_back(p);
+  for (const RightsEntry* p : s.promised) {
+    if (p->when || !specific_exclusion) s.effective_promises.push_back(p);
   }
-  answer.promised = !effective_promises.empty();
-  answer.available = answer.statutory || answer.promised;
-  answer.policy_out_of_date = answer.statutory && !excluded.empty();
-
-  // Citations: promises and exclusions always; conditional statements, the general ones only when
-  // the policy says nothing in particular for the region; response promises.
+  // Conditional statements: the general ones only when the policy says nothing in particular for
+  // the region.
   bool specific_statement = false;
-  for (const auto* list : {&promised, &conditional, &excluded}) {
+  for (const auto* list : {&s.promised, &s.conditional, &s.excluded}) {
     for (const RightsEntry* e : *list) specific_statement |= e->when.has_value();
   }
-  std::vector<const RightsEntry*> cited_conditional;
-  for (const RightsEntry* e : conditional) {
-    if (e->when || !specific_statement) cited_conditional.push_back(e);
+  for (const RightsEntry* e : s.conditional) {
+    if (e->when || !specific_statement) s.cited_conditional.push_back(e);
   }
+  return s;
+}
+
+// Citations: promises and exclusions always, the conditional statements cited, response promises;
+// in the policy's order, then the sections in section order.
+void cite(const Policy& policy, const PolicyStatements& s, RightsAnswer& answer) {
   std::vector<const RightsEntry*> cited;
-  for (const auto* list : {&promised, &cited_conditional, &excluded, &responses}) {
+  for (const auto* list : {&s.promised, &s.cited_conditional, &s.excluded, &s.responses}) {
     cited.insert(cited.end(), list->begin(), list->end());
   }
   std::sort(cited.begin(), cited.end(), [&](const RightsEntry* a, const RightsEntry* b) {
@@ -243,120 +251,178 @@ RightsAnswer answer_right(const Policy& policy, std::string_view region_id,
     for (const auto& c : e->citations) sections.push_back(c.section);
   }
   answer.citations = sorted_sections(std::move(sections));
+}
 
-  // The deadline: the law's response period in force; else the policy's response promise.
-  const ResponseFact* period = nullptr;
-  const Jurisdiction* period_law = nullptr;
-  const RightsEntry* promise = nullptr;
-  if (answer.available) {
-    std::vector<const Jurisdiction*> order;
-    if (granting) order.push_back(granting);
-    order.insert(order.end(), consulted.begin(), consulted.end());
-    for (const Jurisdiction* j : order) {
-      for (const auto& fact : j->response) {
-        if (!period && in_force(fact, as_of)) {
-          period = &fact;
-          period_law = j;
-        }
+// The deadline of an available right: the law's response period in force (the granting law's
+// first); else the policy's response promise.
+ResponsePeriod find_response(const LawFindings& law, const PolicyStatements& s, Date as_of) {
+  ResponsePeriod r;
+  std::vector<const Jurisdiction*> order;
+  if (law.granting) order.push_back(law.granting);
+  order.insert(order.end(), law.consulted.begin(), law.consulted.end());
+  for (const Jurisdiction* j : order) {
+    for (const auto& fact : j->response) {
+      if (!r.period && in_force(fact, as_of)) {
+        r.period = &fact;
+        r.period_law = j;
       }
     }
-    if (period) {
-      answer.deadline = period->deadline;
-      answer.extension = period->extension;
-    } else if (!responses.empty()) {
-      promise = responses.front();
-      answer.deadline = promise->response->deadline;
-      answer.extension = promise->response->extension;
-    }
   }
+  if (!r.period && !s.responses.empty()) r.promise = s.responses.front();
+  return r;
+}
 
-  // Sources of the facts used.
-  if (grant) answer.sources.push_back(grant->source);
-  if (period) answer.sources.push_back(period->source);
-  if (!grant) {
-    for (const Jurisdiction* j : consulted) {
-      answer.sources.push_back(j->law.citation.empty() ? j->law.title : j->law.citation);
+// The statute or article of every legal fact used; without a grant, every law consulted.
+std::vector<std::string> sources_of(const LawFindings& law, const ResponsePeriod& response) {
+  std::vector<std::string> sources;
+  if (law.grant) sources.push_back(law.grant->source);
+  if (response.period) sources.push_back(response.period->source);
+  if (!law.grant) {
+    for (const Jurisdiction* j : law.consulted) {
+      sources.push_back(j->law.citation.empty() ? j->law.title : j->law.citation);
     }
   }
-  answer.sources.erase(std::unique(answer.sources.begin(), answer.sources.end()),
-                       answer.sources.end());
+  sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+  return sources;
+}
 
-  // The reason.
-  std::string law_part;  // why no law grants it
-  if (!grant) {
-    std::vector<std::string> parts;
-    for (const Jurisdiction* j : consulted) {
-      if (j == future_law) {
-        parts.push_back(
-            fmt::format("{} grants it only from {}", law_name(*j), format_date(future->effective)));
-      } else if (j->law.effective > as_of) {
-        parts.push_back(fmt::format("{} takes effect only on {} and does not grant it",
-                                    law_name(*j), format_date(j->law.effective)));
-      } else {
-        parts.push_back(fmt::format("{} does not grant it", law_name(*j)));
-      }
-    }
-    law_part = parts.empty() ? fmt::format("no privacy law recorded for {} grants it", region)
-                             : join(parts, " and ");
-  }
-  std::string deadline_part;
-  if (answer.deadline) {
-    deadline_part = "respond within " + describe_duration(*answer.deadline);
-    if (answer.extension) {
-      deadline_part += ", extendable by " + describe_duration(*answer.extension);
-    }
-    if (period) {
-      deadline_part += period_law == granting
-                           ? " under that law"
-                           : fmt::format(", the response period of {}", law_name(*period_law));
-      if (!answer.extension) deadline_part += ", which fixes no extension";
+// ---- the reason, rendered from the findings above
+
+// Why no law grants it ("the Iowa Consumer Data Protection Act does not grant it").
+std::string no_grant_text(const LawFindings& law, const std::string& region, Date as_of) {
+  std::vector<std::string> parts;
+  for (const Jurisdiction* j : law.consulted) {
+    if (j == law.future_law) {
+      parts.push_back(fmt::format("{} grants it only from {}", law_name(*j),
+                                  format_date(law.future->effective)));
+    } else if (j->law.effective > as_of) {
+      parts.push_back(fmt::format("{} takes effect only on {} and does not grant it", law_name(*j),
+                                  format_date(j->law.effective)));
     } else {
-      deadline_part += fmt::format(", as the policy promises ({})", sections_of({promise}));
+      parts.push_back(fmt::format("{} does not grant it", law_name(*j)));
     }
-  } else if (answer.available) {
-    deadline_part = "no law or policy statement fixes a response deadline";
   }
+  return parts.empty() ? fmt::format("no privacy law recorded for {} grants it", region)
+                       : fmt::to_string(fmt::join(parts, " and "));
+}
 
-  if (answer.statutory) {
-    std::string policy_part;
-    if (answer.policy_out_of_date) {
-      policy_part = fmt::format(
-          "; the policy's statement that it is unavailable there ({}) is out of date, and a "
-          "policy's exclusion never removes a statutory right",
-          sections_of(excluded));
-    } else if (!promised.empty()) {
-      policy_part = fmt::format("; the policy promises it too ({})", sections_of(promised));
-    } else if (!cited_conditional.empty()) {
-      policy_part =
-          fmt::format("; the policy defers to the law ({})", sections_of(cited_conditional));
-    }
-    answer.reason = fmt::format("{} grants {} in {} on {} ({}){}; {}.", law_name(*granting), right,
-                                where, date, grant->source, policy_part, deadline_part);
-  } else if (answer.promised) {
-    answer.reason =
-        fmt::format("{} of the policy promises {} to subjects in {}, although on {} {}; {}.",
-                    sections_of(effective_promises), right, where, date, law_part, deadline_part);
+std::string deadline_text(const RightsAnswer& answer, const LawFindings& law,
+                          const ResponsePeriod& response) {
+  if (!answer.deadline) {
+    return answer.available ? "no law or policy statement fixes a response deadline" : "";
+  }
+  std::string text = "respond within " + describe_duration(*answer.deadline);
+  if (answer.extension) text += ", extendable by " + describe_duration(*answer.extension);
+  if (response.period) {
+    text += response.period_law == law.granting
+                ? " under that law"
+                : fmt::format(", the response period of {}", law_name(*response.period_law));
+    if (!answer.extension) text += ", which fixes no extension";
   } else {
-    std::string policy_part;
-    if (!excluded.empty()) {
-      policy_part = fmt::format("the policy excludes it there ({}: \"{}\")", sections_of(excluded),
-                                excluded.front()->quote);
-      if (!promised.empty()) {
-        policy_part += fmt::format(", overriding its general promise ({})", sections_of(promised));
-      }
-    } else if (!cited_conditional.empty()) {
-      policy_part = fmt::format("the policy leaves it to applicable law ({})",
-                                sections_of(cited_conditional));
-    } else {
-      policy_part = "the policy does not promise it";
+    text += fmt::format(", as the policy promises ({})", sections_of({response.promise}));
+  }
+  return text;
+}
+
+// The right, the subject's region and the date, in words: "the right to correct", "US-IA (Iowa)".
+struct Subject {
+  std::string right, where, date;
+};
+
+std::string statutory_reason(const RightsAnswer& answer, const LawFindings& law,
+                             const PolicyStatements& s, const Subject& subject,
+                             const std::string& deadline) {
+  std::string policy_part;
+  if (answer.policy_out_of_date) {
+    policy_part = fmt::format(
+        "; the policy's statement that it is unavailable there ({}) is out of date, and a "
+        "policy's exclusion never removes a statutory right",
+        sections_of(s.excluded));
+  } else if (!s.promised.empty()) {
+    policy_part = fmt::format("; the policy promises it too ({})", sections_of(s.promised));
+  } else if (!s.cited_conditional.empty()) {
+    policy_part =
+        fmt::format("; the policy defers to the law ({})", sections_of(s.cited_conditional));
+  }
+  return fmt::format("{} grants {} in {} on {} ({}){}; {}.", law_name(*law.granting), subject.right,
+                     subject.where, subject.date, law.grant->source, policy_part, deadline);
+}
+
+std::string promised_reason(const PolicyStatements& s, const Subject& subject,
+                            const std::string& no_grant, const std::string& deadline) {
+  return fmt::format("{} of the policy promises {} to subjects in {}, although on {} {}; {}.",
+                     sections_of(s.effective_promises), subject.right, subject.where, subject.date,
+                     no_grant, deadline);
+}
+
+std::string unavailable_reason(const PolicyStatements& s, const Subject& subject,
+                               const std::string& no_grant) {
+  std::string policy_part;
+  if (!s.excluded.empty()) {
+    policy_part = fmt::format("the policy excludes it there ({}: \"{}\")", sections_of(s.excluded),
+                              s.excluded.front()->quote);
+    if (!s.promised.empty()) {
+      policy_part += fmt::format(", overriding its general promise ({})", sections_of(s.promised));
     }
-    answer.reason = fmt::format("{} is not available in {} on {}: {}, and {}.", right, where, date,
-                                law_part, policy_part);
+  } else if (!s.cited_conditional.empty()) {
+    policy_part = fmt::format("the policy leaves it to applicable law ({})",
+                              sections_of(s.cited_conditional));
+  } else {
+    policy_part = "the policy does not promise it";
   }
-  if (!answer.reason.empty()) {
-    answer.reason[0] =
-        static_cast<char>(std::toupper(static_cast<unsigned char>(answer.reason[0])));
+  return fmt::format("{} is not available in {} on {}: {}, and {}.", subject.right, subject.where,
+                     subject.date, no_grant, policy_part);
+}
+
+// One sentence a compliance officer can read, from the answer and what it was computed from.
+std::string render_reason(const Policy& policy, const RightsAnswer& answer, const LawFindings& law,
+                          const PolicyStatements& s, const ResponsePeriod& response) {
+  Subject subject{right_phrase(answer.request), region_label(policy, answer.region),
+                  format_date(answer.as_of)};
+  std::string no_grant = law.grant ? "" : no_grant_text(law, answer.region, answer.as_of);
+  std::string deadline = deadline_text(answer, law, response);
+  std::string reason = answer.statutory  ? statutory_reason(answer, law, s, subject, deadline)
+                       : answer.promised ? promised_reason(s, subject, no_grant, deadline)
+                                         : unavailable_reason(s, subject, no_grant);
+  if (!reason.empty()) {
+    reason[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(reason[0])));
   }
+  return reason;
+}
+
+}  // namespace
+
+RightsAnswer answer_right(const Policy& policy, std::string_view region_id,
+                          std::string_view request_id, Date as_of) {
+  check_region(policy, region_id);
+  const Concerns concerns{policy.vocabulary(VocabularyKind::kRight),
+                          check_request(policy, request_id)};
+
+  RightsAnswer answer;
+  answer.region = std::string(region_id);
+  answer.request = std::string(request_id);
+  answer.as_of = as_of;
+  const LawFindings law = consult_law(policy, answer.region, concerns, as_of);
+  const PolicyStatements statements = read_statements(policy, answer.region, concerns, as_of);
+  answer.statutory = law.grant != nullptr;
+  answer.promised = !statements.effective_promises.empty();
+  answer.available = answer.statutory || answer.promised;
+  answer.policy_out_of_date = answer.statutory && !statements.excluded.empty();
+  cite(policy, statements, answer);
+
+  ResponsePeriod response;
+  if (answer.available) {
+    response = find_response(law, statements, as_of);
+    if (response.period) {
+      answer.deadline = response.period->deadline;
+      answer.extension = response.period->extension;
+    } else if (response.promise) {
+      answer.deadline = response.promise->response->deadline;
+      answer.extension = response.promise->response->extension;
+    }
+  }
+  answer.sources = sources_of(law, response);
+  answer.reason = render_reason(policy, answer, law, statements, response);
   return answer;
 }
 

@@ -199,7 +199,7 @@ class Refinement {
 };
 
 // Whether two decision records differ in what the diff reports: verdict, obligations, basis.
-bool same_effect(const DecisionRecord& a, const DecisionRecord& b) {
+bool same_effect(const Decision& a, const Decision& b) {
   auto sorted = [](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
     return v;
@@ -271,8 +271,6 @@ class ProductWalk {
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> pair_index_;
   std::vector<std::pair<uint32_t, uint32_t>> pairs_;  // leaf id → (old, new) decision
 };
-
-using Cube = std::vector<std::vector<bool>>;  // per dimension, the values covered
 
 // Ids named compactly: a dotted prefix whose every id is selected becomes "prefix.*".
 std::string name_ids(const std::vector<bool>& selected, const std::vector<std::string>& universe) {
@@ -427,7 +425,7 @@ std::string name_bit(const Bit& bit, bool on) {
   return {};
 }
 
-DecisionSide side_of(const DecisionRecord& r) {
+DecisionSide side_of(const Decision& r) {
   return {r.allow, r.obligations, r.legal_basis, r.citations, r.rules, r.reason};
 }
 
@@ -444,6 +442,187 @@ std::string describe(const DecisionSide& d, ChangeKind kind) {
                                            : fmt::to_string(fmt::join(d.legal_basis, ", ")));
   }
   return out;
+}
+
+// ---- compute: the difference diagram's cubes, grouped by change and merged
+
+using Cube = std::vector<std::vector<bool>>;               // per dimension, the values covered
+using PairCubes = std::vector<std::pair<uint32_t, Cube>>;  // (record pair, cube)
+
+// Cubes: the difference diagram's paths, values leading to the same child grouped, by record
+// pair. Past `max_cubes` the rest are dropped and `*truncated` is set.
+std::map<uint32_t, std::vector<Cube>> collect_cubes(const Refinement& r, const ProductWalk& product,
+                                                    uint32_t root, size_t max_cubes,
+                                                    bool* truncated) {
+  std::map<uint32_t, std::vector<Cube>> cubes;
+  size_t cube_count = 0;
+  Cube current;
+  for (const auto& d : r.dims) current.emplace_back(d.domain, true);
+  std::function<void(uint32_t)> paths = [&](uint32_t ref) {
+    if (ref == kSame) return;
+    if (ref & kLeaf) {
+      if (cube_count++ < max_cubes) {
+        cubes[ref & ~kLeaf].push_back(current);
+      } else {
+        *truncated = true;
+      }
+      return;
+    }
+    uint32_t d = product.variable_of(ref);
+    std::map<uint32_t, std::vector<bool>> by_child;
+    for (uint32_t v = 0; v < r.dims[d].domain; ++v) {
+      auto [it, fresh] = by_child.try_emplace(product.child(ref, v), r.dims[d].domain, false);
+      it->second[v] = true;
+    }
+    std::vector<bool> saved = current[d];
+    for (const auto& [child, values] : by_child) {
+      current[d] = values;
+      paths(child);
+    }
+    current[d] = saved;
+  };
+  paths(root);
+  return cubes;
+}
+
+// The cubes of the same change (verdicts, obligations, basis and rules on both sides), keyed by it.
+std::map<std::string, PairCubes> group_cubes(std::map<uint32_t, std::vector<Cube>>& cubes,
+                                             const ProductWalk& product,
+                                             const CompiledPolicy& before,
+                                             const CompiledPolicy& after) {
+  std::map<std::string, PairCubes> groups;
+  for (auto& [pair, list] : cubes) {
+    const auto& [a, b] = product.pairs()[pair];
+    const auto& ra = before.decisions[a];
+    const auto& rb = after.decisions[b];
+    std::string key = fmt::format(
+        "{}|{}|{}|{}|{}|{}|{}|{}", ra.allow, fmt::join(ra.obligations, ","),
+        fmt::join(ra.legal_basis, ","), fmt::join(ra.rules, ","), rb.allow,
+        fmt::join(rb.obligations, ","), fmt::join(rb.legal_basis, ","), fmt::join(rb.rules, ","));
+    for (auto& c : list) groups[key].emplace_back(pair, std::move(c));
+  }
+  return groups;
+}
+
+// Merges cubes of one change that differ in one dimension, until none do. Quadratic: a list past
+// the budget is left as it is.
+void merge_cubes(PairCubes& list, size_t dimensions) {
+  bool merged = list.size() <= 4000;
+  while (merged) {
+    merged = false;
+    for (size_t i = 0; i < list.size() && !merged; ++i) {
+      for (size_t j = i + 1; j < list.size() && !merged; ++j) {
+        size_t differ = 0, where = 0;
+        for (size_t d = 0; d < dimensions && differ < 2; ++d) {
+          if (list[i].second[d] != list[j].second[d]) {
+            ++differ;
+            where = d;
+          }
+        }
+        if (differ > 1) continue;
+        for (size_t v = 0; v < list[i].second[where].size(); ++v) {
+          list[i].second[where][v] = list[i].second[where][v] || list[j].second[where][v];
+        }
+        list.erase(list.begin() + static_cast<std::ptrdiff_t>(j));
+        merged = true;
+      }
+    }
+  }
+}
+
+ChangeKind kind_of(const DecisionSide& before, const DecisionSide& after) {
+  if (!before.allow && after.allow) return ChangeKind::kNewlyAllowed;
+  if (before.allow && !after.allow) return ChangeKind::kNewlyDenied;
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  return sorted(before.obligations) != sorted(after.obligations) ? ChangeKind::kObligationsChanged
+                                                                 : ChangeKind::kLegalBasisChanged;
+}
+
+// A cube's values named per dimension ("advertiser.*", "EU_EEA", "13+"), its class combinations
+// and its flows.
+void name_cube(const Cube& cube, const Refinement& r, const DiffOptions& options, DiffChange& c) {
+  uint64_t destinations = 1, regions = 1;
+  c.classes = 1;
+  c.flows = 1;
+  for (size_t d = 0; d < r.dims.size(); ++d) {
+    const std::vector<bool>& values = cube[d];
+    uint64_t n = static_cast<uint64_t>(std::count(values.begin(), values.end(), true));
+    c.classes *= n;
+    switch (r.dims[d].kind) {
+      case VariableKind::kData:
+        c.data = name_ids(values, r.data_ids);
+        c.flows *= n;
+        break;
+      case VariableKind::kPurpose:
+        c.purpose = name_ids(values, r.purpose_ids);
+        c.flows *= n;
+        break;
+      case VariableKind::kAction:
+        c.action = n == 2 ? "any" : values[0] ? "collect" : "transmit";
+        c.flows *= n;
+        break;
+      case VariableKind::kRecipient:
+        c.recipient = name_ids(values, r.recipient_ids);
+        c.flows *= n;
+        break;
+      case VariableKind::kDestination:
+        c.destination = name_places(values, r.destination_members, options, &destinations);
+        c.flows *= destinations;
+        break;
+      case VariableKind::kRegion:
+        c.region = name_places(values, r.region_members, options, &regions);
+        break;
+      case VariableKind::kDate:
+        c.date = name_dates(values, r.breakpoints);
+        break;
+      case VariableKind::kAge:
+        c.age = name_ages(values, r.thresholds);
+        break;
+      case VariableKind::kBit:
+        if (n == 1)
+          c.signals.push_back(name_bit(r.bits[d - (r.dims.size() - r.bits.size())], values[1]));
+        break;
+    }
+  }
+}
+
+// ---- render: a change in one line
+
+// "technical.ads.identifier → advertiser.* for advertising.targeted, subjects in US-CA: deny →
+// allow"
+std::string summary_of(const DiffChange& c) {
+  std::string flow = c.action == "collect" ? "collect " + c.data : c.data;
+  if (c.action == "any") flow = "collect or transmit " + c.data;
+  if (c.action != "collect" || c.recipient != "any") flow += " → " + c.recipient;
+  if (c.destination != "any") flow += " (to " + c.destination + ")";
+  std::string summary = fmt::format("{} for {}, subjects in {}", flow, c.purpose, c.region);
+  if (c.age != "any") summary += ", age " + c.age;
+  if (c.date != "any date") summary += ", " + c.date;
+  if (!c.signals.empty()) summary += fmt::format(", {}", fmt::join(c.signals, ", "));
+  summary += ": " + describe(c.before, c.kind) + " → " + describe(c.after, c.kind);
+  return summary;
+}
+
+void count_changes(DiffResult& result) {
+  for (const auto& c : result.changes) {
+    switch (c.kind) {
+      case ChangeKind::kNewlyAllowed:
+        ++result.newly_allowed;
+        break;
+      case ChangeKind::kNewlyDenied:
+        ++result.newly_denied;
+        break;
+      case ChangeKind::kObligationsChanged:
+        ++result.obligations_changed;
+        break;
+      case ChangeKind::kLegalBasisChanged:
+        ++result.legal_basis_changed;
+        break;
+    }
+  }
 }
 
 }  // namespace
@@ -475,143 +654,17 @@ DiffResult semantic_diff(const CompiledPolicy& before, const CompiledPolicy& aft
   result.product_pairs = product.visited();
   for (const auto& d : r.dims) result.refined_classes += d.domain;
 
-  // Cubes: the difference diagram's paths, values leading to the same child grouped.
-  std::map<uint32_t, std::vector<Cube>> cubes;  // by record pair
-  size_t cube_count = 0;
-  Cube current;
-  for (const auto& d : r.dims) current.emplace_back(d.domain, true);
-  std::function<void(uint32_t)> paths = [&](uint32_t ref) {
-    if (ref == kSame) return;
-    if (ref & kLeaf) {
-      if (cube_count++ < options.max_cubes) {
-        cubes[ref & ~kLeaf].push_back(current);
-      } else {
-        result.truncated = true;
-      }
-      return;
-    }
-    uint32_t d = product.variable_of(ref);
-    std::map<uint32_t, std::vector<bool>> by_child;
-    for (uint32_t v = 0; v < r.dims[d].domain; ++v) {
-      auto [it, fresh] = by_child.try_emplace(product.child(ref, v), r.dims[d].domain, false);
-      it->second[v] = true;
-    }
-    std::vector<bool> saved = current[d];
-    for (const auto& [child, values] : by_child) {
-      current[d] = values;
-      paths(child);
-    }
-    current[d] = saved;
-  };
-  paths(root);
-
-  // Merge cubes of the same change (verdicts, obligations, basis and rules on both sides) that
-  // differ in one dimension, until none do.
-  std::map<std::string, std::vector<std::pair<uint32_t, Cube>>> groups;
-  for (auto& [pair, list] : cubes) {
-    const auto& [a, b] = product.pairs()[pair];
-    const auto& ra = before.decisions[a];
-    const auto& rb = after.decisions[b];
-    std::string key = fmt::format(
-        "{}|{}|{}|{}|{}|{}|{}|{}", ra.allow, fmt::join(ra.obligations, ","),
-        fmt::join(ra.legal_basis, ","), fmt::join(ra.rules, ","), rb.allow,
-        fmt::join(rb.obligations, ","), fmt::join(rb.legal_basis, ","), fmt::join(rb.rules, ","));
-    for (auto& c : list) groups[key].emplace_back(pair, std::move(c));
-  }
-  for (auto& [key, list] : groups) {
-    bool merged = list.size() <= 4000;  // quadratic: skip merging past a budget
-    while (merged) {
-      merged = false;
-      for (size_t i = 0; i < list.size() && !merged; ++i) {
-        for (size_t j = i + 1; j < list.size() && !merged; ++j) {
-          size_t differ = 0, where = 0;
-          for (size_t d = 0; d < r.dims.size() && differ < 2; ++d) {
-            if (list[i].second[d] != list[j].second[d]) {
-              ++differ;
-              where = d;
-            }
-          }
-          if (differ > 1) continue;
-          for (size_t v = 0; v < list[i].second[where].size(); ++v) {
-            list[i].second[where][v] = list[i].second[where][v] || list[j].second[where][v];
-          }
-          list.erase(list.begin() + static_cast<std::ptrdiff_t>(j));
-          merged = true;
-        }
-      }
-    }
+  auto cubes = collect_cubes(r, product, root, options.max_cubes, &result.truncated);
+  for (auto& [key, list] : group_cubes(cubes, product, before, after)) {
+    merge_cubes(list, r.dims.size());
     for (const auto& [pair, cube] : list) {
       const auto& [a, b] = product.pairs()[pair];
       DiffChange c;
       c.before = side_of(before.decisions[a]);
       c.after = side_of(after.decisions[b]);
-      if (!c.before.allow && c.after.allow) {
-        c.kind = ChangeKind::kNewlyAllowed;
-      } else if (c.before.allow && !c.after.allow) {
-        c.kind = ChangeKind::kNewlyDenied;
-      } else {
-        auto sorted = [](std::vector<std::string> v) {
-          std::sort(v.begin(), v.end());
-          return v;
-        };
-        c.kind = sorted(c.before.obligations) != sorted(c.after.obligations)
-                     ? ChangeKind::kObligationsChanged
-                     : ChangeKind::kLegalBasisChanged;
-      }
-      uint64_t destinations = 1, regions = 1;
-      c.classes = 1;
-      c.flows = 1;
-      for (size_t d = 0; d < r.dims.size(); ++d) {
-        const std::vector<bool>& values = cube[d];
-        uint64_t n = static_cast<uint64_t>(std::count(values.begin(), values.end(), true));
-        c.classes *= n;
-        switch (r.dims[d].kind) {
-          case VariableKind::kData:
-            c.data = name_ids(values, r.data_ids);
-            c.flows *= n;
-            break;
-          case VariableKind::kPurpose:
-            c.purpose = name_ids(values, r.purpose_ids);
-            c.flows *= n;
-            break;
-          case VariableKind::kAction:
-            c.action = n == 2 ? "any" : values[0] ? "collect" : "transmit";
-            c.flows *= n;
-            break;
-          case VariableKind::kRecipient:
-            c.recipient = name_ids(values, r.recipient_ids);
-            c.flows *= n;
-            break;
-          case VariableKind::kDestination:
-            c.destination = name_places(values, r.destination_members, options, &destinations);
-            c.flows *= destinations;
-            break;
-          case VariableKind::kRegion:
-            c.region = name_places(values, r.region_members, options, &regions);
-            break;
-          case VariableKind::kDate:
-            c.date = name_dates(values, r.breakpoints);
-            break;
-          case VariableKind::kAge:
-            c.age = name_ages(values, r.thresholds);
-            break;
-          case VariableKind::kBit:
-            if (n == 1) {
-              const Bit& bit = r.bits[d - (r.dims.size() - r.bits.size())];
-              c.signals.push_back(name_bit(bit, values[1]));
-            }
-            break;
-        }
-      }
-      std::string flow = c.action == "collect" ? "collect " + c.data : c.data;
-      if (c.action == "any") flow = "collect or transmit " + c.data;
-      if (c.action != "collect" || c.recipient != "any") flow += " → " + c.recipient;
-      if (c.destination != "any") flow += " (to " + c.destination + ")";
-      c.summary = fmt::format("{} for {}, subjects in {}", flow, c.purpose, c.region);
-      if (c.age != "any") c.summary += ", age " + c.age;
-      if (c.date != "any date") c.summary += ", " + c.date;
-      if (!c.signals.empty()) c.summary += fmt::format(", {}", fmt::join(c.signals, ", "));
-      c.summary += ": " + describe(c.before, c.kind) + " → " + describe(c.after, c.kind);
+      c.kind = kind_of(c.before, c.after);
+      name_cube(cube, r, options, c);
+      c.summary = summary_of(c);
       result.changes.push_back(std::move(c));
     }
   }
@@ -619,22 +672,7 @@ DiffResult semantic_diff(const CompiledPolicy& before, const CompiledPolicy& aft
             [](const DiffChange& x, const DiffChange& y) {
               return std::pair(x.kind, x.summary) < std::pair(y.kind, y.summary);
             });
-  for (const auto& c : result.changes) {
-    switch (c.kind) {
-      case ChangeKind::kNewlyAllowed:
-        ++result.newly_allowed;
-        break;
-      case ChangeKind::kNewlyDenied:
-        ++result.newly_denied;
-        break;
-      case ChangeKind::kObligationsChanged:
-        ++result.obligations_changed;
-        break;
-      case ChangeKind::kLegalBasisChanged:
-        ++result.legal_basis_changed;
-        break;
-    }
-  }
+  count_changes(result);
   return result;
 }
 

@@ -67,13 +67,11 @@ class Reader {
 
 }  // namespace
 
-bool decode_bundle(const std::string& bytes, CompiledPolicy* out, std::string* error) {
+runtime::Status decode_bundle(const std::string& bytes, CompiledPolicy* out) {
+  if (out == nullptr) return runtime::Status::invalid_argument("decode_bundle: null output");
   std::unique_ptr<const runtime::Bundle> checked;
   runtime::Status status = runtime::Bundle::load(bytes, &checked);
-  if (!status.ok()) {
-    *error = status.message();
-    return false;
-  }
+  if (!status.ok()) return status;
   Reader r(bytes);
   CompiledPolicy c;
   c.policy_name = r.string(r.header().policy_name);
@@ -119,7 +117,7 @@ bool decode_bundle(const std::string& bytes, CompiledPolicy* out, std::string* e
   }
   c.unknown_id_decision = r.header().unknown_id_decision;
   *out = std::move(c);
-  return true;
+  return runtime::Status();
 }
 
 }  // namespace flowgate

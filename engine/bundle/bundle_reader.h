@@ -7,12 +7,13 @@
 #include <string>
 
 #include "compile/compiled_policy.h"
+#include "flowgate/runtime.h"
 
 namespace flowgate {
 
 // The bytes are first loaded by the runtime (every offset, count and index checked, and the
-// digest); on failure returns false with *error set to the runtime's message. Signatures are not
-// checked. The result's unreduced_nodes is 0.
-bool decode_bundle(const std::string& bytes, CompiledPolicy* out, std::string* error);
+// digest); on failure returns the runtime's Status (kCorruption, kNotSupported, …) and leaves *out
+// alone. Signatures are not checked. The result's unreduced_nodes is 0.
+runtime::Status decode_bundle(const std::string& bytes, CompiledPolicy* out);
 
 }  // namespace flowgate

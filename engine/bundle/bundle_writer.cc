@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -20,6 +19,7 @@
 
 #include "flowgate/runtime.h"
 #include "runtime/bundle_format.h"
+#include "runtime/hex.h"
 #include "runtime/sha256.h"
 
 namespace flowgate {
@@ -223,28 +223,6 @@ std::string errno_text() {
   return std::strerror(errno);
 }
 
-bool parse_hex(std::string text, uint8_t* out, size_t size) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  size_t start = 0;
-  while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
-  text.erase(0, start);
-  if (text.size() != 2 * size) return false;
-  for (size_t i = 0; i < size; ++i) {
-    unsigned value = 0;
-    for (int k = 0; k < 2; ++k) {
-      const char c = text[2 * i + k];
-      const int v = c >= '0' && c <= '9'   ? c - '0'
-                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                           : -1;
-      if (v < 0) return false;
-      value = value << 4 | static_cast<unsigned>(v);
-    }
-    out[i] = static_cast<uint8_t>(value);
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string encode_bundle(const CompiledPolicy& p, ChildWidth width) {
@@ -333,7 +311,7 @@ std::string encode_bundle(const CompiledPolicy& p, const EncodeOptions& options)
     return ref;
   };
   std::vector<bf::DecisionRecord> decisions;
-  for (const DecisionRecord& d : p.decisions) {
+  for (const Decision& d : p.decisions) {
     bf::DecisionRecord r{};
     r.allow = d.allow ? 1 : 0;
     r.reason = strings.ref(d.reason);
@@ -385,16 +363,6 @@ runtime::PublicKey public_key_of(const SecretKey& key) {
   return pk;
 }
 
-std::string to_hex(const uint8_t* bytes, size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < size; ++i) {
-    s += kHex[bytes[i] >> 4];
-    s += kHex[bytes[i] & 15];
-  }
-  return s;
-}
-
 std::string sign_bundle(std::string bundle, const SecretKey& key) {
   init_sodium();
   bf::Header h = get_header(bundle);
@@ -416,43 +384,39 @@ std::string sign_bundle(std::string bundle, const SecretKey& key) {
   return bundle;
 }
 
-bool read_secret_key_file(const std::string& path, SecretKey* key, std::string* error) {
+runtime::Status read_secret_key_file(const std::string& path, SecretKey* key) {
   init_sodium();
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = path + ": cannot open";
-    return false;
-  }
+  if (!in) return runtime::Status::io_error(path + ": cannot open");
   std::string text(4097, '\0');  // a key file is 64 hex digits; never read more than this
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
   uint8_t seed[32];
-  if (text.size() > 4096 || !parse_hex(text, seed, sizeof(seed))) {
-    *error = path + ": not a secret key file (64 hex digits, the Ed25519 seed)";
-    return false;
+  if (text.size() > 4096 || !runtime::from_hex(runtime::trim_space(text), seed)) {
+    return runtime::Status::invalid_argument(
+        path + ": not a secret key file (64 hex digits, the Ed25519 seed)");
   }
   uint8_t pk[32];
   crypto_sign_seed_keypair(pk, key->bytes.data(), seed);
   sodium_memzero(seed, sizeof(seed));
-  return true;
+  return runtime::Status();
 }
 
-bool write_key_files(const KeyPair& keys, const std::string& secret_path,
-                     const std::string& public_path, std::string* error) {
+runtime::Status write_key_files(const KeyPair& keys, const std::string& secret_path,
+                                const std::string& public_path) {
   init_sodium();
   uint8_t seed[32];
   crypto_sign_ed25519_sk_to_seed(seed, keys.secret.bytes.data());
-  std::string secret = to_hex(seed, sizeof(seed)) + "\n";
+  std::string secret = runtime::to_hex(seed) + "\n";
   sodium_memzero(seed, sizeof(seed));
-  const bool ok = write_file_atomically(secret_path, secret, error, 0600) &&
-                  write_file_atomically(
-                      public_path, to_hex(keys.public_key.bytes.data(), 32) + "\n", error, 0644);
+  runtime::Status status = write_file_atomically(secret_path, secret, 0600);
   sodium_memzero(secret.data(), secret.size());
-  return ok;
+  if (!status.ok()) return status;
+  return write_file_atomically(public_path, runtime::to_hex(keys.public_key.bytes) + "\n", 0644);
 }
 
-bool write_file_atomically(const std::string& path, std::string_view bytes, std::string* error,
-                           unsigned mode) {
+runtime::Status write_file_atomically(const std::string& path, std::string_view bytes,
+                                      unsigned mode) {
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "."
                           : slash == 0               ? "/"
@@ -462,13 +426,13 @@ bool write_file_atomically(const std::string& path, std::string_view bytes, std:
       (slash == std::string::npos ? "" : path.substr(0, slash + 1)) + "." + base + ".tmp-XXXXXX";
   const int fd = mkstemp(temp.data());
   if (fd < 0) {
-    *error = path + ": cannot create a temporary file in " + dir + ": " + errno_text();
-    return false;
+    return runtime::Status::io_error(path + ": cannot create a temporary file in " + dir + ": " +
+                                     errno_text());
   }
   auto fail = [&](const std::string& what) {
-    *error = path + ": " + what + ": " + errno_text();
+    runtime::Status status = runtime::Status::io_error(path + ": " + what + ": " + errno_text());
     unlink(temp.c_str());
-    return false;
+    return status;
   };
   if (fchmod(fd, static_cast<mode_t>(mode)) != 0) {
     close(fd);
@@ -499,7 +463,7 @@ bool write_file_atomically(const std::string& path, std::string_view bytes, std:
     fsync(dfd);
     close(dfd);
   }
-  return true;
+  return runtime::Status();
 }
 
 }  // namespace flowgate

@@ -49,21 +49,22 @@ struct KeyPair {
 
 KeyPair generate_key_pair();
 runtime::PublicKey public_key_of(const SecretKey& key);
-std::string to_hex(const uint8_t* bytes, size_t size);
 
 // Signs a bundle (an existing signature is replaced): sets the signed flag, recomputes the digest
 // and appends the signature block. Throws std::invalid_argument when `bundle` is not a bundle.
 std::string sign_bundle(std::string bundle, const SecretKey& key);
 
-// Key files. Failures return false with *error set ("path: what went wrong").
-bool read_secret_key_file(const std::string& path, SecretKey* key, std::string* error);
-bool write_key_files(const KeyPair& keys, const std::string& secret_path,
-                     const std::string& public_path, std::string* error);
+// Key files and the atomic write fail on I/O: they return runtime::Status (docs/design.md,
+// "Errors"), its message "path: what went wrong" — kIoError when the file cannot be read or
+// written, kInvalidArgument when it is not a secret key file.
+runtime::Status read_secret_key_file(const std::string& path, SecretKey* key);
+runtime::Status write_key_files(const KeyPair& keys, const std::string& secret_path,
+                                const std::string& public_path);
 
 // Writes `bytes` to `path` so that readers see the old file or the new one, never a part: a temp
 // file in the same directory, fsync, rename over `path`, fsync of the directory. On any failure
-// the old file is untouched, the temp file removed, and false returned with *error set.
-bool write_file_atomically(const std::string& path, std::string_view bytes, std::string* error,
-                           unsigned mode = 0644);
+// the old file is untouched, the temp file removed, and a kIoError Status returned.
+runtime::Status write_file_atomically(const std::string& path, std::string_view bytes,
+                                      unsigned mode = 0644);
 
 }  // namespace flowgate

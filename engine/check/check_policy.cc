@@ -93,6 +93,7 @@ class PolicyChecker {
     for (const auto& item : policy_.inventory) check_inventory(item);
     // The model's derived rules need typed conditions, so they come after a clean check.
     if (sink_.error_count() == 0) add_travel_rules(policy_, sink_);
+    check_rule_budget();
   }
 
  private:
@@ -139,6 +140,18 @@ class PolicyChecker {
                       kind == VocabularyKind::kPurpose ? "consents" : "features"),
           fmt::format("merge {} ids into groups, or split the policy", vocabulary_name(kind)));
     }
+  }
+
+  // What check passes, compile compiles: the rules, derived ones included, fit the compiler's
+  // 16-bit rule indices (kMaxRules).
+  void check_rule_budget() {
+    if (policy_.rules.size() <= kMaxRules) return;
+    const Rule& last = policy_.rules[kMaxRules];
+    sink_.error("too-many-rules", last.location,
+                fmt::format("the policy has {} rules, derived rules included; the compiler takes "
+                            "at most {}",
+                            policy_.rules.size(), kMaxRules),
+                "merge rules that differ only in their match lists, or split the policy");
   }
 
   void check_public_ids() {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "flowgate/runtime.h"
+#include "model/decision.h"
 
 namespace flowgate {
 
@@ -84,15 +85,6 @@ struct Variable {
   uint32_t domain = 0;  // number of values
 };
 
-struct DecisionRecord {
-  bool allow = false;
-  std::vector<std::string> obligations;
-  std::vector<std::string> legal_basis;
-  std::vector<std::string> citations;
-  std::vector<std::string> rules;
-  std::string reason;
-};
-
 struct DiagramNode {
   uint32_t variable;     // index into variables
   uint32_t first_child;  // children[first_child .. first_child + variables[variable].domain)
@@ -123,7 +115,7 @@ struct CompiledPolicy {
   std::vector<DiagramNode> nodes;
   std::vector<uint32_t> children;
   uint32_t root = kLeaf;
-  std::vector<DecisionRecord> decisions;
+  std::vector<Decision> decisions;   // the leaves: what combine() gives (model/decision.h)
   uint32_t unknown_id_decision = 0;  // the record for a query naming an unknown id
 
   // Figures for the compile report.

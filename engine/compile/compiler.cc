@@ -49,7 +49,7 @@ class Compiler {
     }
     CompiledPolicy out = std::move(d_.shape);
     std::unordered_map<std::string, uint32_t> record_index;
-    auto intern_record = [&](DecisionRecord record) {
+    auto intern_record = [&](Decision record) {
       std::string key = record_key(record);
       auto [it, fresh] =
           record_index.emplace(std::move(key), static_cast<uint32_t>(out.decisions.size()));
@@ -67,11 +67,11 @@ class Compiler {
           matched.push_back(&policy_.rules[r]);
         }
       }
-      decision_of_set[s] = intern_record(to_record(combine(matched, purpose_consented)));
+      decision_of_set[s] = intern_record(combine(matched, purpose_consented));
     }
     Ref decided = builder_.map_leaves(acc, [&](uint32_t set) { return decision_of_set[set]; });
     if (policy_.info.effective) {  // date class 0 is every day before the policy took effect
-      uint32_t not_in_force = intern_record(to_record(not_in_force_decision(policy_.info)));
+      uint32_t not_in_force = intern_record(not_in_force_decision(policy_.info));
       Ref before = builder_.tabulate(
           {date}, [&](const std::vector<uint32_t>& v) { return v[date] == 0 ? kTrue : kFalse; });
       decided = builder_.apply(
@@ -81,7 +81,7 @@ class Compiler {
           },
           kFalse);
     }
-    out.unknown_id_decision = intern_record(to_record(unknown_id_decision()));
+    out.unknown_id_decision = intern_record(unknown_id_decision());
     out.root = export_diagram(decided, out);
     if (stats) {
       stats->rules = policy_.rules.size();
@@ -117,11 +117,7 @@ class Compiler {
     return acc;
   }
 
-  static DecisionRecord to_record(const Decision& d) {
-    return {d.allow, d.obligations, d.legal_basis, d.citations, d.rules, d.reason};
-  }
-
-  static std::string record_key(const DecisionRecord& r) {
+  static std::string record_key(const Decision& r) {
     std::string key = r.allow ? "A" : "D";
     for (const auto* list : {&r.obligations, &r.legal_basis, &r.citations, &r.rules}) {
       key += '\x1e';
@@ -179,11 +175,16 @@ class Compiler {
   std::unordered_map<uint64_t, uint32_t> set_index_;  // (parent << 16 | rule) → set
 };
 
-// Rule sets hold rule indices as 16 bits, one value kept for the consent marker.
+// Rule sets hold rule indices as 16 bits, one value kept for the consent marker: kMaxRules, which
+// check_policy enforces as `too-many-rules`. Reaching here with more is a caller's bug (an
+// unchecked policy), reported as the compiler's other precondition failures are.
+static_assert(kMaxRules < UINT16_MAX);
 void check_rule_count(const Policy& policy) {
-  if (policy.rules.size() >= UINT16_MAX) {
-    throw std::length_error(fmt::format("the policy has {} rules; the compiler takes at most {}",
-                                        policy.rules.size(), UINT16_MAX - 1));
+  if (policy.rules.size() > kMaxRules) {
+    throw std::logic_error(
+        fmt::format("the compiler needs a checked policy: {} rules, at most {} "
+                    "(check_policy reports too-many-rules)",
+                    policy.rules.size(), kMaxRules));
   }
 }
 

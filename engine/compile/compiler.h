@@ -27,13 +27,17 @@ struct CompileStats {
   double milliseconds = 0;
 };
 
-// The policy must have passed check_policy without errors.
+// The policy must have passed check_policy without errors: every input problem, the rule budget
+// (kMaxRules, `too-many-rules`) included, is a diagnostic of check, so compiling a checked policy
+// does not fail. Given an unchecked policy that breaks a precondition (an untyped condition, a
+// value the domain analysis did not collect, more than kMaxRules rules) it throws
+// std::logic_error: a caller's bug, never an input error.
 CompiledPolicy compile_policy(const Policy& policy, CompileStats* stats = nullptr);
 
 // For analysis (lint): the diagram before its leaves are combined into decisions. Its nodes are in
 // domains.shape (nodes, children, root; no decisions); a leaf's value indexes rule_sets, each the
 // sorted indices into policy.rules of the rules matching there. Only sets reachable from the root
-// occur on a path. The policy must have passed check_policy without errors.
+// occur on a path. The policy must have passed check_policy without errors (as compile_policy).
 struct RuleSetDiagram {
   Domains domains;
   std::vector<std::vector<uint16_t>> rule_sets;

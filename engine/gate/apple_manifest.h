@@ -21,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "diagnostic/source_file.h"
 #include "flowgate/diagnostic.h"
-#include "load/source_file.h"
 
 namespace flowgate {
 

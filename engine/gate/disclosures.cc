@@ -14,12 +14,6 @@
 namespace flowgate {
 namespace {
 
-std::string join(const std::set<std::string>& items, std::string_view sep = ", ") {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : std::string(sep)) + item;
-  return out;
-}
-
 bool is_under(const Policy& policy, VocabularyKind kind, const std::string& id,
               const std::string& group) {
   const auto& v = policy.vocabulary(kind);
@@ -153,7 +147,8 @@ Disclosure emit_play_data_safety(const Policy& policy, const AppleMapping& mappi
     out.text = "category,data_type,collected,shared,processed_ephemerally,purposes,our_ids\n";
     for (const auto& [type, r] : rows) {
       out.text += fmt::format("\"{}\",\"{}\",yes,{},no,\"{}\",\"{}\"\n", r.category, type,
-                              r.shared ? "yes" : "no", join(r.purposes, "; "), join(r.ours, "; "));
+                              r.shared ? "yes" : "no", fmt::join(r.purposes, "; "),
+                              fmt::join(r.ours, "; "));
     }
     return out;
   }
@@ -202,13 +197,16 @@ Disclosure emit_california_table(const Policy& policy, Date as_of) {
         if (f.action == Action::kTransmit) recipients.insert(f.recipient.id);
       } else {
         std::set<std::string> rules(d.rules.begin(), d.rules.end());
-        denied.insert(fmt::format("{} to {} ({})", f.purpose.id, f.recipient.id, join(rules)));
+        denied.insert(
+            fmt::format("{} to {} ({})", f.purpose.id, f.recipient.id, fmt::join(rules, ", ")));
       }
     }
     md += fmt::format("| {} (`{}`) | {} | {} | {} | No | {} |\n", item.id, item.data.id,
-                      data_source_name(item.source), purposes.empty() ? "—" : join(purposes),
-                      recipients.empty() ? "not disclosed (stays on the device)" : join(recipients),
-                      denied.empty() ? "—" : join(denied, "; "));
+                      data_source_name(item.source),
+                      purposes.empty() ? "—" : fmt::to_string(fmt::join(purposes, ", ")),
+                      recipients.empty() ? "not disclosed (stays on the device)"
+                                         : fmt::to_string(fmt::join(recipients, ", ")),
+                      denied.empty() ? "—" : fmt::to_string(fmt::join(denied, "; ")));
   }
   md +=
       "\nSold or shared: No — the policy's §11.2.2 statement; the flows that would be "
@@ -229,7 +227,8 @@ Disclosure emit_gdpr_art30(const Policy& policy, Date as_of, bool json) {
       Activity& a = activities[f.purpose.id];
       if (!d.allow) {
         std::set<std::string> rules(d.rules.begin(), d.rules.end());
-        a.denied.insert(fmt::format("{} to {} ({})", item.data.id, f.recipient.id, join(rules)));
+        a.denied.insert(
+            fmt::format("{} to {} ({})", item.data.id, f.recipient.id, fmt::join(rules, ", ")));
         continue;
       }
       a.data.insert(item.data.id);
@@ -285,11 +284,13 @@ Disclosure emit_gdpr_art30(const Policy& policy, Date as_of, bool json) {
       "Recipients (d) | Third-country transfers and safeguards (e) | Security measures (g) | "
       "Not processed for EU/EEA subjects |\n";
   md += "| --- | --- | --- | --- | --- | --- | --- |\n";
-  auto cell = [](const std::set<std::string>& s) { return s.empty() ? std::string("—") : join(s); };
+  auto cell = [](const std::set<std::string>& s) {
+    return s.empty() ? std::string("—") : fmt::to_string(fmt::join(s, ", "));
+  };
   for (const auto& [purpose, a] : activities) {
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", purpose, cell(a.data),
                       cell(a.bases), cell(a.recipients), cell(a.transfers), cell(a.obligations),
-                      a.denied.empty() ? "—" : join(a.denied, "; "));
+                      a.denied.empty() ? "—" : fmt::to_string(fmt::join(a.denied, "; ")));
   }
   md += "\n## Time limits for erasure (Art. 30(1)(f))\n\n";
   for (const auto& r : retention) md += "- " + r + "\n";

@@ -5,17 +5,12 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "reference/reference_evaluator.h"
 
 namespace flowgate {
 namespace {
-
-std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : std::string(sep)) + item;
-  return out;
-}
 
 const Rule* find_rule(const Policy& policy, const std::string& id) {
   for (const auto& rule : policy.rules) {
@@ -41,12 +36,13 @@ std::string denied_subjects(const std::vector<SubjectDecision>& d,
   std::vector<std::string> names;
   for (size_t i = 0; i < d.size(); ++i) {
     if (d[i].verdict == CellVerdict::kDeny) {
-      names.push_back(fmt::format("{} ({})", subjects[i].name, join(d[i].decision.rules)));
+      names.push_back(
+          fmt::format("{} ({})", subjects[i].name, fmt::join(d[i].decision.rules, ", ")));
     } else if (d[i].verdict == CellVerdict::kAllowWithSignal) {
       names.push_back(fmt::format("{} (only with consent or the feature)", subjects[i].name));
     }
   }
-  return join(names, "; ");
+  return fmt::to_string(fmt::join(names, "; "));
 }
 
 }  // namespace
@@ -161,6 +157,165 @@ PoliCheckClass classify(const DeclaredFlow& flow, const std::vector<SubjectDecis
   return PoliCheckClass::kConsistent;
 }
 
+namespace {
+
+// ---- compute and render, per flow, per entry, per tracking declaration
+
+// Why a flow is in its class, in words.
+std::string flow_why(const DeclaredFlow& flow, const FlowResult& r,
+                     const std::vector<SubjectClass>& subjects) {
+  switch (r.policheck) {
+    case PoliCheckClass::kOmitted:
+      return flow.unmapped.empty()
+                 ? fmt::format("no rule of the policy discloses {}", flow_text(flow))
+                 : fmt::format("the SDK collects what the policy never discloses: {}",
+                               flow.unmapped);
+    case PoliCheckClass::kIncorrect: {
+      std::set<std::string> rules;
+      for (const auto& d : r.subjects) {
+        rules.insert(d.decision.rules.begin(), d.decision.rules.end());
+      }
+      return fmt::format("the policy forbids {} for every subject ({})", flow_text(flow),
+                         fmt::join(rules, ", "));
+    }
+    case PoliCheckClass::kAmbiguous:
+    case PoliCheckClass::kConsistent:
+      break;
+  }
+  return r.denied_for_some ? fmt::format("{}: denied for {}", flow_text(flow),
+                                         denied_subjects(r.subjects, subjects))
+                           : fmt::format("{}: allowed for every subject class", flow_text(flow));
+}
+
+// One declared flow decided for every subject class, classified, and whether it fails.
+FlowResult gate_flow(const Policy& policy, const Component& comp, size_t c, size_t k,
+                     const std::vector<SubjectClass>& subjects, Date as_of) {
+  const DeclaredFlow& flow = comp.flows[k];
+  FlowResult r;
+  r.component = c;
+  r.flow = k;
+  r.subjects = decide_for_subjects(policy, flow, subjects, as_of);
+  r.policheck = classify(flow, r.subjects, subjects);
+  r.denied_for_some =
+      !flow.unmapped.empty() ||
+      std::any_of(r.subjects.begin(), r.subjects.end(),
+                  [](const SubjectDecision& d) { return d.verdict != CellVerdict::kAllow; });
+  r.fails = r.policheck == PoliCheckClass::kOmitted ||
+            (r.denied_for_some && !comp.routed_through_runtime);
+  r.why = flow_why(flow, r, subjects);
+  return r;
+}
+
+// The finding a reading of an entry gives, if any. `other_reading`: a reading the policy never
+// discloses, of an entry another reading of which it does, is what the vague term might mean,
+// not what it must: a warning.
+std::optional<GateFinding> reading_finding(const std::string& entry, const FlowResult& r,
+                                           bool other_reading, const DeclaredFlow& flow,
+                                           const std::string& component) {
+  if (other_reading) {
+    return GateFinding{
+        "gate-ambiguous-reading", Severity::kWarning,
+        fmt::format("{}: one reading is {}: {}", entry, policheck_name(r.policheck), r.why),
+        flow.location, component};
+  }
+  if (r.policheck == PoliCheckClass::kOmitted) {
+    return GateFinding{"gate-omitted", Severity::kError, fmt::format("{}: {}", entry, r.why),
+                       flow.location, component};
+  }
+  if (r.fails) {
+    return GateFinding{
+        r.policheck == PoliCheckClass::kIncorrect ? "gate-incorrect" : "gate-unrouted-deny",
+        Severity::kError,
+        fmt::format("{}: {}; the integration does not route it through the runtime check", entry,
+                    r.why),
+        flow.location, component};
+  }
+  if (r.policheck == PoliCheckClass::kIncorrect) {
+    return GateFinding{"gate-incorrect", Severity::kWarning,
+                       fmt::format("{}: {}; the runtime check will always deny it", entry, r.why),
+                       flow.location, component};
+  }
+  if (r.policheck == PoliCheckClass::kAmbiguous) {
+    return GateFinding{
+        "gate-ambiguous", Severity::kWarning,
+        fmt::format("{}: the policy both discloses and forbids it — {}", entry, r.why),
+        flow.location, component};
+  }
+  return std::nullopt;
+}
+
+// One declared entry of component `c`, from the results of its readings (`flows`, indices into
+// report.flows): its class, whether it fails, and its readings' findings. A reading the entry
+// discloses otherwise stops failing and is marked as an alternative reading.
+EntryResult gate_entry(GateReport& report, size_t c, size_t e, const std::vector<size_t>& flows) {
+  EntryResult er;
+  er.component = c;
+  er.entry = e;
+  if (flows.empty()) return er;
+  std::set<PoliCheckClass> classes;
+  bool disclosed = false;
+  for (size_t i : flows) {
+    auto cls = report.flows[i].policheck;
+    classes.insert(cls);
+    disclosed =
+        disclosed || cls == PoliCheckClass::kConsistent || cls == PoliCheckClass::kAmbiguous;
+  }
+  er.policheck = classes.size() == 1 ? *classes.begin() : PoliCheckClass::kAmbiguous;
+  Component& comp = report.components[c];
+  for (size_t i : flows) {
+    FlowResult& r = report.flows[i];
+    bool other_reading = disclosed && (r.policheck == PoliCheckClass::kOmitted ||
+                                       r.policheck == PoliCheckClass::kIncorrect);
+    if (other_reading) {
+      r.fails = false;
+      comp.flows[r.flow].alternative_reading = true;
+    }
+    if (auto finding =
+            reading_finding(comp.entries[e], r, other_reading, comp.flows[r.flow], comp.name)) {
+      report.findings.push_back(std::move(*finding));
+    }
+    er.fails = er.fails || r.fails;
+  }
+  return er;
+}
+
+// Tracking: every tracking domain is reported; tracking fails without the runtime check when the
+// EU layer denies targeted advertising to an EU adult with default signals.
+void tracking_findings(const Policy& policy, const Component& comp,
+                       const std::vector<SubjectClass>& subjects, Date as_of,
+                       std::vector<GateFinding>& findings) {
+  for (size_t i = 0; i < comp.tracking_domains.size(); ++i) {
+    const std::string& domain = comp.tracking_domains[i];
+    findings.push_back({"gate-tracking-domain", Severity::kNote,
+                        fmt::format("tracking domain {}{}", domain,
+                                    domain.find("://") != std::string::npos
+                                        ? " (written as a URL; Apple expects a host name)"
+                                        : ""),
+                        comp.tracking_domain_locations[i], comp.name});
+  }
+  if (!comp.tracking || comp.routed_through_runtime) return;
+  DeclaredFlow ads;
+  ads.data = "technical.ads.identifier";
+  ads.purpose = "advertising.targeted";
+  ads.recipient = "advertiser.measurement";
+  ads.destination = "US";
+  std::vector<SubjectClass> eu = {subjects.front()};
+  for (const auto& s : subjects) {
+    if (s.region == "DE" && s.age && *s.age >= 18 && s.default_signals()) eu = {s};
+  }
+  auto d = decide_for_subjects(policy, ads, eu, as_of);
+  if (d.front().verdict == CellVerdict::kAllow) return;
+  findings.push_back(
+      {"gate-tracking-eu", Severity::kError,
+       fmt::format("{} tracks (NSPrivacyTracking), and tracking is denied for an {} ({}: "
+                   "{}) while the integration does not route it through the runtime check",
+                   comp.name, eu.front().name, fmt::join(d.front().decision.rules, ", "),
+                   fmt::join(d.front().decision.citations, ", ")),
+       comp.tracking_location, comp.name});
+}
+
+}  // namespace
+
 GateReport run_gate(const Policy& policy, std::vector<Component> components, Date as_of,
                     std::vector<SubjectClass> subjects) {
   GateReport report;
@@ -173,134 +328,15 @@ GateReport run_gate(const Policy& policy, std::vector<Component> components, Dat
     for (const auto& finding : comp.findings) report.findings.push_back(finding);
     std::map<size_t, std::vector<size_t>> by_entry;  // entry → flow results
     for (size_t k = 0; k < comp.flows.size(); ++k) {
-      const DeclaredFlow& flow = comp.flows[k];
-      FlowResult r;
-      r.component = c;
-      r.flow = k;
-      r.subjects = decide_for_subjects(policy, flow, S, as_of);
-      r.policheck = classify(flow, r.subjects, S);
-      r.denied_for_some =
-          !flow.unmapped.empty() ||
-          std::any_of(r.subjects.begin(), r.subjects.end(),
-                      [](const SubjectDecision& d) { return d.verdict != CellVerdict::kAllow; });
-      switch (r.policheck) {
-        case PoliCheckClass::kOmitted:
-          r.why = flow.unmapped.empty()
-                      ? fmt::format("no rule of the policy discloses {}", flow_text(flow))
-                      : fmt::format("the SDK collects what the policy never discloses: {}",
-                                    flow.unmapped);
-          break;
-        case PoliCheckClass::kIncorrect: {
-          std::set<std::string> rules;
-          for (const auto& d : r.subjects)
-            rules.insert(d.decision.rules.begin(), d.decision.rules.end());
-          r.why = fmt::format("the policy forbids {} for every subject ({})", flow_text(flow),
-                              join({rules.begin(), rules.end()}));
-          break;
-        }
-        case PoliCheckClass::kAmbiguous:
-        case PoliCheckClass::kConsistent:
-          r.why = r.denied_for_some
-                      ? fmt::format("{}: denied for {}", flow_text(flow),
-                                    denied_subjects(r.subjects, S))
-                      : fmt::format("{}: allowed for every subject class", flow_text(flow));
-          break;
-      }
-      r.fails = r.policheck == PoliCheckClass::kOmitted ||
-                (r.denied_for_some && !comp.routed_through_runtime);
-      by_entry[flow.entry].push_back(report.flows.size());
-      report.flows.push_back(std::move(r));
+      by_entry[comp.flows[k].entry].push_back(report.flows.size());
+      report.flows.push_back(gate_flow(policy, comp, c, k, S, as_of));
     }
     for (size_t e = 0; e < comp.entries.size(); ++e) {
-      EntryResult er;
-      er.component = c;
-      er.entry = e;
       auto it = by_entry.find(e);
-      if (it == by_entry.end()) {
-        report.entries.push_back(er);
-        continue;
-      }
-      std::set<PoliCheckClass> classes;
-      bool disclosed = false;
-      for (size_t i : it->second) {
-        auto cls = report.flows[i].policheck;
-        classes.insert(cls);
-        disclosed =
-            disclosed || cls == PoliCheckClass::kConsistent || cls == PoliCheckClass::kAmbiguous;
-      }
-      er.policheck = classes.size() == 1 ? *classes.begin() : PoliCheckClass::kAmbiguous;
-      const std::string& entry = comp.entries[e];
-      for (size_t i : it->second) {
-        FlowResult& r = report.flows[i];
-        const DeclaredFlow& flow = comp.flows[r.flow];
-        // A reading the policy never discloses, of an entry another reading of which it does
-        // disclose, is what the vague term might mean, not what it must: a warning.
-        bool other_reading = disclosed && (r.policheck == PoliCheckClass::kOmitted ||
-                                           r.policheck == PoliCheckClass::kIncorrect);
-        if (other_reading) {
-          r.fails = false;
-          report.components[c].flows[r.flow].alternative_reading = true;
-          report.findings.push_back(
-              {"gate-ambiguous-reading", Severity::kWarning,
-               fmt::format("{}: one reading is {}: {}", entry, policheck_name(r.policheck), r.why),
-               flow.location, comp.name});
-        } else if (r.policheck == PoliCheckClass::kOmitted) {
-          report.findings.push_back({"gate-omitted", Severity::kError,
-                                     fmt::format("{}: {}", entry, r.why), flow.location,
-                                     comp.name});
-        } else if (r.fails) {
-          report.findings.push_back(
-              {r.policheck == PoliCheckClass::kIncorrect ? "gate-incorrect" : "gate-unrouted-deny",
-               Severity::kError,
-               fmt::format("{}: {}; the integration does not route it through the runtime check",
-                           entry, r.why),
-               flow.location, comp.name});
-        } else if (r.policheck == PoliCheckClass::kIncorrect) {
-          report.findings.push_back(
-              {"gate-incorrect", Severity::kWarning,
-               fmt::format("{}: {}; the runtime check will always deny it", entry, r.why),
-               flow.location, comp.name});
-        } else if (r.policheck == PoliCheckClass::kAmbiguous) {
-          report.findings.push_back(
-              {"gate-ambiguous", Severity::kWarning,
-               fmt::format("{}: the policy both discloses and forbids it — {}", entry, r.why),
-               flow.location, comp.name});
-        }
-        er.fails = er.fails || r.fails;
-      }
-      report.entries.push_back(er);
+      report.entries.push_back(
+          gate_entry(report, c, e, it == by_entry.end() ? std::vector<size_t>{} : it->second));
     }
-    // Tracking: reported always; fails without the runtime check where the EU layer denies it.
-    for (size_t i = 0; i < comp.tracking_domains.size(); ++i) {
-      const std::string& domain = comp.tracking_domains[i];
-      report.findings.push_back({"gate-tracking-domain", Severity::kNote,
-                                 fmt::format("tracking domain {}{}", domain,
-                                             domain.find("://") != std::string::npos
-                                                 ? " (written as a URL; Apple expects a host name)"
-                                                 : ""),
-                                 comp.tracking_domain_locations[i], comp.name});
-    }
-    if (comp.tracking && !comp.routed_through_runtime) {
-      DeclaredFlow ads;
-      ads.data = "technical.ads.identifier";
-      ads.purpose = "advertising.targeted";
-      ads.recipient = "advertiser.measurement";
-      ads.destination = "US";
-      std::vector<SubjectClass> eu = {S.front()};
-      for (const auto& s : S) {
-        if (s.region == "DE" && s.age && *s.age >= 18 && s.default_signals()) eu = {s};
-      }
-      auto d = decide_for_subjects(policy, ads, eu, as_of);
-      if (d.front().verdict != CellVerdict::kAllow) {
-        report.findings.push_back(
-            {"gate-tracking-eu", Severity::kError,
-             fmt::format("{} tracks (NSPrivacyTracking), and tracking is denied for an {} ({}: "
-                         "{}) while the integration does not route it through the runtime check",
-                         comp.name, eu.front().name, join(d.front().decision.rules),
-                         join(d.front().decision.citations)),
-             comp.tracking_location, comp.name});
-      }
-    }
+    tracking_findings(policy, report.components[c], S, as_of, report.findings);
   }
   return report;
 }

@@ -9,7 +9,7 @@
 #include <map>
 #include <system_error>
 
-#include "flowgate/toolchain.h"
+#include "flowgate/load.h"
 #include "load/sections.h"
 
 namespace flowgate {

@@ -4,9 +4,9 @@
 
 #include <vector>
 
+#include "diagnostic/source_file.h"
 #include "flowgate/diagnostic.h"
 #include "load/fields.h"
-#include "load/source_file.h"
 #include "load/yaml_tree.h"
 #include "model/policy.h"
 

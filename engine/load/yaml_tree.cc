@@ -5,7 +5,6 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cstdlib>
 #include <sstream>
 #include <unordered_map>
 #include <vector>
@@ -188,59 +187,7 @@ std::optional<YamlNode> parse_yaml(const SourceFile& file, DiagnosticSink& sink,
 
 SourceLocation scalar_char_location(const SourceFile& file, const YamlNode& scalar,
                                     size_t value_offset) {
-  const std::string& text = file.text();
-  size_t pos = scalar.offset;
-  if (pos >= text.size()) return scalar.location;
-  char style = text[pos];
-  if (style == '"' || style == '\'') {
-    size_t i = pos + 1;
-    for (size_t consumed = 0; consumed < value_offset && i < text.size(); ++consumed) {
-      if (style == '"' && text[i] == '\\' && i + 1 < text.size()) {
-        // \xNN, \uNNNN and \UNNNNNNNN stand for one code point, 1 to 4 bytes of the value.
-        size_t hex = text[i + 1] == 'x' ? 2 : text[i + 1] == 'u' ? 4 : text[i + 1] == 'U' ? 8 : 0;
-        if (hex > 0 && i + 2 + hex <= text.size()) {
-          unsigned long code_point = std::strtoul(text.substr(i + 2, hex).c_str(), nullptr, 16);
-          consumed += (code_point >= 0x80) + (code_point >= 0x800) + (code_point >= 0x10000);
-          i += 2 + hex;
-        } else {
-          i += 2;
-        }
-      } else if (style == '\'' && text[i] == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
-        i += 2;
-      } else {
-        ++i;
-      }
-    }
-    return file.location(i);
-  }
-  if (style == '|' || style == '>') {
-    // Block scalar: content starts on the next line, at the indentation of its first line.
-    size_t line_start = text.find('\n', pos);
-    if (line_start == std::string::npos) return scalar.location;
-    ++line_start;
-    // The indentation is that of the first line that is not blank.
-    size_t first_content = line_start;
-    while (first_content < text.size()) {
-      size_t end = text.find('\n', first_content);
-      if (end == std::string::npos) end = text.size();
-      if (text.find_first_not_of(' ', first_content) < end) break;
-      first_content = end + 1;
-    }
-    size_t indent = 0;
-    while (first_content + indent < text.size() && text[first_content + indent] == ' ') ++indent;
-    size_t remaining = value_offset;
-    size_t i = line_start + indent;
-    while (i < text.size()) {
-      size_t line_end = text.find('\n', i);
-      if (line_end == std::string::npos) line_end = text.size();
-      size_t length = line_end - i;
-      if (remaining <= length) return file.location(i + remaining);
-      remaining -= length + 1;  // the line break is one character of the value
-      i = line_end + 1 + indent;
-    }
-    return scalar.location;
-  }
-  return file.location(std::min(pos + value_offset, text.size()));
+  return scalar_char_location(file, scalar.offset, scalar.location, value_offset);
 }
 
 }  // namespace flowgate

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "diagnostic/source_file.h"
 #include "flowgate/diagnostic.h"
-#include "load/source_file.h"
 
 namespace flowgate {
 
@@ -53,8 +53,7 @@ std::optional<YamlNode> parse_yaml(const SourceFile& file, DiagnosticSink& sink,
                                    const YamlLimits& limits = {});
 
 // Where the character at `value_offset` of a scalar's value sits in the file, following the
-// scalar's style (plain, quoted, literal or folded block). Exact for single-line scalars and block
-// scalars; for multi-line flow scalars it follows the raw text.
+// scalar's style (diagnostic/source_file.h, which this calls with the node's offset and location).
 SourceLocation scalar_char_location(const SourceFile& file, const YamlNode& scalar,
                                     size_t value_offset);
 

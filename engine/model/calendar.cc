@@ -1,9 +1,11 @@
-// Civil-date arithmetic (Howard Hinnant's days_from_civil) and ISO 8601 parsing.
+// ISO 8601 dates and durations; the civil-date arithmetic is the runtime's (flowgate/runtime.h).
 #include "model/calendar.h"
 
 #include <fmt/format.h>
 
 #include <chrono>
+
+#include "flowgate/runtime.h"
 
 namespace flowgate {
 namespace {
@@ -19,25 +21,7 @@ bool parse_digits(std::string_view text, size_t pos, size_t count, int& out) {
   return true;
 }
 
-bool is_leap(int year) {
-  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
-unsigned days_in_month(int year, unsigned month) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
-}
-
 }  // namespace
-
-Date date_from_civil(int year, unsigned month, unsigned day) {
-  year -= month <= 2;
-  const int era = (year >= 0 ? year : year - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return Date{era * 146097 + static_cast<int32_t>(doe) - 719468};
-}
 
 std::optional<Date> parse_date(std::string_view text) {
   int year = 0, month = 0, day = 0;
@@ -46,24 +30,13 @@ std::optional<Date> parse_date(std::string_view text) {
       !parse_digits(text, 8, 2, day)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 ||
-      static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month))) {
-    return std::nullopt;
-  }
-  return date_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  if (!runtime::is_civil_date(year, month, day)) return std::nullopt;
+  return Date{runtime::days_from_civil(year, month, day)};
 }
 
 std::string format_date(Date date) {
-  int32_t z = date.days + 719468;
-  const int32_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
-  const int year = static_cast<int>(yoe) + era * 400 + (month <= 2);
-  return fmt::format("{:04}-{:02}-{:02}", year, month, day);
+  const runtime::CivilDate civil = runtime::civil_from_days(date.days);
+  return fmt::format("{:04}-{:02}-{:02}", civil.year, civil.month, civil.day);
 }
 
 Date today() {

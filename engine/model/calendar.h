@@ -17,7 +17,6 @@ struct Date {
 // Strict YYYY-MM-DD with a real calendar day (leap years checked); nullopt otherwise.
 std::optional<Date> parse_date(std::string_view text);
 std::string format_date(Date date);
-Date date_from_civil(int year, unsigned month, unsigned day);
 // Today in UTC.
 Date today();
 

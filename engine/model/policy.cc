@@ -1,16 +1,11 @@
 // Names of the model's enums, and locating a condition's characters.
 #include "model/policy.h"
 
-#include "load/yaml_tree.h"
-
 namespace flowgate {
 
 SourceLocation Condition::location_of(uint32_t text_offset) const {
   if (!file) return location;
-  YamlNode scalar;
-  scalar.offset = scalar_offset;
-  scalar.location = location;
-  return scalar_char_location(*file, scalar, text_offset);
+  return scalar_char_location(*file, scalar_offset, location, text_offset);
 }
 
 const SourceFile* Policy::file(std::string_view path) const {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "load/source_file.h"
+#include "diagnostic/source_file.h"
 #include "model/calendar.h"
 #include "model/citation.h"
 #include "model/condition.h"
@@ -224,6 +224,11 @@ struct PolicyInfo {
   std::string text_path;
   SourceLocation location;
 };
+
+// The most rules a policy may hold, derived rules included: the compiler's rule sets keep a rule's
+// index in 16 bits, one value reserved. check_policy reports more as `too-many-rules`, so a checked
+// policy always compiles (compile/compiler.h).
+inline constexpr size_t kMaxRules = 0xFFFF - 1;
 
 struct Policy {
   std::string root;  // the folder holding rules/ and jurisdictions/

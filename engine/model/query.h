@@ -1,5 +1,6 @@
-// Query and Decision as the toolchain sees them: ids as strings, as a flow arrives in JSON
-// (docs/design.md, "The public contract"). The runtime's interned form comes with the bundle.
+// Query (and Decision, model/decision.h) as the toolchain sees them: ids as strings, as a flow
+// arrives in JSON (docs/design.md, "The public contract"). The runtime's interned form comes with
+// the bundle.
 #pragma once
 
 #include <optional>
@@ -9,6 +10,7 @@
 
 #include "flowgate/runtime.h"
 #include "model/calendar.h"
+#include "model/decision.h"
 #include "model/policy.h"
 
 namespace flowgate {
@@ -29,15 +31,6 @@ struct Query {
   std::set<std::string> features;  // features in use, e.g. "bluetooth"
   // signals.tcf and signals.gpp, decoded
   runtime::ConsentStrings consent_strings;
-};
-
-struct Decision {
-  bool allow = false;
-  std::vector<std::string> obligations;
-  std::vector<std::string> legal_basis;
-  std::vector<std::string> citations;
-  std::vector<std::string> rules;
-  std::string reason;
 };
 
 }  // namespace flowgate

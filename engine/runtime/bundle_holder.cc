@@ -7,19 +7,11 @@
 #include <string>
 #include <utility>
 
+#include "runtime/hex.h"
+
 namespace flowgate::runtime {
 
 namespace {
-
-std::string short_hex(std::span<const uint8_t, 32> digest) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < 8; ++i) {
-    s += kHex[digest[i] >> 4];
-    s += kHex[digest[i] & 15];
-  }
-  return s;
-}
 
 // The refusal's message: both serials, and for an equal serial both digests' first bytes.
 Status downgrade(uint64_t have, uint64_t got, std::span<const uint8_t, 32> a,
@@ -33,8 +25,8 @@ Status downgrade(uint64_t have, uint64_t got, std::span<const uint8_t, 32> a,
   }
   return Status::failed_precondition(
       "bundle serial " + std::to_string(got) + " equals the running bundle's serial " +
-      std::to_string(have) + " but its content differs (sha256 " + short_hex(b) + "… vs " +
-      short_hex(a) +
+      std::to_string(have) + " but its content differs (sha256 " + to_hex(b.first<8>()) + "… vs " +
+      to_hex(a.first<8>()) +
       "…): refused; every distinct bundle needs a serial of its own (allow_downgrade / "
       "FG_RELOAD_ALLOW_DOWNGRADE to replace it on purpose)");
 }

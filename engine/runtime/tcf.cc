@@ -298,19 +298,6 @@ void add_tcf_facts(const TcfString& tc, ConsentStrings* out) noexcept {
 
 namespace {
 
-// The proleptic Gregorian date of a day count since 1970-01-01 (inverse of days_from_civil).
-void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
-
 std::string two(unsigned v) {
   return std::string{static_cast<char>('0' + v / 10 % 10), static_cast<char>('0' + v % 10)};
 }
@@ -330,13 +317,12 @@ std::string iso8601_from_deciseconds(int64_t deciseconds) {
     rest += 86400;
     --days;
   }
-  int64_t year = 0;
-  unsigned month = 0, day = 0;
-  civil_from_days(days, &year, &month, &day);
-  std::string y = std::to_string(year);
+  const CivilDate date = civil_from_days(days);
+  std::string y = std::to_string(date.year);
   while (y.size() < 4) y.insert(y.begin(), '0');
   std::string s =
-      y + "-" + two(month) + "-" + two(day) + "T" + two(static_cast<unsigned>(rest / 3600)) + ":" +
+      y + "-" + two(static_cast<unsigned>(date.month)) + "-" +
+      two(static_cast<unsigned>(date.day)) + "T" + two(static_cast<unsigned>(rest / 3600)) + ":" +
       two(static_cast<unsigned>(rest / 60 % 60)) + ":" + two(static_cast<unsigned>(rest % 60));
   if (tenth != 0) s += "." + std::to_string(tenth);
   return s + "Z";

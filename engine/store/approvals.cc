@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "flowgate/runtime.h"
+#include "runtime/hex.h"
 #include "runtime/sha256.h"
 
 namespace flowgate {
@@ -33,15 +34,20 @@ std::string now_utc() {
   return buffer;
 }
 
-bool exec(sqlite3* db, const char* sql, std::string* error) {
+// One statement; a kIoError Status naming SQLite's message and the statement on failure.
+runtime::Status exec(sqlite3* db, const char* sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
-  if (rc != SQLITE_OK) {
-    *error = fmt::format("{} ({})", message ? message : sqlite3_errstr(rc), sql);
-    sqlite3_free(message);
-    return false;
-  }
-  return true;
+  if (rc == SQLITE_OK) return runtime::Status();
+  runtime::Status status = runtime::Status::io_error(
+      fmt::format("{} ({})", message ? message : sqlite3_errstr(rc), sql));
+  sqlite3_free(message);
+  return status;
+}
+
+// The connection's last error as a Status.
+runtime::Status sqlite_error(sqlite3* db, std::string_view doing) {
+  return runtime::Status::io_error(fmt::format("{}: {}", doing, sqlite3_errmsg(db)));
 }
 
 // A prepared statement, finalized on scope exit.
@@ -66,61 +72,84 @@ std::string column_text(sqlite3_stmt* s, int i) {
   return text ? reinterpret_cast<const char*>(text) : "";
 }
 
+// The columns of an approvals row as selected by kSelectColumns: the one mapping from a row to an
+// Approval. The bundle column is NULL when listed without bundles (and would be for a zero-length
+// blob): the bundle is then left empty.
+constexpr const char* kSelectColumns =
+    "SELECT id, sha256, policy_name, policy_version, who, approved_at, note, ";
+Approval read_row(sqlite3_stmt* s) {
+  Approval a;
+  a.id = sqlite3_column_int64(s, 0);
+  a.sha256 = column_text(s, 1);
+  a.policy_name = column_text(s, 2);
+  a.policy_version = column_text(s, 3);
+  a.who = column_text(s, 4);
+  a.approved_at = column_text(s, 5);
+  a.note = column_text(s, 6);
+  if (const void* blob = sqlite3_column_blob(s, 7)) {
+    a.bundle.assign(static_cast<const char*>(blob),
+                    static_cast<size_t>(sqlite3_column_bytes(s, 7)));
+  }
+  return a;
+}
+
 }  // namespace
 
 std::string sha256_hex(const std::string& bytes) {
-  auto digest = runtime::sha256(bytes);
-  std::string out;
-  for (uint8_t b : digest) out += fmt::format("{:02x}", b);
-  return out;
+  return runtime::to_hex(runtime::sha256(bytes));
 }
 
-std::unique_ptr<ApprovalStore> ApprovalStore::open(const std::string& path, std::string* error,
-                                                   int busy_timeout_ms) {
+runtime::Status ApprovalStore::open(const std::string& path, std::unique_ptr<ApprovalStore>* out,
+                                    int busy_timeout_ms) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    *error = fmt::format("{}: cannot open the approvals database: {}", path,
-                         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    runtime::Status status =
+        runtime::Status::io_error(fmt::format("{}: cannot open the approvals database: {}", path,
+                                              db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
     sqlite3_close(db);
-    return nullptr;
+    return status;
   }
   std::unique_ptr<ApprovalStore> store(new ApprovalStore(db));
   sqlite3_busy_timeout(db, busy_timeout_ms);
   // Switching to WAL takes a lock a busy handler does not wait for on every path: retry briefly.
   bool wal = false;
   for (int attempt = 0; attempt < 200 && !wal; ++attempt) {
-    std::string ignored;
-    wal = exec(db, "PRAGMA journal_mode=WAL", &ignored);
+    wal = exec(db, "PRAGMA journal_mode=WAL").ok();
     if (!wal) usleep(10'000);
   }
-  std::string why;
-  if (!wal || !exec(db, "PRAGMA synchronous=FULL", &why) || !exec(db, "BEGIN IMMEDIATE", &why)) {
-    *error = fmt::format("{}: cannot open the approvals database: {}", path,
-                         why.empty() ? "the journal could not be switched to WAL" : why);
-    return nullptr;
+  runtime::Status why;
+  if (wal) why = exec(db, "PRAGMA synchronous=FULL");
+  if (wal && why.ok()) why = exec(db, "BEGIN IMMEDIATE");
+  if (!wal || !why.ok()) {
+    return runtime::Status::io_error(
+        fmt::format("{}: cannot open the approvals database: {}", path,
+                    wal ? why.message() : "the journal could not be switched to WAL"));
   }
-  if (!exec(db, kSchema, &why) || !exec(db, "COMMIT", &why)) {
-    std::string ignored;
-    exec(db, "ROLLBACK", &ignored);
-    *error = fmt::format("{}: not an approvals database: {}", path, why);
-    return nullptr;
+  why = exec(db, kSchema);
+  if (why.ok()) why = exec(db, "COMMIT");
+  if (!why.ok()) {
+    exec(db, "ROLLBACK");
+    return runtime::Status::corruption(
+        fmt::format("{}: not an approvals database: {}", path, why.message()));
   }
-  return store;
+  *out = std::move(store);
+  return runtime::Status();
 }
 
 ApprovalStore::~ApprovalStore() {
   sqlite3_close(db_);
 }
 
-bool ApprovalStore::record(const std::string& bundle, const std::string& who,
-                           const std::string& note, Approval* out, std::string* error) {
+runtime::Status ApprovalStore::record(const std::string& bundle, const std::string& who,
+                                      const std::string& note, Approval* out) {
   std::unique_ptr<const runtime::Bundle> loaded;
   runtime::Status status = runtime::Bundle::load(bundle, &loaded);
   if (!status.ok()) {
-    *error = "refusing to approve a bundle the runtime does not load: " + status.message();
-    return false;
+    return runtime::Status(
+        status.code(),
+        "refusing to approve a bundle the runtime does not load: " + status.message());
   }
   Approval a;
   a.sha256 = sha256_hex(bundle);
@@ -129,7 +158,7 @@ bool ApprovalStore::record(const std::string& bundle, const std::string& who,
   a.who = who;
   a.note = note;
   a.approved_at = now_utc();
-  if (!exec(db_, "BEGIN IMMEDIATE", error)) return false;
+  if (status = exec(db_, "BEGIN IMMEDIATE"); !status.ok()) return status;
   Statement insert(db_,
                    "INSERT INTO approvals (sha256, policy_name, policy_version, who, approved_at, "
                    "note, bundle) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -145,99 +174,55 @@ bool ApprovalStore::record(const std::string& bundle, const std::string& who,
     ok = sqlite3_step(s) == SQLITE_DONE;
   }
   if (!ok) {
-    *error = fmt::format("cannot record the approval: {}", sqlite3_errmsg(db_));
-    std::string ignored;
-    exec(db_, "ROLLBACK", &ignored);
-    return false;
+    status = sqlite_error(db_, "cannot record the approval");
+    exec(db_, "ROLLBACK");
+    return status;
   }
   a.id = sqlite3_last_insert_rowid(db_);
-  if (!exec(db_, "COMMIT", error)) {
-    std::string ignored;
-    exec(db_, "ROLLBACK", &ignored);
-    return false;
+  if (status = exec(db_, "COMMIT"); !status.ok()) {
+    exec(db_, "ROLLBACK");
+    return status;
   }
   a.bundle = bundle;
   if (out) *out = std::move(a);
-  return true;
+  return runtime::Status();
 }
 
-bool ApprovalStore::list(std::vector<Approval>* out, bool with_bundles, std::string* error) const {
-  Statement select(
-      db_, with_bundles ? "SELECT id, sha256, policy_name, policy_version, who, approved_at, note, "
-                          "bundle FROM approvals ORDER BY id"
-                        : "SELECT id, sha256, policy_name, policy_version, who, approved_at, note, "
-                          "NULL FROM approvals ORDER BY id");
-  if (!select.ok()) {
-    *error = sqlite3_errmsg(db_);
-    return false;
-  }
+runtime::Status ApprovalStore::list(std::vector<Approval>* out, bool with_bundles) const {
+  const std::string sql = std::string(kSelectColumns) + (with_bundles ? "bundle" : "NULL") +
+                          " FROM approvals ORDER BY id";
+  Statement select(db_, sql.c_str());
+  if (!select.ok()) return sqlite_error(db_, "cannot list the approvals");
   out->clear();
   int rc;
-  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
-    sqlite3_stmt* s = select.get();
-    Approval a;
-    a.id = sqlite3_column_int64(s, 0);
-    a.sha256 = column_text(s, 1);
-    a.policy_name = column_text(s, 2);
-    a.policy_version = column_text(s, 3);
-    a.who = column_text(s, 4);
-    a.approved_at = column_text(s, 5);
-    a.note = column_text(s, 6);
-    if (const void* blob = sqlite3_column_blob(s, 7)) {
-      a.bundle.assign(static_cast<const char*>(blob),
-                      static_cast<size_t>(sqlite3_column_bytes(s, 7)));
-    }
-    out->push_back(std::move(a));
-  }
-  if (rc != SQLITE_DONE) {
-    *error = sqlite3_errmsg(db_);
-    return false;
-  }
-  return true;
+  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) out->push_back(read_row(select.get()));
+  if (rc != SQLITE_DONE) return sqlite_error(db_, "cannot list the approvals");
+  return runtime::Status();
 }
 
-std::optional<Approval> ApprovalStore::latest(std::string* error) const {
-  error->clear();
-  Statement select(db_,
-                   "SELECT id, sha256, policy_name, policy_version, who, approved_at, note, bundle "
-                   "FROM approvals ORDER BY id DESC LIMIT 1");
-  if (!select.ok()) {
-    *error = sqlite3_errmsg(db_);
-    return std::nullopt;
-  }
+runtime::Status ApprovalStore::latest(std::optional<Approval>* out) const {
+  out->reset();
+  const std::string sql =
+      std::string(kSelectColumns) + "bundle FROM approvals ORDER BY id DESC LIMIT 1";
+  Statement select(db_, sql.c_str());
+  if (!select.ok()) return sqlite_error(db_, "cannot read the latest approval");
   sqlite3_stmt* s = select.get();
   int rc = sqlite3_step(s);
-  if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) {
-    *error = sqlite3_errmsg(db_);
-    return std::nullopt;
-  }
-  Approval a;
-  a.id = sqlite3_column_int64(s, 0);
-  a.sha256 = column_text(s, 1);
-  a.policy_name = column_text(s, 2);
-  a.policy_version = column_text(s, 3);
-  a.who = column_text(s, 4);
-  a.approved_at = column_text(s, 5);
-  a.note = column_text(s, 6);
-  a.bundle.assign(static_cast<const char*>(sqlite3_column_blob(s, 7)),
-                  static_cast<size_t>(sqlite3_column_bytes(s, 7)));
-  return a;
+  if (rc == SQLITE_DONE) return runtime::Status();
+  if (rc != SQLITE_ROW) return sqlite_error(db_, "cannot read the latest approval");
+  *out = read_row(s);
+  return runtime::Status();
 }
 
-bool ApprovalStore::integrity_ok(std::string* detail) const {
+runtime::Status ApprovalStore::integrity_check() const {
   Statement check(db_, "PRAGMA integrity_check");
-  if (!check.ok()) {
-    *detail = sqlite3_errmsg(db_);
-    return false;
-  }
+  if (!check.ok()) return sqlite_error(db_, "cannot check the database");
   std::string answer;
   while (sqlite3_step(check.get()) == SQLITE_ROW) {
     answer += (answer.empty() ? "" : "; ") + column_text(check.get(), 0);
   }
-  if (answer == "ok") return true;
-  *detail = answer;
-  return false;
+  if (answer == "ok") return runtime::Status();
+  return runtime::Status::corruption(answer);
 }
 
 }  // namespace flowgate

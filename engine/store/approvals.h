@@ -4,12 +4,17 @@
 // approved it, when (ISO 8601 UTC), a note, and the bundle bytes themselves, so a later diff
 // compares against exactly what was approved. This file's external interface is ApprovalStore.
 //
-//   std::string error;
-//   auto store = flowgate::ApprovalStore::open(".flowgate/approvals.db", &error);
-//   if (!store) … error …
+//   std::unique_ptr<flowgate::ApprovalStore> store;
+//   runtime::Status s = flowgate::ApprovalStore::open(".flowgate/approvals.db", &store);
+//   if (!s.ok()) … s.message() …
 //   flowgate::Approval a;
-//   if (!store->record(bundle_bytes, "ana", "Q3 review", &a, &error)) …
-//   auto last = store->latest(&error);   // nullopt and error empty: nothing approved yet
+//   s = store->record(bundle_bytes, "ana", "Q3 review", &a);
+//   std::optional<flowgate::Approval> last;
+//   s = store->latest(&last);            // ok and nullopt: nothing approved yet
+//
+// Errors are runtime::Status values (docs/design.md, "Errors"): kIoError when SQLite cannot open,
+// read or write the database, kCorruption when the file is not an approvals database, and the
+// runtime's own Status when record() refuses a bundle it does not load.
 //
 // Durability: WAL journal, synchronous=FULL, every write one BEGIN IMMEDIATE transaction, and a
 // busy timeout, so concurrent writers (separate processes or connections) queue instead of failing
@@ -22,6 +27,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "flowgate/runtime.h"
 
 struct sqlite3;
 
@@ -38,23 +45,23 @@ struct Approval {
 
 class ApprovalStore {
  public:
-  // Opens (creating when missing) the database file; its folder must exist. nullptr and *error on
-  // failure.
-  static std::unique_ptr<ApprovalStore> open(const std::string& path, std::string* error,
-                                             int busy_timeout_ms = 30'000);
+  // Opens (creating when missing) the database file into *out; its folder must exist.
+  static runtime::Status open(const std::string& path, std::unique_ptr<ApprovalStore>* out,
+                              int busy_timeout_ms = 30'000);
   ~ApprovalStore();
   ApprovalStore(const ApprovalStore&) = delete;
   ApprovalStore& operator=(const ApprovalStore&) = delete;
 
-  // Records an approval of `bundle` (refused unless the runtime loads it). *out gets the row.
-  bool record(const std::string& bundle, const std::string& who, const std::string& note,
-              Approval* out, std::string* error);
+  // Records an approval of `bundle` (refused unless the runtime loads it). *out (may be null)
+  // gets the row.
+  runtime::Status record(const std::string& bundle, const std::string& who, const std::string& note,
+                         Approval* out);
   // Every approval, oldest first.
-  bool list(std::vector<Approval>* out, bool with_bundles, std::string* error) const;
-  // The most recent approval with its bundle; nullopt when there is none or on error (*error set).
-  std::optional<Approval> latest(std::string* error) const;
-  // PRAGMA integrity_check: true when it answers "ok"; *detail gets the answer otherwise.
-  bool integrity_ok(std::string* detail) const;
+  runtime::Status list(std::vector<Approval>* out, bool with_bundles) const;
+  // The most recent approval with its bundle; ok with nullopt when nothing is approved yet.
+  runtime::Status latest(std::optional<Approval>* out) const;
+  // PRAGMA integrity_check: ok when it answers "ok"; kCorruption with its answer otherwise.
+  runtime::Status integrity_check() const;
 
  private:
   explicit ApprovalStore(sqlite3* db) : db_(db) {}

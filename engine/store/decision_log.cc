@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/hex.h"
 #include "runtime/sha256.h"
 
 namespace flowgate::log {
@@ -162,14 +163,11 @@ std::string describe(const StoredValue& v) {
       return "the real " + std::to_string(d);
     }
     case Storage::kText: {
-      static constexpr char kDigits[] = "0123456789abcdef";
       std::string out = "the text '";
       for (size_t i = 0; i < v.bytes.size() && i < 40; ++i) {
         auto c = static_cast<unsigned char>(v.bytes[i]);
         if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'') {
-          out += "\\x";
-          out += kDigits[c >> 4];
-          out += kDigits[c & 0xf];
+          out += "\\x" + runtime::to_hex(std::span<const uint8_t>(&c, 1));
         } else {
           out += static_cast<char>(c);
         }
@@ -277,17 +275,6 @@ std::string_view age_band_name(AgeBand band) noexcept {
       return "18+";
   }
   return "unknown";
-}
-
-std::string to_hex(const uint8_t* bytes, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * size);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0xf]);
-  }
-  return out;
 }
 
 StoredRow stored_row(const LogRow& r) {
@@ -418,7 +405,7 @@ struct DecisionLog::Impl {
     LogRow r;
     r.seq = seq;
     r.time_ms = e.time_ms;
-    r.bundle = to_hex(e.digest.data(), e.digest.size());
+    r.bundle = runtime::to_hex(e.digest);
     r.data = e.data;
     r.purpose = e.purpose;
     r.recipient = e.recipient;

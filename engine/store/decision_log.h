@@ -60,7 +60,6 @@ Hash chain_hash(const Hash& previous, const StoredRow& row);
 inline Hash chain_hash(const Hash& previous, const LogRow& row) {
   return chain_hash(previous, stored_row(row));
 }
-std::string to_hex(const uint8_t* bytes, size_t size);
 
 // The value of meta's 'format' row. Format 1 hashed decoded values (see above) and had no CHECK
 // constraints; its files are refused by name, not read (docs/decision-log.md).

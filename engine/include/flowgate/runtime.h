@@ -163,6 +163,30 @@ constexpr int32_t days_from_civil(int32_t year, int32_t month, int32_t day) noex
   return era * 146097 + doe - 719468;
 }
 
+// A proleptic Gregorian date: year, month 1–12, day 1–31.
+struct CivilDate {
+  int64_t year = 1970;
+  int32_t month = 1;
+  int32_t day = 1;
+  friend constexpr bool operator==(const CivilDate&, const CivilDate&) = default;
+};
+
+// The date `days` after 1970-01-01 (negative: before it); the inverse of days_from_civil.
+constexpr CivilDate civil_from_days(int64_t days) noexcept {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<int32_t>(days - era * 146097);
+  const int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int32_t mp = (5 * doy + 2) / 153;
+  const int32_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int32_t month = mp < 10 ? mp + 3 : mp - 9;
+  return {int64_t{yoe} + era * 400 + (month <= 2), month, day};
+}
+static_assert(civil_from_days(0) == CivilDate{1970, 1, 1});
+static_assert(civil_from_days(days_from_civil(2024, 2, 29)) == CivilDate{2024, 2, 29});
+static_assert(civil_from_days(-1) == CivilDate{1969, 12, 31});
+
 class Bundle;
 
 // A list of strings in a bundle (a decision's obligations, citations, …).

@@ -5,33 +5,19 @@
 //   flowgate::check_policy(*policy, sink);                           // references, types, quotes
 //   for (const auto& d : sink.sorted()) …
 //
-// Loading never throws on bad input: every problem becomes a diagnostic with file:line:col, and
-// the returned model holds whatever could be read. Not thread-safe per Policy; separate policies
-// may be loaded on separate threads.
+// Loading (flowgate/load.h) never throws on bad input: every problem becomes a diagnostic with
+// file:line:col, and the returned model holds whatever could be read. Checking reports into the
+// same sink. Not thread-safe per Policy; separate policies may be loaded on separate threads.
 #pragma once
 
-#include <memory>
-#include <optional>
 #include <string>
+#include <vector>
 
 #include "flowgate/diagnostic.h"
+#include "flowgate/load.h"
 
 namespace flowgate {
 
-struct Policy;
-
-struct LoadOptions {
-  size_t max_file_bytes = 1 << 20;  // per YAML file
-  size_t max_files = 1000;
-};
-
-// A policy folder holds rules/ and jurisdictions/ (and data_inventory.yaml).
-bool is_policy_dir(const std::string& dir);
-// `start` and its parents, nearest first; nullopt when none is a policy folder.
-std::optional<std::string> find_policy_dir(const std::string& start);
-
-std::unique_ptr<Policy> load_policy(const std::string& dir, DiagnosticSink& sink,
-                                    const LoadOptions& options = {});
 // Schema-level and cross-reference checks on a loaded model (what `flowgate check` reports).
 void check_policy(const Policy& policy, DiagnosticSink& sink);
 
