@@ -194,6 +194,17 @@ class PolicyChecker {
                   "differ");
       return;
     }
+    // A quote runs across a heading only by joining two sections' words: no statement says that.
+    const auto& first = places.front();
+    if (const std::string from = text_.section_at(first.begin),
+        to = text_.section_at(first.end - 1);
+        from != to) {
+      sink_.error("quote-spans-sections", location,
+                  fmt::format("quote \"{}\" runs from {} into {}", shown, from, to),
+                  "quote the sentence of one section; a statement that needs both cites both and "
+                  "quotes each");
+      return;
+    }
     const std::string folded = PolicyText::fold(quote);
     if (statement && (std::count(folded.begin(), folded.end(), ' ') < 1 || folded.size() < 8)) {
       sink_.error("quote-too-short", location,
