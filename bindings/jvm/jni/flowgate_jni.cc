@@ -136,6 +136,31 @@ void write_handle(JNIEnv* env, jlongArray out, const void* p) {
   env->SetLongArrayRegion(out, 0, 1, &h);
 }
 
+// Opens a bundle or a holder (fg_open / fg_open_file, fg_holder_open / fg_holder_open_file) from
+// Java's arguments and writes its handle to out[0].
+template <typename Handle>
+jint open_handle(JNIEnv* env, jbyteArray data, jbyteArray path, jboolean require_signature,
+                 jbyteArray keys, jlongArray out,
+                 fg_status (*from_bytes)(const uint8_t*, size_t, const fg_options*, Handle**),
+                 fg_status (*from_file)(const char*, const fg_options*, Handle**)) {
+  try {
+    if (!can_write_handle(env, out)) return glue_fail(FG_ERR_INVALID_ARGUMENT, "no handle output");
+    Source source;
+    Options options;
+    jint code = read_source(env, data, path, &source);
+    if (code == FG_OK) code = read_options(env, require_signature, keys, &options);
+    if (code != FG_OK) return code;
+    Handle* handle = nullptr;
+    code = api(source.is_path
+                   ? from_file(source.path.c_str(), &options.options, &handle)
+                   : from_bytes(data_of(source), source.bytes.size(), &options.options, &handle));
+    if (code == FG_OK) write_handle(env, out, handle);
+    return code;
+  } catch (...) {
+    return glue_fail(FG_ERR_NO_MEMORY, "out of memory opening the bundle");
+  }
+}
+
 // The decision record, for Decision.java: allow (1 byte), the reason, then the rules, citations,
 // obligations and legal basis, each a count and its strings; every string a length and its UTF-8
 // bytes; every count and length 4 bytes, big-endian (java.nio.ByteBuffer's default order).
@@ -190,22 +215,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_flowgate_Native_lastError(JNIEnv* env, jcl
 JNIEXPORT jint JNICALL Java_dev_flowgate_Native_open(JNIEnv* env, jclass, jbyteArray data,
                                                      jbyteArray path, jboolean require_signature,
                                                      jbyteArray keys, jlongArray out) {
-  try {
-    if (!can_write_handle(env, out)) return glue_fail(FG_ERR_INVALID_ARGUMENT, "no handle output");
-    Source source;
-    Options options;
-    jint code = read_source(env, data, path, &source);
-    if (code == FG_OK) code = read_options(env, require_signature, keys, &options);
-    if (code != FG_OK) return code;
-    fg_bundle* bundle = nullptr;
-    code = api(source.is_path
-                   ? fg_open_file(source.path.c_str(), &options.options, &bundle)
-                   : fg_open(data_of(source), source.bytes.size(), &options.options, &bundle));
-    if (code == FG_OK) write_handle(env, out, bundle);
-    return code;
-  } catch (...) {
-    return glue_fail(FG_ERR_NO_MEMORY, "out of memory opening the bundle");
-  }
+  return open_handle(env, data, path, require_signature, keys, out, fg_open, fg_open_file);
 }
 
 JNIEXPORT void JNICALL Java_dev_flowgate_Native_close(JNIEnv*, jclass, jlong bundle) {
@@ -302,22 +312,8 @@ JNIEXPORT jint JNICALL Java_dev_flowgate_Native_holderOpen(JNIEnv* env, jclass, 
                                                            jbyteArray path,
                                                            jboolean require_signature,
                                                            jbyteArray keys, jlongArray out) {
-  try {
-    if (!can_write_handle(env, out)) return glue_fail(FG_ERR_INVALID_ARGUMENT, "no handle output");
-    Source source;
-    Options options;
-    jint code = read_source(env, data, path, &source);
-    if (code == FG_OK) code = read_options(env, require_signature, keys, &options);
-    if (code != FG_OK) return code;
-    fg_holder* holder = nullptr;
-    code = api(source.is_path ? fg_holder_open_file(source.path.c_str(), &options.options, &holder)
-                              : fg_holder_open(data_of(source), source.bytes.size(),
-                                               &options.options, &holder));
-    if (code == FG_OK) write_handle(env, out, holder);
-    return code;
-  } catch (...) {
-    return glue_fail(FG_ERR_NO_MEMORY, "out of memory opening the bundle");
-  }
+  return open_handle(env, data, path, require_signature, keys, out, fg_holder_open,
+                     fg_holder_open_file);
 }
 
 JNIEXPORT jint JNICALL Java_dev_flowgate_Native_reload(JNIEnv* env, jclass, jlong h,

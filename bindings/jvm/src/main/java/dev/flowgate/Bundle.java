@@ -1,7 +1,6 @@
 package dev.flowgate;
 
 import java.io.File;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A compiled, checked policy bundle (the file {@code flowgate compile} writes), open in native
@@ -22,11 +21,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * never touch freed memory. To swap policies at run time, use a {@link BundleHolder}.
  */
 public final class Bundle implements AutoCloseable {
-  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private long handle;  // guarded by lock; 0 once closed
+  private final HandleGuard guard;
 
   Bundle(long handle) {
-    this.handle = handle;
+    guard = new HandleGuard(handle, "Bundle", Native::close);
   }
 
   /** Opens the bundle file at path. */
@@ -54,95 +52,58 @@ public final class Bundle implements AutoCloseable {
   /** Decides the query. Never throws for an id the bundle lacks: that is the unknown-id deny. */
   public Decision decide(Query query) {
     if (query == null) throw new IllegalArgumentException("decide: null query");
-    ReentrantReadWriteLock.ReadLock read = lock.readLock();
-    read.lock();
-    try {
-      long h = live("decide");
-      byte[] record =
-          Native.decide(
-              h,
-              query.idBlock,
-              query.consentCount(),
-              query.featureCount(),
-              query.isCollect(),
-              query.getAge(),
-              query.asOfDays(),
-              query.flags,
-              query.tcfPurposeConsentsBits(),
-              query.tcfPurposeLegitimateInterestsBits(),
-              query.gppOptOutsBits());
-      if (record == null) {
-        // Query.Builder admits nothing the natives refuse: only a binding fault lands here.
-        throw new IllegalStateException(
-            "flowgate: the query was not decided: " + Native.text(Native.lastError()));
-      }
-      return Decision.fromRecord(record);
-    } finally {
-      read.unlock();
-    }
+    return guard.use(
+        "decide",
+        h -> {
+          byte[] record =
+              Native.decide(
+                  h,
+                  query.idBlock,
+                  query.consentCount(),
+                  query.featureCount(),
+                  query.isCollect(),
+                  query.getAge(),
+                  query.asOfDays(),
+                  query.flags,
+                  query.tcfPurposeConsentsBits(),
+                  query.tcfPurposeLegitimateInterestsBits(),
+                  query.gppOptOutsBits());
+          if (record == null) {
+            // Query.Builder admits nothing the natives refuse: only a binding fault lands here.
+            throw new IllegalStateException(
+                "flowgate: the query was not decided: " + Native.text(Native.lastError()));
+          }
+          return Decision.fromRecord(record);
+        });
   }
 
   /** The policy's name, from its rules/policy.yaml. */
   public String getPolicyName() {
-    return withHandle(h -> Native.text(Native.policyName(h)));
+    return guard.use("getPolicyName", h -> Native.text(Native.policyName(h)));
   }
 
   /** The policy's version. */
   public String getPolicyVersion() {
-    return withHandle(h -> Native.text(Native.policyVersion(h)));
+    return guard.use("getPolicyVersion", h -> Native.text(Native.policyVersion(h)));
   }
 
   /** The serial flowgate compile stamped; 0 for a bundle without one. */
   public long getSerial() {
-    return withHandle(Native::serial);
+    return guard.use("getSerial", Native::serial);
   }
 
   /** The SHA-256 content digest (32 bytes), as the decision log records it. */
   public byte[] getDigest() {
-    return withHandle(Native::digest);
+    return guard.use("getDigest", Native::digest);
   }
 
   public boolean isClosed() {
-    ReentrantReadWriteLock.ReadLock read = lock.readLock();
-    read.lock();
-    try {
-      return handle == 0;
-    } finally {
-      read.unlock();
-    }
+    return guard.isClosed();
   }
 
   /** Frees the native bundle; waits for decisions in progress. Closing twice is harmless. */
   @Override
   public void close() {
-    ReentrantReadWriteLock.WriteLock write = lock.writeLock();
-    write.lock();
-    try {
-      if (handle != 0) {
-        Native.close(handle);
-        handle = 0;
-      }
-    } finally {
-      write.unlock();
-    }
-  }
-
-  private interface HandleFunction<T> {
-    T apply(long handle);
-  }
-
-  private <T> T withHandle(HandleFunction<T> f) {
-    ReentrantReadWriteLock.ReadLock read = lock.readLock();
-    read.lock();
-    try {
-      return f.apply(live("read"));
-    } finally {
-      read.unlock();
-    }
-  }
-
-  private long live(String what) {
-    if (handle == 0) throw new IllegalStateException("flowgate: " + what + " on a closed Bundle");
-    return handle;
+    guard.close();
   }
 }

@@ -1,7 +1,6 @@
 package dev.flowgate;
 
 import java.io.File;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The running bundle of an app, swapped for a new one at run time (hot reload): the app fetches a
@@ -34,11 +33,10 @@ public final class BundleHolder implements AutoCloseable {
     ALLOW_DOWNGRADE
   }
 
-  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private long handle;  // guarded by lock; 0 once closed
+  private final HandleGuard guard;
 
   private BundleHolder(long handle) {
-    this.handle = handle;
+    guard = new HandleGuard(handle, "BundleHolder", Native::holderClose);
   }
 
   /** A holder whose first bundle is the file at path (any serial). */
@@ -82,13 +80,13 @@ public final class BundleHolder implements AutoCloseable {
     for (Reload flag : flags) {
       if (flag == Reload.ALLOW_DOWNGRADE) bits |= Native.RELOAD_ALLOW_DOWNGRADE;
     }
-    ReentrantReadWriteLock.ReadLock read = lock.readLock();
-    read.lock();
-    try {
-      Native.check(Native.reload(live("reload"), data, path, bits));
-    } finally {
-      read.unlock();
-    }
+    final int reloadFlags = bits;
+    guard.<Void, FlowgateException>use(
+        "reload",
+        h -> {
+          Native.check(Native.reload(h, data, path, reloadFlags));
+          return null;
+        });
   }
 
   /**
@@ -96,15 +94,13 @@ public final class BundleHolder implements AutoCloseable {
    * valid after a reload or after the holder is closed.
    */
   public Bundle acquire() {
-    ReentrantReadWriteLock.ReadLock read = lock.readLock();
-    read.lock();
-    try {
-      long b = Native.acquire(live("acquire"));
-      if (b == 0) throw new OutOfMemoryError("flowgate: no memory to acquire the bundle");
-      return new Bundle(b);
-    } finally {
-      read.unlock();
-    }
+    return guard.use(
+        "acquire",
+        h -> {
+          long b = Native.acquire(h);
+          if (b == 0) throw new OutOfMemoryError("flowgate: no memory to acquire the bundle");
+          return new Bundle(b);
+        });
   }
 
   /** Decides the query on the running bundle. */
@@ -116,34 +112,12 @@ public final class BundleHolder implements AutoCloseable {
 
   /** How many bundles were swapped in (the first open counts); refused ones do not. */
   public long getGeneration() {
-    ReentrantReadWriteLock.ReadLock read = lock.readLock();
-    read.lock();
-    try {
-      return Native.generation(live("generation"));
-    } finally {
-      read.unlock();
-    }
+    return guard.use("getGeneration", Native::generation);
   }
 
   /** Frees the holder; waits for calls in progress. Closing twice is harmless. */
   @Override
   public void close() {
-    ReentrantReadWriteLock.WriteLock write = lock.writeLock();
-    write.lock();
-    try {
-      if (handle != 0) {
-        Native.holderClose(handle);
-        handle = 0;
-      }
-    } finally {
-      write.unlock();
-    }
-  }
-
-  private long live(String what) {
-    if (handle == 0) {
-      throw new IllegalStateException("flowgate: " + what + " on a closed BundleHolder");
-    }
-    return handle;
+    guard.close();
   }
 }

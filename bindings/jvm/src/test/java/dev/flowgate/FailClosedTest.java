@@ -19,17 +19,6 @@ import org.junit.jupiter.api.Test;
 class FailClosedTest {
   private static final LocalDate DAY = LocalDate.of(2026, 11, 29);
 
-  /** A golden allow: collect a photo on the device, subject in Japan. */
-  private static Query.Builder allowed() {
-    return Query.builder()
-        .data("media.photo")
-        .purpose("core_functionality")
-        .collect()
-        .region("JP")
-        .age(30)
-        .asOf(DAY);
-  }
-
   /** A golden allow of a transmit: the ads id to Google in the US, subject in Virginia. */
   private static Query.Builder allowedTransmit() {
     return Query.builder()
@@ -83,7 +72,7 @@ class FailClosedTest {
         Status.SIGNATURE,
         refused(Fixtures.bytes("foreign.fgb"), Options.trust(Fixtures.trustedKey())).getStatus());
     try (Bundle b = Bundle.fromBytes(Fixtures.bytes("unsigned.fgb"), Options.none())) {
-      assertTrue(b.decide(allowed().build()).isAllowed());  // development: opens, decides
+      assertTrue(b.decide(Fixtures.photoOnDevice().build()).isAllowed());  // development: opens, decides
     }
   }
 
@@ -102,7 +91,7 @@ class FailClosedTest {
   @Test
   void anUnknownIdInAnyFieldIsTheUnknownIdDeny() throws Exception {
     try (Bundle b = Bundle.open(Fixtures.path("v1.fgb"), Fixtures.production())) {
-      assertTrue(b.decide(allowed().build()).isAllowed());
+      assertTrue(b.decide(Fixtures.photoOnDevice().build()).isAllowed());
       assertTrue(b.decide(allowedTransmit().build()).isAllowed());
       UnaryOperator<Query.Builder> data = q -> q.data("media.hologram");
       UnaryOperator<Query.Builder> purpose = q -> q.purpose("mind_reading");
@@ -183,7 +172,7 @@ class FailClosedTest {
     closed.close();
     closed.close();  // twice is harmless
     assertTrue(closed.isClosed());
-    Query q = allowed().build();
+    Query q = Fixtures.photoOnDevice().build();
     assertThrows(IllegalStateException.class, () -> closed.decide(q));
     assertThrows(IllegalStateException.class, closed::getPolicyName);
     BundleHolder holder = BundleHolder.open(Fixtures.path("v1.fgb"), Options.none());
@@ -196,7 +185,7 @@ class FailClosedTest {
   void aDecisionOutlivesItsBundleAndTheDateDefaultsToToday() throws Exception {
     Decision d;
     try (Bundle b = Bundle.open(Fixtures.path("v1.fgb"), Options.none())) {
-      d = b.decide(allowed().build());
+      d = b.decide(Fixtures.photoOnDevice().build());
       assertEquals("Kapi Action Privacy Policy", b.getPolicyName());
     }
     assertTrue(d.isAllowed());

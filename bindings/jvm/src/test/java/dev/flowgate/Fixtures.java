@@ -44,6 +44,17 @@ final class Fixtures {
     return Options.requireSignature(trustedKey());
   }
 
+  /** A golden allow: collect a photo on the device, subject in Japan aged 30, 2026-11-29. */
+  static Query.Builder photoOnDevice() {
+    return Query.builder()
+        .data("media.photo")
+        .purpose("core_functionality")
+        .collect()
+        .region("JP")
+        .age(30)
+        .asOf(java.time.LocalDate.of(2026, 11, 29));
+  }
+
   static Path golden() {
     return Paths.get(property("flowgate.golden"));
   }

@@ -32,16 +32,6 @@ class NativeHandlesTest {
     throw new IllegalStateException("no VmRSS in /proc/self/status");
   }
 
-  private static Query query() {
-    return Query.builder()
-        .data("media.photo")
-        .purpose("core_functionality")
-        .collect()
-        .region("JP")
-        .age(30)
-        .build();
-  }
-
   /** Runs n cycles; returns how many native handles were opened (and closed). */
   private static long cycles(int n, byte[] v1, byte[] v2, Query q) throws FlowgateException {
     long handles = 0;
@@ -91,7 +81,7 @@ class NativeHandlesTest {
   void hundredThousandHandlesOpenedAndClosedStayInBoundedMemory() throws Exception {
     byte[] v1 = Fixtures.bytes("v1.fgb");
     byte[] v2 = Fixtures.bytes("v2.fgb");
-    Query q = query();
+    Query q = Fixtures.photoOnDevice().build();
     cycles(2_000, v1, v2, q);  // warm up: the JIT, the allocator's arenas
     long before = residentBytes();
     long start = System.nanoTime();
