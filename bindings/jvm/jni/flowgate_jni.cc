@@ -162,8 +162,13 @@ jint open_handle(JNIEnv* env, jbyteArray data, jbyteArray path, jboolean require
 }
 
 // The decision record, for Decision.java: allow (1 byte), the reason, then the rules, citations,
-// obligations and legal basis, each a count and its strings; every string a length and its UTF-8
-// bytes; every count and length 4 bytes, big-endian (java.nio.ByteBuffer's default order).
+// obligations and legal basis, each a count and its strings, then the name of the query field that
+// held an unknown value ("" for none) and the message of an input the C API refused and denied
+// ("" for none); every string a length and its UTF-8 bytes; every count and length 4 bytes,
+// big-endian (java.nio.ByteBuffer's default order).
+//
+// The C API gained unknown_field and consent-string decoding with FG_FIELD_NONE; against a
+// flowgate.h without them the field is "" and a query with a consent string is not decided.
 void put_u32(std::string* out, size_t v) {
   const auto u = static_cast<uint32_t>(v);
   const char b[4] = {static_cast<char>(u >> 24), static_cast<char>(u >> 16),
@@ -247,7 +252,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_flowgate_Native_digest(JNIEnv* env, jclass
 JNIEXPORT jbyteArray JNICALL Java_dev_flowgate_Native_decide(
     JNIEnv* env, jclass, jlong b, jbyteArray id_block, jint consent_count, jint feature_count,
     jboolean collect, jint age, jint as_of_days, jint flags, jint tcf_consents, jint tcf_li,
-    jint gpp_opt_outs) {
+    jint gpp_opt_outs, jbyteArray tc_string, jbyteArray gpp_string) {
   try {
     if (b == 0) {
       glue_fail(FG_ERR_INVALID_ARGUMENT, "decide: a closed bundle");
@@ -290,8 +295,38 @@ JNIEXPORT jbyteArray JNICALL Java_dev_flowgate_Native_decide(
       if (index < 0 || index >= 64) continue;
       (is_consent ? q.consent_mask : q.feature_mask) |= uint64_t{1} << index;
     }
+    // The TC and GPP strings, decoded into the signal fields. One that does not decode leaves the
+    // query marked, and fg_decide denies it (fail closed); its message goes into the record.
+    std::string tcf, gpp, input_error;
+    const bool has_tcf = copy_bytes(env, tc_string, &tcf);
+    const bool has_gpp = copy_bytes(env, gpp_string, &gpp);
+    if ((has_tcf && tcf.find('\0') != std::string::npos) ||
+        (has_gpp && gpp.find('\0') != std::string::npos)) {
+      glue_fail(FG_ERR_INVALID_ARGUMENT, "decide: a consent string contains a NUL byte");
+      return nullptr;
+    }
+    if (has_tcf || has_gpp) {
+#ifdef FG_FIELD_NONE
+      if (fg_query_set_consent_strings(bundle, &q, has_tcf ? tcf.c_str() : nullptr,
+                                       has_gpp ? gpp.c_str() : nullptr) != FG_OK) {
+        input_error = fg_last_error();
+      }
+#else
+      glue_fail(FG_ERR_UNSUPPORTED, "decide: this C API does not decode TC or GPP strings");
+      return nullptr;
+#endif
+    }
     fg_decision d;
-    if (api(fg_decide(bundle, &q, &d)) != FG_OK) return nullptr;
+    const fg_status code = fg_decide(bundle, &q, &d);
+    if (code != FG_OK) {
+      // Only a query the C API denies on purpose (a date that does not exist, a consent string
+      // that does not decode) comes back with a decision; anything else is not decided.
+      if (code != FG_ERR_INVALID_ARGUMENT ||
+          (q.as_of_days != FG_INVALID_DATE && input_error.empty()))
+        return nullptr;
+      if (input_error.empty()) input_error = fg_last_error();
+    }
+    api(code);
     std::string out;
     out.push_back(static_cast<char>(fg_decision_allow(&d)));
     size_t length = 0;
@@ -301,6 +336,13 @@ JNIEXPORT jbyteArray JNICALL Java_dev_flowgate_Native_decide(
     put_list(&out, &d, fg_decision_citation_count, fg_decision_citation_at);
     put_list(&out, &d, fg_decision_obligation_count, fg_decision_obligation_at);
     put_list(&out, &d, fg_decision_legal_basis_count, fg_decision_legal_basis_at);
+#ifdef FG_FIELD_NONE
+    const char* field = fg_field_name(d.unknown_field);
+#else
+    const char* field = "";
+#endif
+    put_string(&out, field, std::strlen(field));
+    put_string(&out, input_error.data(), input_error.size());
     return to_java(env, out.data(), out.size());
   } catch (...) {
     glue_fail(FG_ERR_NO_MEMORY, "out of memory deciding");

@@ -67,7 +67,9 @@ public final class Bundle implements AutoCloseable {
                   query.flags,
                   query.tcfPurposeConsentsBits(),
                   query.tcfPurposeLegitimateInterestsBits(),
-                  query.gppOptOutsBits());
+                  query.gppOptOutsBits(),
+                  query.tcString,
+                  query.gppString);
           if (record == null) {
             // Query.Builder admits nothing the natives refuse: only a binding fault lands here.
             throw new IllegalStateException(

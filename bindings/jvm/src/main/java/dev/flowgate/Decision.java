@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The policy's answer to a {@link Query}: allow or deny, the rules that decided it with their
@@ -23,6 +24,8 @@ public final class Decision {
   private final List<String> citations;
   private final List<String> obligations;
   private final List<String> legalBasis;
+  private final @Nullable String unknownField;
+  private final @Nullable String inputError;
 
   private Decision(
       boolean allowed,
@@ -30,20 +33,25 @@ public final class Decision {
       List<String> rules,
       List<String> citations,
       List<String> obligations,
-      List<String> legalBasis) {
+      List<String> legalBasis,
+      @Nullable String unknownField,
+      @Nullable String inputError) {
     this.allowed = allowed;
     this.reason = reason;
     this.rules = rules;
     this.citations = citations;
     this.obligations = obligations;
     this.legalBasis = legalBasis;
+    this.unknownField = unknownField;
+    this.inputError = inputError;
   }
 
   /**
    * Reads the record Native.decide writes (jni/flowgate_jni.cc): allow, reason, then rules,
-   * citations, obligations and legal basis; counts and lengths 4 bytes big-endian, text UTF-8.
+   * citations, obligations and legal basis, the unknown field and the input error; counts and
+   * lengths 4 bytes big-endian, text UTF-8.
    */
-  static Decision fromRecord(byte[] record) {
+  static Decision fromRecord(byte @Nullable [] record) {
     if (record == null) throw new OutOfMemoryError("flowgate: no memory to read a decision");
     try {
       ByteBuffer in = ByteBuffer.wrap(record);
@@ -53,8 +61,18 @@ public final class Decision {
       List<String> citations = list(in);
       List<String> obligations = list(in);
       List<String> legalBasis = list(in);
+      String unknownField = string(in);
+      String inputError = string(in);
       if (in.hasRemaining()) throw new IllegalStateException("trailing bytes");
-      return new Decision(allowed, reason, rules, citations, obligations, legalBasis);
+      return new Decision(
+          allowed,
+          reason,
+          rules,
+          citations,
+          obligations,
+          legalBasis,
+          unknownField.isEmpty() ? null : unknownField,
+          inputError.isEmpty() ? null : inputError);
     } catch (BufferUnderflowException | IllegalArgumentException | IllegalStateException e) {
       // Only a native library out of step with these classes writes another layout.
       throw new IllegalStateException(
@@ -108,8 +126,25 @@ public final class Decision {
     return legalBasis;
   }
 
+  /**
+   * For an unknown-id deny, the field of the query that held the value the bundle does not know,
+   * named as in the query JSON ({@code data}, {@code subject.region}, {@code signals.tcf}, …); null
+   * otherwise.
+   */
+  public @Nullable String getUnknownField() {
+    return unknownField;
+  }
+
+  /**
+   * Why the query was denied without being decided as asked: a TC or GPP string that does not
+   * decode, with the reason; null when the query was read as given.
+   */
+  public @Nullable String getInputError() {
+    return inputError;
+  }
+
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     if (this == o) return true;
     if (!(o instanceof Decision)) return false;
     Decision d = (Decision) o;
@@ -118,16 +153,25 @@ public final class Decision {
         && rules.equals(d.rules)
         && citations.equals(d.citations)
         && obligations.equals(d.obligations)
-        && legalBasis.equals(d.legalBasis);
+        && legalBasis.equals(d.legalBasis)
+        && Objects.equals(unknownField, d.unknownField)
+        && Objects.equals(inputError, d.inputError);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(allowed, reason, rules, citations, obligations, legalBasis);
+    return Objects.hash(
+        allowed, reason, rules, citations, obligations, legalBasis, unknownField, inputError);
   }
 
   @Override
   public String toString() {
-    return (allowed ? "allow" : "deny") + " " + rules + ": " + reason;
+    return (allowed ? "allow" : "deny")
+        + " "
+        + rules
+        + ": "
+        + reason
+        + (unknownField != null ? " [unknown " + unknownField + "]" : "")
+        + (inputError != null ? " [" + inputError + "]" : "");
   }
 }

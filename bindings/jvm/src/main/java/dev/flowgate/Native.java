@@ -1,6 +1,7 @@
 package dev.flowgate;
 
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The natives of libflowgate_jni (jni/flowgate_jni.cc), shims over the C API. Package-private:
@@ -48,10 +49,10 @@ final class Native {
 
   static final int RELOAD_ALLOW_DOWNGRADE = 1;
 
-  static native byte[] lastError();
+  static native byte @Nullable [] lastError();
 
   static native int open(
-      byte[] data, byte[] path, boolean requireSignature, byte[] keys, long[] out);
+      byte @Nullable [] data, byte @Nullable [] path, boolean requireSignature, byte[] keys, long[] out);
 
   static native void close(long bundle);
 
@@ -64,7 +65,7 @@ final class Native {
   static native byte[] digest(long bundle);
 
   /** The decision's record (Decision.fromRecord), or null: then lastError() says why. */
-  static native byte[] decide(
+  static native byte @Nullable [] decide(
       long bundle,
       byte[] ids,
       int consentCount,
@@ -75,12 +76,14 @@ final class Native {
       int flags,
       int tcfPurposeConsents,
       int tcfPurposeLegitimateInterests,
-      int gppOptOuts);
+      int gppOptOuts,
+      byte @Nullable [] tcString,
+      byte @Nullable [] gppString);
 
   static native int holderOpen(
-      byte[] data, byte[] path, boolean requireSignature, byte[] keys, long[] out);
+      byte @Nullable [] data, byte @Nullable [] path, boolean requireSignature, byte[] keys, long[] out);
 
-  static native int reload(long holder, byte[] data, byte[] path, int flags);
+  static native int reload(long holder, byte @Nullable [] data, byte @Nullable [] path, int flags);
 
   static native long acquire(long holder);
 
@@ -88,7 +91,7 @@ final class Native {
 
   static native void holderClose(long holder);
 
-  static String text(byte[] utf8) {
+  static String text(byte @Nullable [] utf8) {
     return utf8 == null ? "" : new String(utf8, StandardCharsets.UTF_8);
   }
 
@@ -102,7 +105,7 @@ final class Native {
   }
 
   /** A path for the natives; a NUL inside would name another file. */
-  static byte[] path(String path) throws FlowgateException {
+  static byte[] path(@Nullable String path) throws FlowgateException {
     if (path == null) throw new FlowgateException(Status.INVALID_ARGUMENT.code(), "null path");
     if (path.indexOf('\0') >= 0) {
       throw new FlowgateException(
@@ -111,7 +114,7 @@ final class Native {
     return utf8(path);
   }
 
-  static byte[] bytes(byte[] data) throws FlowgateException {
+  static byte[] bytes(byte @Nullable [] data) throws FlowgateException {
     if (data == null) throw new FlowgateException(Status.INVALID_ARGUMENT.code(), "null bytes");
     return data;
   }

@@ -6,6 +6,7 @@ import java.time.ZoneOffset;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A question for the policy: may this data, for this purpose, be collected on the device or
@@ -57,6 +58,8 @@ public final class Query {
   // region, consents, features) and the signals as bits.
   final byte[] idBlock;
   final int flags;
+  final byte @Nullable [] tcString;  // UTF-8, as given; decoded by the C API at decide
+  final byte @Nullable [] gppString;
 
   private Query(Builder b) {
     data = b.data;
@@ -77,6 +80,8 @@ public final class Query {
     tcfPurposeLegitimateInterests = b.tcfPurposeLegitimateInterests;
     gppPresent = b.gppPresent;
     gppOptOuts = b.gppOptOuts;
+    tcString = b.tcString == null ? null : Native.utf8(b.tcString);
+    gppString = b.gppString == null ? null : Native.utf8(b.gppString);
 
     ByteArrayOutputStream ids = new ByteArrayOutputStream();
     for (String id : new String[] {data, purpose, recipient, destination, region}) put(ids, id);
@@ -120,6 +125,8 @@ public final class Query {
     b.tcfPurposeLegitimateInterests = tcfPurposeLegitimateInterests;
     b.gppPresent = gppPresent;
     b.gppOptOuts = gppOptOuts;
+    b.tcString = tcString == null ? null : Native.text(tcString);
+    b.gppString = gppString == null ? null : Native.text(gppString);
     return b;
   }
 
@@ -224,15 +231,15 @@ public final class Query {
 
   /** Builds a {@link Query}; {@link #build} says what is missing. Not thread-safe. */
   public static final class Builder {
-    private String data;
-    private String purpose;
+    private @Nullable String data;
+    private @Nullable String purpose;
     private boolean actionSet;
     private boolean collect;
-    private String recipient;
-    private String destination;
-    private String region;
+    private @Nullable String recipient;
+    private @Nullable String destination;
+    private @Nullable String region;
     private int age = -1;
-    private LocalDate asOf;
+    private @Nullable LocalDate asOf;
     private boolean gpc;
     private boolean adsPersonalization = true;
     private boolean parentalConsent;
@@ -243,6 +250,8 @@ public final class Query {
     private int tcfPurposeLegitimateInterests;
     private boolean gppPresent;
     private int gppOptOuts;
+    private @Nullable String tcString;
+    private @Nullable String gppString;
 
     private Builder() {}
 
@@ -364,6 +373,23 @@ public final class Query {
     }
 
     /**
+     * The IAB TC string the app's consent platform stored (IABTCF_TCString), or null for none. It
+     * is decoded at each decision into tcf.* and the consents of the purposes TCF maps to
+     * (docs/signals.md); one that does not decode denies (fail closed) with {@link
+     * Decision#getInputError} saying why.
+     */
+    public Builder tcString(@Nullable String tc) {
+      tcString = consentString("tcString", tc);
+      return this;
+    }
+
+    /** The GPP string (IABGPP_HDR_GppString), or null for none; decoded as {@link #tcString}. */
+    public Builder gppString(@Nullable String gpp) {
+      gppString = consentString("gppString", gpp);
+      return this;
+    }
+
+    /**
      * The query.
      *
      * @throws IllegalStateException naming what is missing: data, purpose, region, or the action
@@ -381,7 +407,14 @@ public final class Query {
       return new Query(this);
     }
 
-    private static String id(String what, String id) {
+    private static @Nullable String consentString(String what, @Nullable String s) {
+      if (s != null && s.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException(what + ": the string contains a NUL character");
+      }
+      return s;
+    }
+
+    private static String id(String what, @Nullable String id) {
       if (id == null) throw new IllegalArgumentException(what + ": null id");
       if (id.isEmpty()) throw new IllegalArgumentException(what + ": empty id");
       if (id.indexOf('\0') >= 0) {
