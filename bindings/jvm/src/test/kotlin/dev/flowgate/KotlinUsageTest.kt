@@ -18,7 +18,13 @@ class KotlinUsageTest {
   private val releaseKey = Options.publicKeyFromHex(File(fixtures, "trusted.pub").readText())
 
   /** What an app knows about its user: some of it may be missing. */
-  data class Subject(val region: String, val age: Int?, val gpc: Boolean?, val adsOn: Boolean?)
+  data class Subject(
+    val region: String,
+    val age: Int?,
+    val gpc: Boolean?,
+    val adsOn: Boolean?,
+    val tcString: String? = null, // IABTCF_TCString from SharedPreferences, when a CMP stored one
+  )
 
   private fun adsQuery(subject: Subject): Query =
     Query.builder()
@@ -29,6 +35,7 @@ class KotlinUsageTest {
       .apply { subject.age?.let { age(it) } } // an unknown age stays unknown
       .gpc(subject.gpc ?: false)
       .adsPersonalization(subject.adsOn ?: true)
+      .tcString(subject.tcString) // @Nullable in the API: a String? goes straight in
       .asOf(LocalDate.of(2026, 11, 29))
       .build()
 
@@ -47,6 +54,10 @@ class KotlinUsageTest {
     assertTrue(decision.isAllowed)
     assertTrue("share-ads-id-with-advertisers" in decision.rules)
     assertTrue(decision.obligations.isNotEmpty())
+    // JSpecify marks these String?: Kotlin makes the caller handle null, no platform types.
+    val unknown: String? = decision.unknownField
+    assertNull(unknown)
+    assertEquals("none", decision.inputError ?: "none")
   }
 
   @Test
