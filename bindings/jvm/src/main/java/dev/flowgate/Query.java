@@ -2,7 +2,6 @@ package dev.flowgate;
 
 import java.io.ByteArrayOutputStream;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -23,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * Ids are the policy's (data_inventory.yaml, rules/): an id the bundle does not know is not an
- * error here, it decides the bundle's unknown-id deny (fail closed). The date defaults to today
- * (UTC); set it with {@link Builder#asOf} to ask about another day.
+ * error here, it decides the bundle's unknown-id deny (fail closed). Unless {@link Builder#asOf}
+ * sets a date, each decision asks about the day it is made (UTC).
  */
 public final class Query {
   /** Bits of {@link Builder#gpp}: the GPP field is 1, opted out (docs/signals.md). */
@@ -42,7 +41,7 @@ public final class Query {
   private final String destination;
   private final String region;
   private final int age;
-  private final LocalDate asOf;
+  private final @Nullable LocalDate asOf;  // null: today (UTC) at each decision
   private final boolean gpc;
   private final boolean adsPersonalization;
   private final boolean parentalConsent;
@@ -69,7 +68,7 @@ public final class Query {
     destination = collect ? DEVICE : b.destination;
     region = b.region;
     age = b.age;
-    asOf = b.asOf != null ? b.asOf : LocalDate.now(ZoneOffset.UTC);
+    asOf = b.asOf;
     gpc = b.gpc;
     adsPersonalization = b.adsPersonalization;
     parentalConsent = b.parentalConsent;
@@ -150,9 +149,15 @@ public final class Query {
     return gppOptOuts;
   }
 
+  /** Days since 1970-01-01: the date set, else today in UTC, read at each decision. */
   int asOfDays() {
-    return (int) asOf.toEpochDay();
+    return (int)
+        (asOf != null
+            ? asOf.toEpochDay()
+            : Math.floorDiv(System.currentTimeMillis(), MILLIS_PER_DAY));
   }
+
+  private static final long MILLIS_PER_DAY = 86_400_000L;
 
   public String getData() {
     return data;
@@ -185,7 +190,8 @@ public final class Query {
     return age;
   }
 
-  public LocalDate getAsOf() {
+  /** The day the question is about; null when not set: then each decision asks about today (UTC). */
+  public @Nullable LocalDate getAsOf() {
     return asOf;
   }
 
@@ -220,7 +226,7 @@ public final class Query {
         + region
         + (age >= 0 ? " aged " + age : "")
         + ", as of "
-        + asOf;
+        + (asOf != null ? asOf : "today");
   }
 
   private static void put(ByteArrayOutputStream out, String id) {
@@ -309,7 +315,10 @@ public final class Query {
       return this;
     }
 
-    /** The day the question is about (years 1 to 9999); today in UTC unless set. */
+    /**
+     * The day the question is about (years 1 to 9999). Unless set, each decision asks about the day
+     * it is made (UTC), so a query built once stays right after midnight.
+     */
     public Builder asOf(LocalDate date) {
       if (date == null) throw new IllegalArgumentException("asOf: null date (omit it for today)");
       if (date.getYear() < 1 || date.getYear() > 9999) {

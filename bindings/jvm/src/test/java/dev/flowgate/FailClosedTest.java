@@ -3,6 +3,7 @@ package dev.flowgate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -191,7 +192,21 @@ class FailClosedTest {
     assertTrue(d.isAllowed());
     assertTrue(d.getRules().contains("collect-camera-microphone"), d.toString());
     assertThrows(UnsupportedOperationException.class, () -> d.getRules().add("x"));
-    assertEquals(LocalDate.now(java.time.ZoneOffset.UTC), Query.builder().data("d").purpose("p")
-        .collect().region("r").build().getAsOf());
+    // Undated, a query asks about the day of each decision (UTC).
+    Query undated =
+        Query.builder()
+            .data("media.photo")
+            .purpose("core_functionality")
+            .collect()
+            .region("JP")
+            .age(30)
+            .build();
+    assertNull(undated.getAsOf());
+    Query today = undated.toBuilder().asOf(LocalDate.now(java.time.ZoneOffset.UTC)).build();
+    Query longAgo = undated.toBuilder().asOf(LocalDate.of(2000, 1, 1)).build();
+    try (Bundle b = Bundle.open(Fixtures.path("v1.fgb"), Options.none())) {
+      assertEquals(b.decide(today), b.decide(undated));
+      assertFalse(b.decide(longAgo).isAllowed(), "2000-01-01: before the policy took effect");
+    }
   }
 }
