@@ -6,6 +6,8 @@
 //
 //   camera_pipeline --bundle policy.fgb --trusted-key release.pub --log decisions.db
 //                   [--as-of YYYY-MM-DD] [--allow-sample N]
+// Built against an installed flowgate (find_package; README "Using the runtime alone / ARM") it has
+// the C API alone: no decision log (flowgate_log needs SQLite), and --log is optional.
 // Exit status: 0 done (refusals are answers, not failures), 2 usage or a refused bundle.
 #include <cstdint>
 #include <cstdio>
@@ -15,7 +17,9 @@
 #include <string_view>
 #include <vector>
 
+#if FLOWGATE_EXAMPLE_DECISION_LOG
 #include "flowgate/decision_log.h"
+#endif
 #include "flowgate/flowgate.h"
 
 namespace {
@@ -89,6 +93,12 @@ std::string list(const fg_decision* d, size_t (*count)(const fg_decision*),
   return out;
 }
 
+#if !FLOWGATE_EXAMPLE_DECISION_LOG
+namespace flowgate::log {
+class DecisionLog {};  // not in this build: nothing is recorded
+}  // namespace flowgate::log
+#endif
+
 class Pipeline {
  public:
   Pipeline(fg_holder* holder, flowgate::log::DecisionLog* log, int32_t as_of)
@@ -159,6 +169,10 @@ class Pipeline {
   // The decision log takes interned ids and the decision's rule ids and citations, never the
   // user's age (only its band) or region name (only the bundle's index for it).
   void record(const fg_bundle* bundle, const fg_query& q, const Flow& flow, const fg_decision& d) {
+#if !FLOWGATE_EXAMPLE_DECISION_LOG
+    (void)bundle, (void)q, (void)flow, (void)d;
+  }
+#else
     if (log_ == nullptr) return;
     auto index16 = [](int32_t v) {
       return v >= 0 && v < flowgate::runtime::InternedQuery::kUnknown
@@ -195,6 +209,7 @@ class Pipeline {
     in.citations = citations;
     log_->log(in);
   }
+#endif
 
   fg_holder* holder_;
   flowgate::log::DecisionLog* log_;
@@ -233,7 +248,8 @@ int main(int argc, char** argv) {
     }
   }
   int y, m, d;
-  if (bundle_path.empty() || key_path.empty() || log_path.empty() ||
+  if (bundle_path.empty() || key_path.empty() ||
+      (FLOWGATE_EXAMPLE_DECISION_LOG && log_path.empty()) ||
       std::sscanf(as_of.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3) {
     return usage();
   }
@@ -255,6 +271,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+#if FLOWGATE_EXAMPLE_DECISION_LOG
   flowgate::log::LogOptions log_options;
   log_options.path = log_path;
   log_options.allow_sample_every = allow_sample == 0 ? 1 : allow_sample;
@@ -264,6 +281,13 @@ int main(int argc, char** argv) {
     // The log is optional: the pipeline still asks first, it just keeps no record.
     std::fprintf(stderr, "camera_pipeline: no decision log: %s\n", s.message().c_str());
   }
+#else
+  std::unique_ptr<flowgate::log::DecisionLog> log;
+  (void)allow_sample;
+  if (!log_path.empty()) {
+    std::fprintf(stderr, "camera_pipeline: built without the decision log; --log ignored\n");
+  }
+#endif
 
   fg_bundle* first = fg_acquire(holder);
   std::printf("policy: %s, version %s (signed, verified); as of %s\n", fg_bundle_policy_name(first),
@@ -281,6 +305,7 @@ int main(int argc, char** argv) {
   for (const User& user : users) p.run(user);
 
   std::printf("\n%d flows allowed, %d refused\n", p.sent(), p.refused());
+#if FLOWGATE_EXAMPLE_DECISION_LOG
   if (log != nullptr) {
     log->flush();
     flowgate::log::LogStats st = log->stats();
@@ -301,6 +326,7 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(report.first_broken), report.problem.c_str());
     }
   }
+#endif
   fg_holder_close(holder);
   return 0;
 }
