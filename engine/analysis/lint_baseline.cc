@@ -131,50 +131,76 @@ Baseline read_baseline(const std::string& path, const std::string& display_path,
   return out;
 }
 
-std::vector<BaselineEntry> apply_baseline(const Baseline& baseline,
-                                          std::vector<Finding>& findings) {
+BaselineMatch match_baseline(const Baseline& baseline,
+                             const std::vector<std::string>& fingerprints) {
   std::map<std::string, const BaselineEntry*> by_fingerprint;
   for (const auto& e : baseline.entries) by_fingerprint[e.fingerprint] = &e;
+  BaselineMatch out;
   std::set<std::string> matched;
-  for (Finding& f : findings) {
-    auto it = by_fingerprint.find(f.fingerprint);
-    if (it == by_fingerprint.end()) continue;
-    f.baselined = true;
-    f.baseline_reason = it->second->reason;
-    matched.insert(f.fingerprint);
+  for (const auto& fingerprint : fingerprints) {
+    auto it = by_fingerprint.find(fingerprint);
+    out.entries.push_back(it == by_fingerprint.end() ? nullptr : it->second);
+    if (it != by_fingerprint.end()) matched.insert(fingerprint);
   }
-  std::vector<BaselineEntry> stale;
   for (const auto& e : baseline.entries) {
-    if (!matched.count(e.fingerprint)) stale.push_back(e);
+    if (!matched.count(e.fingerprint)) out.stale.push_back(e);
   }
-  return stale;
+  return out;
 }
 
-Baseline updated_baseline(const Baseline& previous, const std::vector<Finding>& findings,
-                          Severity threshold) {
+std::vector<BaselineEntry> apply_baseline(const Baseline& baseline,
+                                          std::vector<Finding>& findings) {
+  std::vector<std::string> fingerprints;
+  for (const Finding& f : findings) fingerprints.push_back(f.fingerprint);
+  BaselineMatch match = match_baseline(baseline, fingerprints);
+  for (size_t i = 0; i < findings.size(); ++i) {
+    if (!match.entries[i]) continue;
+    findings[i].baselined = true;
+    findings[i].baseline_reason = match.entries[i]->reason;
+  }
+  return match.stale;
+}
+
+Baseline updated_baseline(const Baseline& previous,
+                          const std::vector<std::pair<std::string, std::string>>& findings) {
   std::map<std::string, std::string> reasons;
   for (const auto& e : previous.entries) reasons[e.fingerprint] = e.reason;
   Baseline out;
   out.exists = true;
   std::set<std::string> seen;
-  for (const Finding& f : findings) {
-    if (!at_or_above(f.severity, threshold) || !seen.insert(f.fingerprint).second) continue;
-    auto it = reasons.find(f.fingerprint);
+  for (const auto& [fingerprint, message] : findings) {
+    if (!seen.insert(fingerprint).second) continue;
+    auto it = reasons.find(fingerprint);
     out.entries.push_back(
-        {f.fingerprint, it == reasons.end() ? kBaselineTodo : it->second, f.message, 0});
+        {fingerprint, it == reasons.end() ? kBaselineTodo : it->second, message, 0});
   }
   return out;
 }
 
-bool write_baseline(const Baseline& baseline, const std::string& path, std::string& error) {
+Baseline updated_baseline(const Baseline& previous, const std::vector<Finding>& findings,
+                          Severity threshold) {
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const Finding& f : findings) {
+    if (at_or_above(f.severity, threshold)) listed.emplace_back(f.fingerprint, f.message);
+  }
+  return updated_baseline(previous, listed);
+}
+
+bool write_baseline(const Baseline& baseline, const std::string& path, std::string& error,
+                    const std::string& header) {
   std::ostringstream text;
-  text << "# flowgate lint baseline: findings a reviewer has acknowledged, each with the reason.\n"
-          "# `flowgate lint` fails only on findings not listed here. Fingerprints are the "
-          "finding's\n"
-          "# code and the ids of the statements involved (never line numbers). Written by\n"
-          "# `flowgate lint --update-baseline`, which keeps existing reasons; replace every\n"
-          "# \"TODO: review\" with the real reason.\n"
-          "baseline:\n";
+  if (header.empty()) {
+    text << "# flowgate lint baseline: findings a reviewer has acknowledged, each with the "
+            "reason.\n"
+            "# `flowgate lint` fails only on findings not listed here. Fingerprints are the "
+            "finding's\n"
+            "# code and the ids of the statements involved (never line numbers). Written by\n"
+            "# `flowgate lint --update-baseline`, which keeps existing reasons; replace every\n"
+            "# \"TODO: review\" with the real reason.\n";
+  } else {
+    text << header;
+  }
+  text << "baseline:\n";
   for (const auto& e : baseline.entries) {
     text << "  - fingerprint: " << quoted(e.fingerprint) << "\n"
          << "    reason: " << quoted(e.reason) << "\n";

@@ -107,7 +107,22 @@ std::vector<BaselineEntry> apply_baseline(const Baseline& baseline, std::vector<
 // Returns false with `error` set when the file cannot be written.
 Baseline updated_baseline(const Baseline& previous, const std::vector<Finding>& findings,
                           Severity threshold);
-bool write_baseline(const Baseline& baseline, const std::string& path, std::string& error);
+// `header`: the comment lines at the top of the file (each starting with "# "); empty: lint's.
+bool write_baseline(const Baseline& baseline, const std::string& path, std::string& error,
+                    const std::string& header = {});
+
+// The same machinery for any report whose findings carry fingerprints (the gate's baseline):
+// for each fingerprint, the entry that holds it (nullptr when none), and the entries that match
+// none (stale).
+struct BaselineMatch {
+  std::vector<const BaselineEntry*> entries;
+  std::vector<BaselineEntry> stale;
+};
+BaselineMatch match_baseline(const Baseline& baseline, const std::vector<std::string>& fingerprints);
+// The baseline for these (fingerprint, message) pairs, in order, keeping the reasons of
+// `previous`; new entries get kBaselineTodo.
+Baseline updated_baseline(const Baseline& previous,
+                          const std::vector<std::pair<std::string, std::string>>& findings);
 
 // Whether `s` is at least as severe as `threshold` (error > warning > note).
 bool at_or_above(Severity s, Severity threshold);

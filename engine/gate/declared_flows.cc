@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <set>
 
+#include "gate/sdk_discovery.h"
+
 namespace flowgate {
 namespace {
 
@@ -282,9 +284,10 @@ std::optional<Component> read_component(const std::string& path, const Policy& p
   }
   auto apple = read_apple_manifest(file.string(), file.string(), sink);
   if (!apple) return std::nullopt;
-  std::string name = file.parent_path().filename().string();
-  if (name.empty()) name = file.stem().string();
-  return component_from_apple(*apple, mapping, name);
+  SdkIdentity identity = sdk_identity_from_path(file.string());
+  Component c = component_from_apple(*apple, mapping, identity.name);
+  c.package = identity.package;
+  return c;
 }
 
 }  // namespace flowgate

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "flowgate/diagnostic.h"
@@ -18,13 +19,30 @@
 
 namespace flowgate {
 
-// A finding of the gate; rule ids are stable, kebab-case ("gate-omitted", …).
+// A finding of the gate; rule ids are stable, kebab-case ("gate-omitted", …). Besides the message,
+// what it is about as ids, so findings with one cause can be grouped (gate_findings.h) and
+// fingerprinted without their wording.
 struct GateFinding {
+  GateFinding() = default;
+  GateFinding(std::string rule_id, Severity severity, std::string text, SourceLocation where,
+              std::string component_name)
+      : rule(std::move(rule_id)),
+        level(severity),
+        message(std::move(text)),
+        location(std::move(where)),
+        component(std::move(component_name)) {}
+
   std::string rule;
   Severity level = Severity::kError;
   std::string message;
   SourceLocation location;
   std::string component;
+  std::string entry;                 // the declared entry ("DeviceID for Analytics"), when one
+  std::vector<std::string> readings;  // our reading(s): "technical.ads.identifier for analytics"
+  std::vector<std::string> rules;     // the policy rules to blame
+  std::vector<std::string> denied_for;  // the subject classes denied
+  std::string hop;  // a path's forbidden hop: "recipient in region"
+  bool onward_hop = false;  // … a vendor's onward transfer, not the SDK's declared recipient
 };
 
 struct DeclaredFlow {
@@ -47,6 +65,7 @@ struct Component {
   std::string name;  // the SDK, or "app"
   std::string vendor;
   std::string path;
+  std::string package;  // the folder that names an SDK ("Pods/Adjust"); empty when none
   bool routed_through_runtime = false;
   bool tracking = false;
   SourceLocation tracking_location;
@@ -74,7 +93,7 @@ Component component_from_app_manifest(const AppleManifest& manifest, const Apple
 
 // The component a manifest file declares: our SDK manifest (.yaml, .yml) with the Apple manifest it
 // names, else an Apple privacy manifest (a folder stands for its PrivacyInfo.xcprivacy) named after
-// its folder. Problems go to `sink`; nullopt when the file cannot be read.
+// its package (sdk_identity_from_path). Problems go to `sink`; nullopt when the file cannot be read.
 std::optional<Component> read_component(const std::string& path, const Policy& policy,
                                         const AppleMapping& mapping, DiagnosticSink& sink);
 

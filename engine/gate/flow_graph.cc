@@ -50,9 +50,15 @@ class Builder {
     if (carries) graph_[e].carries.insert(*carries);
   }
 
+  struct Hop {
+    PathVerdict verdict = PathVerdict::kAllowed;
+    std::string why;
+    std::vector<std::string> rules;
+  };
+
   // The verdict of one hop (data, purpose → recipient in region) over the subject classes.
-  std::pair<PathVerdict, std::string> hop(const std::string& data, const std::string& purpose,
-                                          const std::string& recipient, const std::string& region) {
+  Hop hop(const std::string& data, const std::string& purpose, const std::string& recipient,
+          const std::string& region) {
     auto key = std::make_tuple(data, purpose, recipient, region);
     auto it = hops_.find(key);
     if (it != hops_.end()) return it->second;
@@ -63,20 +69,16 @@ class Builder {
     f.destination = region;
     auto decisions = decide_for_subjects(policy_, f, subjects_, as_of_);
     auto cls = classify(f, decisions, subjects_);
-    std::pair<PathVerdict, std::string> result{PathVerdict::kAllowed, ""};
+    Hop result;
     if (cls == PoliCheckClass::kOmitted || cls == PoliCheckClass::kIncorrect) {
-      std::set<std::string> rules;
-      for (const auto& d : decisions)
-        rules.insert(d.decision.rules.begin(), d.decision.rules.end());
-      std::string list;
-      for (const auto& r : rules) list += (list.empty() ? "" : ", ") + r;
-      result = {
-          PathVerdict::kForbidden,
-          fmt::format("{} for {} to {} in {} is {} ({})", data, purpose, recipient, region,
-                      cls == PoliCheckClass::kOmitted ? "never disclosed" : "forbidden", list)};
+      result.verdict = PathVerdict::kForbidden;
+      result.rules = blame_rules(decisions);
+      result.why = fmt::format("{} for {} to {} in {} is {} ({})", data, purpose, recipient, region,
+                               cls == PoliCheckClass::kOmitted ? "never disclosed" : "forbidden",
+                               fmt::join(result.rules, ", "));
     } else {
       for (const auto& d : decisions) {
-        if (d.verdict != CellVerdict::kAllow) result.first = PathVerdict::kConditional;
+        if (d.verdict != CellVerdict::kAllow) result.verdict = PathVerdict::kConditional;
       }
     }
     hops_.emplace(key, result);
@@ -92,6 +94,7 @@ class Builder {
         continue;
       }
       std::pair<std::string, std::string> pair{f.data, f.purpose};
+      origins_.emplace(std::make_tuple(c.name, f.data, f.purpose), f.location);
       size_t data = vertex(FlowVertex::Kind::kData, f.data);
       edge(data, app, &pair);
       if (comp != app) edge(app, comp, &pair);
@@ -185,12 +188,23 @@ class Builder {
       if (j < path.size()) region = out_.vertices[path[j]].id;
       // A vendor that forwards onward receives in its own declared region: take it from its edges.
       if (j != i + 1) region = own_region(path[i], data, purpose, region);
-      auto [verdict, why] = hop(data, purpose, v.id, region);
-      if (verdict > p.verdict) {
-        p.verdict = verdict;
-        if (!why.empty()) p.why = why;
+      Hop h = hop(data, purpose, v.id, region);
+      if (h.verdict > p.verdict) {
+        p.verdict = h.verdict;
+        if (!h.why.empty()) p.why = h.why;
+        if (h.verdict == PathVerdict::kForbidden) {
+          p.hop_recipient = v.id;
+          p.hop_region = region;
+          p.rules = h.rules;
+          p.onward_hop = i > 0 && out_.vertices[path[i - 1]].kind == FlowVertex::Kind::kRecipient;
+        }
       }
     }
+    for (size_t v : path) {
+      if (out_.vertices[v].kind == FlowVertex::Kind::kComponent) p.component = out_.vertices[v].id;
+    }
+    auto origin = origins_.find(std::make_tuple(p.component, data, purpose));
+    if (origin != origins_.end()) p.origin = origin->second;
     for (size_t e : path_edges) {
       out_.edges[e].used = true;
       out_.edges[e].verdict = worst(out_.edges[e].verdict, p.verdict);
@@ -219,9 +233,9 @@ class Builder {
   Graph graph_;
   FlowGraph out_;
   std::map<std::tuple<FlowVertex::Kind, std::string, std::string>, size_t> index_;
-  std::map<std::tuple<std::string, std::string, std::string, std::string>,
-           std::pair<PathVerdict, std::string>>
-      hops_;
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, Hop> hops_;
+  // (component, data, purpose) → where the component declares it (the first such flow).
+  std::map<std::tuple<std::string, std::string, std::string>, SourceLocation> origins_;
 };
 
 std::string dot_escape(const std::string& s) {
@@ -282,16 +296,15 @@ std::vector<GateFinding> path_findings(const FlowGraph& graph) {
   std::vector<GateFinding> out;
   for (const auto& p : graph.paths) {
     if (p.verdict != PathVerdict::kForbidden) continue;
-    std::string component;
-    for (size_t v : p.vertices) {
-      if (graph.vertices[v].kind == FlowVertex::Kind::kComponent) component = graph.vertices[v].id;
-    }
-    out.push_back({"gate-path-forbidden",
-                   Severity::kError,
-                   fmt::format("path {} reaches a recipient or region the policy forbids: {}",
-                               graph.describe(p), p.why),
-                   {},
-                   component});
+    auto& f = out.emplace_back(
+        "gate-path-forbidden", Severity::kError,
+        fmt::format("path {} reaches a recipient or region the policy forbids: {}",
+                    graph.describe(p), p.why),
+        p.origin, p.component);
+    f.readings = {fmt::format("{} for {}", p.data, p.purpose)};
+    f.rules = p.rules;
+    f.hop = fmt::format("{} in {}", p.hop_recipient, p.hop_region);
+    f.onward_hop = p.onward_hop;
   }
   if (graph.truncated) {
     out.push_back({"gate-path-limit",

@@ -32,6 +32,15 @@ struct FlowPath {
   std::string purpose;
   PathVerdict verdict = PathVerdict::kAllowed;
   std::string why;  // for a forbidden hop: which and by what
+  // Where the path starts: the component it leaves the app through, and the manifest entry or
+  // inventory flow that declares its first hop.
+  std::string component;
+  SourceLocation origin;
+  // A forbidden path: the hop that forbids it, and the rules to blame (blame_rules).
+  std::string hop_recipient;
+  std::string hop_region;
+  bool onward_hop = false;  // the forbidden hop is a vendor's onward transfer, not the declared one
+  std::vector<std::string> rules;
 };
 
 struct FlowGraphLimits {
@@ -59,7 +68,7 @@ FlowGraph build_flow_graph(const Policy& policy, const std::vector<Component>& c
                            Date as_of, const std::vector<SubjectClass>& subjects,
                            const FlowGraphLimits& limits = {});
 
-// Findings for forbidden paths (rule gate-path-forbidden).
+// Findings for forbidden paths (rule gate-path-forbidden), each at the path's origin.
 std::vector<GateFinding> path_findings(const FlowGraph& graph);
 
 // Graphviz DOT: data items as notes, components as boxes, recipients as ellipses, regions as

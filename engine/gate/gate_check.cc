@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "reference/reference_evaluator.h"
 
@@ -46,6 +47,31 @@ std::string denied_subjects(const std::vector<SubjectDecision>& d,
 }
 
 }  // namespace
+
+std::vector<std::string> blame_rules(const std::vector<SubjectDecision>& decisions) {
+  std::map<std::string, size_t> count;
+  for (const auto& d : decisions) {
+    if (d.verdict == CellVerdict::kAllow) continue;
+    std::set<std::string> once(d.decision.rules.begin(), d.decision.rules.end());
+    for (const auto& id : once) ++count[id];
+  }
+  size_t best = 0;
+  for (const auto& [id, n] : count) best = std::max(best, n);
+  std::vector<std::string> out;
+  for (const auto& [id, n] : count) {
+    if (n == best && best > 0) out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<std::string> denied_subject_names(const std::vector<SubjectDecision>& decisions,
+                                              const std::vector<SubjectClass>& subjects) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < decisions.size() && i < subjects.size(); ++i) {
+    if (decisions[i].verdict != CellVerdict::kAllow) out.push_back(subjects[i].name);
+  }
+  return out;
+}
 
 std::vector<SubjectClass> standard_subject_classes() {
   return {
@@ -170,14 +196,9 @@ std::string flow_why(const DeclaredFlow& flow, const FlowResult& r,
                  ? fmt::format("no rule of the policy discloses {}", flow_text(flow))
                  : fmt::format("the SDK collects what the policy never discloses: {}",
                                flow.unmapped);
-    case PoliCheckClass::kIncorrect: {
-      std::set<std::string> rules;
-      for (const auto& d : r.subjects) {
-        rules.insert(d.decision.rules.begin(), d.decision.rules.end());
-      }
+    case PoliCheckClass::kIncorrect:
       return fmt::format("the policy forbids {} for every subject ({})", flow_text(flow),
-                         fmt::join(rules, ", "));
-    }
+                         fmt::join(blame_rules(r.subjects), ", "));
     case PoliCheckClass::kAmbiguous:
     case PoliCheckClass::kConsistent:
       break;
@@ -272,6 +293,15 @@ EntryResult gate_entry(GateReport& report, size_t c, size_t e, const std::vector
     }
     if (auto finding =
             reading_finding(comp.entries[e], r, other_reading, comp.flows[r.flow], comp.name)) {
+      const DeclaredFlow& flow = comp.flows[r.flow];
+      finding->entry = comp.entries[e];
+      finding->readings = {flow.unmapped.empty()
+                               ? fmt::format("{} for {}", flow.data, flow.purpose)
+                               : flow.unmapped};
+      if (flow.unmapped.empty() && r.policheck != PoliCheckClass::kOmitted) {
+        finding->rules = blame_rules(r.subjects);
+        finding->denied_for = denied_subject_names(r.subjects, report.subjects);
+      }
       report.findings.push_back(std::move(*finding));
     }
     er.fails = er.fails || r.fails;
@@ -305,13 +335,16 @@ void tracking_findings(const Policy& policy, const Component& comp,
   }
   auto d = decide_for_subjects(policy, ads, eu, as_of);
   if (d.front().verdict == CellVerdict::kAllow) return;
-  findings.push_back(
-      {"gate-tracking-eu", Severity::kError,
+  auto& finding = findings.emplace_back(
+      "gate-tracking-eu", Severity::kError,
        fmt::format("{} tracks (NSPrivacyTracking), and tracking is denied for an {} ({}: "
                    "{}) while the integration does not route it through the runtime check",
                    comp.name, eu.front().name, fmt::join(d.front().decision.rules, ", "),
                    fmt::join(d.front().decision.citations, ", ")),
-       comp.tracking_location, comp.name});
+      comp.tracking_location, comp.name);
+  finding.entry = "NSPrivacyTracking";
+  finding.rules = d.front().decision.rules;
+  finding.denied_for = {eu.front().name};
 }
 
 }  // namespace

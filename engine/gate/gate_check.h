@@ -93,6 +93,14 @@ std::vector<SubjectDecision> decide_for_subjects(const Policy& policy, const Dec
 PoliCheckClass classify(const DeclaredFlow& flow, const std::vector<SubjectDecision>& decisions,
                         const std::vector<SubjectClass>& subjects);
 
+// The rules to blame for a flow the policy denies: those that decide it for every subject class
+// it is denied for, else those that decide it for the most classes (a minors' rule that decides
+// only for the EU minor is not the ban).
+std::vector<std::string> blame_rules(const std::vector<SubjectDecision>& decisions);
+// The names of the subject classes a flow is not plainly allowed for.
+std::vector<std::string> denied_subject_names(const std::vector<SubjectDecision>& decisions,
+                                              const std::vector<SubjectClass>& subjects);
+
 GateReport run_gate(const Policy& policy, std::vector<Component> components, Date as_of,
                     std::vector<SubjectClass> subjects = standard_subject_classes());
 
