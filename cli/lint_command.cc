@@ -21,6 +21,7 @@ struct LintCommandOptions {
   bool update_baseline = false;
   std::string as_of;
   std::string color = "auto";
+  bool verbose = false;
 };
 
 Severity parse_severity(const std::string& s) {
@@ -85,7 +86,12 @@ int run_lint(const LintCommandOptions& o) {
   } else if (o.format == "junit") {
     fmt::print("{}", render_lint_junit(findings, threshold));
   } else {
-    fmt::print("{}", render_lint_text(findings, summary, threshold, use_color(o.color)));
+    if (o.verbose) {
+      fmt::print("{}", render_lint_text(findings, summary, threshold, use_color(o.color)));
+    } else {
+      fmt::print("{}", render_lint_brief(digest_lint(findings, threshold), summary, threshold,
+                                         use_color(o.color)));
+    }
     fmt::print("policy {}: linted in {:.1f} ms ({} rule sets on {} diagram nodes)\n", dir,
                stats.milliseconds, stats.rule_sets, stats.diagram_nodes);
   }
@@ -105,11 +111,17 @@ void add_lint_command(CLI::App& app, int& exit_code) {
       "flows the rules deny, purposes without a legal basis, recipients one disclosure section\n"
       "names and another does not, rights the policy excludes but the law grants, unused\n"
       "vocabulary and unverified legal facts. Reviewed findings live in lint-baseline.yaml at\n"
-      "the policy root (fingerprint + reason); they are still printed, marked baselined.\n"
+      "the policy root (fingerprint + reason).\n"
+      "Text is short by default: new findings first, a few lines each (where, what, the quoted\n"
+      "sentence, the fix), findings of one cause merged into one that lists the rules or regions;\n"
+      "then one count line per code for the reviewed ones and for those below --severity.\n"
+      "--verbose prints every finding with its flows, related statements and baseline reason;\n"
+      "--format json, sarif and junit always list every finding.\n"
       "Exit status: 0 no new finding at or above --severity, 1 new findings, 2 usage errors,\n"
       "a broken policy or a broken baseline.\n"
       "Examples:\n"
       "  flowgate lint                              # the policy found from here upward\n"
+      "  flowgate lint --verbose                    # every finding, reviewed ones included\n"
       "  flowgate lint ./policy --format sarif > lint.sarif\n"
       "  flowgate lint --severity error --format junit > lint-junit.xml\n"
       "  flowgate lint --update-baseline            # then replace each \"TODO: review\"");
@@ -131,6 +143,8 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   c->add_option("--as-of", o->as_of,
                 "Judge against the law in force on this date, YYYY-MM-DD "
                 "(default: today)");
+  c->add_flag("-v,--verbose", o->verbose,
+              "Text: every finding in full (flows, related statements, baseline reasons)");
   c->add_option("--color", o->color, "Colour text output")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();

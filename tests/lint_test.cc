@@ -1,6 +1,7 @@
 // flowgate lint on the shipped policy and on scratch edits of it: contradictions with both
 // citations, the out-of-date Utah exclusion, gaps, dead rules, the baseline, and the renderings.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -230,6 +231,70 @@ TEST_SUITE("lint") {
     std::string junit = render_lint_junit(findings, Severity::kWarning);
     CHECK(junit.rfind("<?xml", 0) == 0);
     CHECK(junit.find("<failure") != std::string::npos);  // nothing baselined here
+  }
+
+  TEST_CASE("the short report merges findings of one cause and counts the reviewed ones") {
+    auto finding = [](std::string code, std::string subject, std::vector<std::string> related) {
+      Finding f;
+      f.code = std::move(code);
+      f.subject = subject;
+      f.location = {"rules/" + subject + ".yaml", 3, 5};
+      f.message = "about " + subject;
+      f.help = "fix " + f.code;
+      for (auto& id : related) f.related.push_back({id, {"rules/" + id + ".yaml", 1, 1}, {}, "", ""});
+      f.fingerprint = f.code + ":" + subject;
+      return f;
+    };
+    std::vector<Finding> findings;
+    // One rights entry excluding a right that the law of 50 regions grants: one cause.
+    for (int i = 0; i < 50; ++i) {
+      findings.push_back(
+          finding("law-contradicts-policy", "excludes-correct", {fmt::format("R{:02}", i)}));
+    }
+    // Three rules one requirement denies: one cause; a fourth with another requirement: another.
+    for (std::string rule : {"a", "b", "c"}) {
+      findings.push_back(finding("missing-legal-basis", rule, {"eu-requires-basis"}));
+    }
+    findings.push_back(finding("missing-legal-basis", "d", {"br-requires-basis"}));
+    // A reviewed finding and a note: counted, not listed.
+    findings.push_back(finding("dead-rule", "old", {}));
+    findings.back().baselined = true;
+    findings.back().baseline_reason = "kept on purpose";
+    findings.push_back(finding("unused-term", "t", {}));
+    findings.back().severity = Severity::kNote;
+
+    LintDigest digest = digest_lint(findings, Severity::kWarning);
+    REQUIRE(digest.fresh.size() == 3);
+    CHECK(digest.fresh_findings == 54);
+    const FindingGroup& rights = digest.fresh[0];
+    CHECK(rights.members.size() == 50);
+    CHECK(rights.subjects == std::vector<std::string>{"excludes-correct"});
+    CHECK(rights.related.size() == 50);
+    CHECK(rights.anchor_id == "excludes-correct");
+    const FindingGroup& basis = digest.fresh[1];
+    CHECK(basis.subjects == std::vector<std::string>{"a", "b", "c"});
+    CHECK(basis.anchor_is_cause);
+    CHECK(basis.anchor_id == "eu-requires-basis");
+    CHECK(basis.anchor_location.file == "rules/eu-requires-basis.yaml");
+    CHECK(digest.fresh[2].subjects == std::vector<std::string>{"d"});
+    REQUIRE(digest.baselined.size() == 1);
+    CHECK(digest.baselined[0].code == "dead-rule");
+    REQUIRE(digest.below.size() == 1);
+    CHECK(digest.below[0].count == 1);
+
+    LintSummary summary;
+    summary.total = findings.size();
+    summary.failing = 54;
+    summary.baselined = 1;
+    std::string text = render_lint_brief(digest, summary, Severity::kWarning, false);
+    CHECK(std::count(text.begin(), text.end(), '\n') < 25);
+    CHECK(text.find("law-contradicts-policy] x50") != std::string::npos);
+    CHECK(text.find("R00, R01, R02, R03, R04, R05 and 44 more") != std::string::npos);
+    CHECK(text.find("affects: a, b, c") != std::string::npos);
+    CHECK(text.find("= fix: fix missing-legal-basis") != std::string::npos);
+    // The full report still lists each of them.
+    std::string verbose = render_lint_text(findings, summary, Severity::kWarning, false);
+    for (const char* region : {"R00", "R25", "R49"}) CHECK(verbose.find(region) != std::string::npos);
   }
 }
 

@@ -137,6 +137,46 @@ struct LintSummary {
   std::vector<BaselineEntry> stale;
 };
 
+// Findings of one cause, merged for the short text report: the same code and severity, and the
+// same statement (one excluded right across many regions), or the same related statements (many
+// rules the same requirement denies), or neither related statements nor a different fix (facts of
+// many regions none verified). Merging is transitive; JSON, SARIF and JUnit list every finding.
+struct FindingGroup {
+  std::vector<const Finding*> members;  // in report order
+  std::vector<std::string> subjects;    // distinct, in order of first appearance
+  std::vector<std::string> related;     // distinct related ids, likewise
+  // The statement the group is about: the one subject, or else a related statement every member
+  // shares (the cause), or else the first member's subject.
+  std::string anchor_id;
+  SourceLocation anchor_location;
+  std::vector<std::string> anchor_citations;
+  std::string anchor_quote;
+  bool anchor_is_cause = false;  // the anchor is the shared related statement
+};
+
+struct FindingCount {
+  std::string code;
+  const char* description = "";  // what the code means, one sentence
+  size_t count = 0;
+  size_t todo = 0;  // baselined with reason kBaselineTodo
+};
+
+// What `flowgate lint` shows by default: new findings first, merged by cause; then one count line
+// per code for the reviewed (baselined) ones and for those below the threshold.
+struct LintDigest {
+  std::vector<FindingGroup> fresh;  // new findings at or above the threshold
+  size_t fresh_findings = 0;
+  std::vector<FindingCount> baselined;  // at or above the threshold, in the baseline
+  std::vector<FindingCount> below;      // below the threshold, reviewed or not
+  size_t errors = 0, warnings = 0, notes = 0;
+};
+
+LintDigest digest_lint(const std::vector<Finding>& findings, Severity threshold);
+
+// The short report (the default): the digest and the summary, a few lines a finding.
+std::string render_lint_brief(const LintDigest& digest, const LintSummary& summary,
+                              Severity threshold, bool color);
+// Every finding with its quotes, related statements, flows, fix and baseline reason (--verbose).
 std::string render_lint_text(const std::vector<Finding>& findings, const LintSummary& summary,
                              Severity threshold, bool color);
 std::string render_lint_json(const std::vector<Finding>& findings, const LintSummary& summary);

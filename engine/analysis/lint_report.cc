@@ -1,8 +1,12 @@
-// Renderings of lint findings: text for people (grouped by kind, with the quoted sentences), JSON,
-// SARIF 2.1.0 for code-scanning tools, JUnit XML for CI test reports.
+// Renderings of lint findings: text for people — short by default (new findings first, merged by
+// cause; counts for the rest: digest_lint, render_lint_brief), every finding grouped by kind with
+// its quoted sentences on request (render_lint_text) — JSON, SARIF 2.1.0 for code-scanning tools,
+// JUnit XML for CI test reports.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 #include "analysis/junit.h"
 #include "analysis/lint_findings.h"
@@ -86,7 +90,201 @@ ordered_json location_json(const SourceLocation& l) {
   return {{"file", l.file}, {"line", l.line}, {"column", l.column}};
 }
 
+const CodeInfo* code_info(const std::string& code) {
+  for (const auto& c : kCodes) {
+    if (code == c.code) return &c;
+  }
+  return nullptr;
+}
+
+// "a, b, c and 4 more": the first few ids of a merged finding.
+std::string some_of(const std::vector<std::string>& ids, size_t shown = 6) {
+  if (ids.size() <= shown + 1) return fmt::format("{}", fmt::join(ids, ", "));
+  return fmt::format("{} and {} more", fmt::join(ids.begin(), ids.begin() + shown, ", "),
+                     ids.size() - shown);
+}
+
+void add_unique(std::vector<std::string>& list, const std::string& id) {
+  if (std::find(list.begin(), list.end(), id) == list.end()) list.push_back(id);
+}
+
+std::vector<std::string> related_ids(const Finding& f) {
+  std::vector<std::string> ids;
+  for (const auto& r : f.related) ids.push_back(r.id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// Whether two findings have one cause (FindingGroup).
+bool same_cause(const Finding& a, const Finding& b) {
+  if (a.code != b.code || a.severity != b.severity) return false;
+  if (a.subject == b.subject) return true;
+  if (a.related.empty() && b.related.empty()) return a.help == b.help;
+  return !a.related.empty() && related_ids(a) == related_ids(b);
+}
+
+FindingGroup make_group(std::vector<const Finding*> members) {
+  FindingGroup g;
+  g.members = std::move(members);
+  for (const Finding* f : g.members) {
+    add_unique(g.subjects, f->subject);
+    for (const auto& r : f->related) add_unique(g.related, r.id);
+  }
+  const Finding& front = *g.members.front();
+  g.anchor_id = front.subject;
+  g.anchor_location = front.location;
+  g.anchor_citations = front.citations;
+  g.anchor_quote = front.quote;
+  if (g.subjects.size() > 1 && !front.related.empty()) {
+    const RelatedStatement& cause = front.related.front();
+    bool shared = std::all_of(g.members.begin(), g.members.end(), [&](const Finding* f) {
+      return std::any_of(f->related.begin(), f->related.end(),
+                         [&](const RelatedStatement& r) { return r.id == cause.id; });
+    });
+    if (shared) {
+      g.anchor_id = cause.id;
+      g.anchor_location = cause.location;
+      g.anchor_citations = cause.citations;
+      g.anchor_quote = cause.quote;
+      g.anchor_is_cause = true;
+    }
+  }
+  return g;
+}
+
+void count_code(std::vector<FindingCount>& counts, const Finding& f) {
+  auto it = std::find_if(counts.begin(), counts.end(),
+                         [&](const FindingCount& c) { return c.code == f.code; });
+  if (it == counts.end()) {
+    const CodeInfo* info = code_info(f.code);
+    counts.push_back({f.code, info ? info->description : "", 0, 0});
+    it = counts.end() - 1;
+  }
+  ++it->count;
+  it->todo += f.baselined && f.baseline_reason == kBaselineTodo;
+}
+
+// The closing lines of both text reports: the totals, baseline entries to review, stale ones.
+std::string summary_lines(size_t errors, size_t warnings, size_t notes, const LintSummary& summary,
+                          Severity threshold, size_t stale_shown) {
+  std::string out = fmt::format(
+      "{} findings ({} errors, {} warnings, {} notes); {} at or above {}: {} baselined, {} new\n",
+      summary.total, errors, warnings, notes, summary.failing + summary.baselined,
+      severity_name(threshold), summary.baselined, summary.failing);
+  if (summary.todo > 0) {
+    out +=
+        fmt::format("{} baseline entries still say \"{}\": give each its reviewed reason in {}\n",
+                    summary.todo, kBaselineTodo, kBaselineFile);
+  }
+  for (size_t i = 0; i < summary.stale.size() && i < stale_shown; ++i) {
+    out += fmt::format("{}:{}: stale baseline entry '{}': no such finding any more\n",
+                       kBaselineFile, summary.stale[i].line, summary.stale[i].fingerprint);
+  }
+  if (summary.stale.size() > stale_shown) {
+    out += fmt::format("{} more stale baseline entries (--verbose lists them)\n",
+                       summary.stale.size() - stale_shown);
+  }
+  return out;
+}
+
 }  // namespace
+
+LintDigest digest_lint(const std::vector<Finding>& findings, Severity threshold) {
+  LintDigest digest;
+  std::vector<const Finding*> fresh;
+  for (const auto& f : findings) {
+    (f.severity == Severity::kError     ? digest.errors
+     : f.severity == Severity::kWarning ? digest.warnings
+                                        : digest.notes)++;
+    if (!at_or_above(f.severity, threshold)) {
+      count_code(digest.below, f);
+    } else if (f.baselined) {
+      count_code(digest.baselined, f);
+    } else {
+      fresh.push_back(&f);
+    }
+  }
+  digest.fresh_findings = fresh.size();
+  // Union-find over the new findings; a group keeps the order of its first member.
+  std::vector<size_t> parent(fresh.size());
+  for (size_t i = 0; i < parent.size(); ++i) parent[i] = i;
+  auto root = [&](size_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (same_cause(*fresh[i], *fresh[j])) parent[root(i)] = root(j);
+    }
+  }
+  std::vector<std::vector<const Finding*>> members(fresh.size());
+  for (size_t i = 0; i < fresh.size(); ++i) members[root(i)].push_back(fresh[i]);
+  for (auto& m : members) {
+    if (!m.empty()) digest.fresh.push_back(make_group(std::move(m)));
+  }
+  std::stable_sort(digest.fresh.begin(), digest.fresh.end(),
+                   [&](const FindingGroup& a, const FindingGroup& b) {
+                     return a.members.front() < b.members.front();  // findings' report order
+                   });
+  return digest;
+}
+
+std::string render_lint_brief(const LintDigest& digest, const LintSummary& summary,
+                              Severity threshold, bool color) {
+  auto paint = [&](const char* ansi, const std::string& s) {
+    return color ? fmt::format("\x1b[{}m{}\x1b[0m", ansi, s) : s;
+  };
+  std::string out;
+  if (!digest.fresh.empty()) {
+    out += paint("1", fmt::format("== new: {} finding{} not in the reviewed baseline ==",
+                                  digest.fresh_findings, digest.fresh_findings == 1 ? "" : "s")) +
+           "\n";
+  }
+  for (const auto& g : digest.fresh) {
+    const Finding& front = *g.members.front();
+    const CodeInfo* info = code_info(front.code);
+    bool merged = g.members.size() > 1;
+    std::string tag = fmt::format("{}[{}{}]", severity_name(front.severity), front.code,
+                                  front.taxonomy.empty() || merged ? "" : " " + front.taxonomy);
+    if (merged) tag += fmt::format(" x{}", g.members.size());
+    out += fmt::format("{}: {}: {}\n", location_text(g.anchor_location),
+                       paint(front.severity == Severity::kError     ? "31;1"
+                             : front.severity == Severity::kWarning ? "33;1"
+                                                                    : "36;1",
+                             tag),
+                       merged && info ? info->description : front.message);
+    if (!g.anchor_quote.empty()) {
+      out += fmt::format("   {} ({}): \"{}\"\n", g.anchor_id, sections(g.anchor_citations),
+                         short_quote(g.anchor_quote));
+    } else if (merged) {
+      out += fmt::format("   {}\n", g.anchor_id);
+    }
+    if (merged && g.subjects.size() > 1) {
+      out += fmt::format("   {}: {}\n", g.anchor_is_cause ? "affects" : "also", some_of(g.subjects));
+    } else if (merged) {
+      out += fmt::format("   for: {}\n", some_of(g.related));
+    }
+    if (!front.help.empty()) out += fmt::format("   = fix: {}\n", front.help);
+    out += "\n";
+  }
+  if (!digest.baselined.empty()) {
+    out += fmt::format("reviewed in {} (at or above {}):\n", kBaselineFile,
+                       severity_name(threshold));
+    for (const auto& c : digest.baselined) {
+      out += fmt::format("  {:>4} {}{}\n", c.count, c.code,
+                         c.todo > 0 ? fmt::format(" ({} still \"{}\")", c.todo, kBaselineTodo)
+                                    : "");
+    }
+  }
+  if (!digest.below.empty()) {
+    out += fmt::format("below {} (for information; --verbose lists them):\n",
+                       severity_name(threshold));
+    for (const auto& c : digest.below) out += fmt::format("  {:>4} {}\n", c.count, c.code);
+  }
+  out += summary_lines(digest.errors, digest.warnings, digest.notes, summary, threshold, 5);
+  out += "every finding with its flows and reasons: --verbose; all of them as data: --format json\n";
+  return out;
+}
 
 std::string render_lint_text(const std::vector<Finding>& findings, const LintSummary& summary,
                              Severity threshold, bool color) {
@@ -136,19 +334,7 @@ std::string render_lint_text(const std::vector<Finding>& findings, const LintSum
      : f.severity == Severity::kWarning ? warnings
                                         : notes)++;
   }
-  out += fmt::format(
-      "{} findings ({} errors, {} warnings, {} notes); {} at or above {}: {} baselined, {} new\n",
-      summary.total, errors, warnings, notes, summary.failing + summary.baselined,
-      severity_name(threshold), summary.baselined, summary.failing);
-  if (summary.todo > 0) {
-    out +=
-        fmt::format("{} baseline entries still say \"{}\": give each its reviewed reason in {}\n",
-                    summary.todo, kBaselineTodo, kBaselineFile);
-  }
-  for (const auto& e : summary.stale) {
-    out += fmt::format("{}:{}: stale baseline entry '{}': no such finding any more\n",
-                       kBaselineFile, e.line, e.fingerprint);
-  }
+  out += summary_lines(errors, warnings, notes, summary, threshold, summary.stale.size());
   return out;
 }
 

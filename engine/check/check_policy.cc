@@ -140,6 +140,26 @@ class PolicyChecker {
                       kind == VocabularyKind::kPurpose ? "consents" : "features"),
           fmt::format("merge {} ids into groups, or split the policy", vocabulary_name(kind)));
     }
+    // Data categories, recipients and regions are a query's 16-bit fields (kMaxIds each).
+    for (VocabularyKind kind : {VocabularyKind::kData, VocabularyKind::kRecipient}) {
+      const Vocabulary& v = policy_.vocabulary(kind);
+      if (v.leaves().size() <= bundle_format::kMaxIds) continue;
+      sink_.error("too-many-ids", v.term(v.leaves()[bundle_format::kMaxIds]).location,
+                  fmt::format("{} {} ids are leaves; a bundle holds at most {} (a query names "
+                              "one in 16 bits)",
+                              v.leaves().size(), vocabulary_name(kind), bundle_format::kMaxIds),
+                  fmt::format("merge {} ids, or split the policy", vocabulary_name(kind)));
+    }
+    const auto& regions = policy_.regions.regions();
+    if (regions.size() > bundle_format::kMaxIds) {
+      sink_.error(
+          "too-many-ids",
+          policy_.regions.location_of(std::next(regions.begin(), bundle_format::kMaxIds)->first),
+          fmt::format("{} regions are defined; a bundle holds at most {} (a query names "
+                      "one in 16 bits)",
+                      regions.size(), bundle_format::kMaxIds),
+          "define regions as countries and their first-level subdivisions only");
+    }
   }
 
   // What check passes, compile compiles: the rules, derived ones included, fit the compiler's
@@ -235,14 +255,28 @@ class PolicyChecker {
   void check_id(const IdRef& ref, VocabularyKind kind, std::string_view what) {
     if (ref.id.empty()) return;
     if (policy_.vocabulary(kind).contains(ref.id)) return;
+    const Vocabulary& vocabulary = policy_.vocabulary(kind);
+    const char* name = vocabulary_name(kind);
     std::vector<std::string_view> known;
-    for (const auto& term : policy_.vocabulary(kind).terms()) known.push_back(term.id);
-    std::string help = fmt::format("{} ids are defined in rules/vocabulary/{}.yaml",
-                                   vocabulary_name(kind), vocabulary_name(kind));
-    if (auto guess = nearest(ref.id, known)) help = fmt::format("did you mean '{}'?", *guess);
-    sink_.error("unknown-id", ref.location,
-                fmt::format("'{}' in {} is not a known {} id", ref.id, what, vocabulary_name(kind)),
-                help);
+    for (const auto& term : vocabulary.terms()) known.push_back(term.id);
+    std::string message = fmt::format("'{}' in {} is not a known {} id", ref.id, what, name);
+    if (auto guess = nearest_id(ref.id, known)) {
+      sink_.error("unknown-id", ref.location, message, fmt::format("did you mean '{}'?", *guess));
+      return;
+    }
+    // Not a slip of the keyboard: a new term, which its vocabulary file must define.
+    std::string file = vocabulary.terms().empty() ? fmt::format("rules/vocabulary/{}.yaml", name)
+                                                  : vocabulary.terms().front().location.file;
+    std::string parent;
+    if (size_t dot = ref.id.rfind('.');
+        dot != std::string::npos && vocabulary.contains(ref.id.substr(0, dot))) {
+      parent = fmt::format(", parents: [{}]", ref.id.substr(0, dot));
+    }
+    sink_.error("unknown-id", ref.location, fmt::format("{}; {} defines them", message, file),
+                fmt::format("if it is a new {}, add it to the terms of {}: - {{id: {}{}, "
+                            "description: \"what it is\", citations: [\"§ of the policy that "
+                            "names it\"]}}",
+                            name, file, ref.id, parent));
   }
 
   void check_leaf(const IdRef& ref, VocabularyKind kind, std::string_view what) {

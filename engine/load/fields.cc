@@ -46,6 +46,14 @@ std::optional<std::string_view> nearest(std::string_view key,
   return best;
 }
 
+std::optional<std::string_view> nearest_id(std::string_view id,
+                                           const std::vector<std::string_view>& known) {
+  auto guess = nearest(id, known);
+  size_t slip = std::max<size_t>(1, std::min<size_t>(3, id.size() / 5));
+  if (guess && edit_distance(id, *guess) > slip) return std::nullopt;
+  return guess;
+}
+
 Fields::Fields(const YamlNode& node, std::string what, DiagnosticSink& sink,
                std::initializer_list<std::string_view> known_keys)
     : node_(node), what_(std::move(what)), sink_(sink) {

@@ -73,6 +73,11 @@ std::optional<Condition> read_condition(const YamlNode& node, const SourceFile& 
 // The known key nearest to `key` by edit distance, when it is close enough to be a typo.
 std::optional<std::string_view> nearest(std::string_view key,
                                         const std::vector<std::string_view>& known);
+// The known id nearest to `id`, only when it is a slip of a letter or two (ids are long and
+// siblings share their group's prefix, so `nearest` would offer a sibling for a new id:
+// service_provider.payment for service_provider.analytics).
+std::optional<std::string_view> nearest_id(std::string_view id,
+                                           const std::vector<std::string_view>& known);
 
 void report_bad_choice(const Fields& fields, std::string_view key, const YamlNode& value,
                        const std::vector<std::string_view>& choices);

@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "load/yaml_syntax.h"
+
 namespace flowgate {
 namespace {
 
@@ -169,12 +171,15 @@ std::optional<YamlNode> parse_yaml(const SourceFile& file, DiagnosticSink& sink,
     }
     if (!starts.empty()) document = YAML::Load(file.text());
   } catch (const YAML::Exception& e) {
-    SourceLocation where{file.path(), 0, 0};
-    if (!e.mark.is_null()) {
-      where.line = static_cast<uint32_t>(e.mark.line + 1);
-      where.column = static_cast<uint32_t>(e.mark.column + 1);
+    if (e.mark.is_null()) {
+      sink.error("yaml-syntax", {file.path(), 0, 0}, fmt::format("YAML syntax error: {}", e.msg));
+      return std::nullopt;
     }
-    sink.error("yaml-syntax", where, fmt::format("YAML syntax error: {}", e.msg));
+    // In plain words, at the mistake itself, which may be a line or two above where yaml-cpp
+    // stopped.
+    YamlSyntaxExplanation why =
+        explain_yaml_syntax_error(file.text(), static_cast<size_t>(e.mark.pos), e.msg);
+    sink.error("yaml-syntax", file.location(why.offset), why.message, why.help);
     return std::nullopt;
   }
   YamlNode root;
