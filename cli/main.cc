@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   flowgate::cli::add_gate_command(app, exit_code);
   flowgate::cli::add_map_command(app, exit_code);
   flowgate::cli::add_signals_command(app, exit_code);
+  flowgate::cli::add_report_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
