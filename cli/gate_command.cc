@@ -59,13 +59,13 @@ std::string group_line(const GateGroup& g) {
 
 std::string counts_text(const GateSdkLine& line) {
   std::vector<std::string> parts;
-  auto add = [&](size_t n, const char* what) {
-    if (n > 0) parts.push_back(fmt::format("{} {}{}", n, what, n == 1 ? "" : "s"));
+  auto add = [&](size_t n, const char* one, const char* many) {
+    if (n > 0) parts.push_back(fmt::format("{} {}", n, n == 1 ? one : many));
   };
-  add(line.errors, "error");
-  add(line.warnings, "warning");
-  add(line.notes, "note");
-  add(line.baselined, "baselined");
+  add(line.errors, "error", "errors");
+  add(line.warnings, "warning", "warnings");
+  add(line.notes, "note", "notes");
+  add(line.baselined, "baselined", "baselined");
   return parts.empty() ? "no findings" : fmt::to_string(fmt::join(parts, ", "));
 }
 

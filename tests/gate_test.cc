@@ -13,6 +13,8 @@
 #include "gate/disclosures.h"
 #include "gate/flow_graph.h"
 #include "gate/gate_check.h"
+#include "gate/gate_findings.h"
+#include "gate/sdk_discovery.h"
 #include "policy_fixture.h"
 
 namespace flowgate {
@@ -599,6 +601,150 @@ TEST_SUITE("gate") {
     CHECK(art30.text.find("transfer.scc") != std::string::npos);  // affiliate in CN
     auto art30j = nlohmann::json::parse(emit_gdpr_art30(*s.checked.policy, kAsOf, true).text);
     CHECK(art30j["processing_activities"].size() > 3);
+  }
+
+  TEST_CASE("SDK identity: the package names the SDK, never a generic folder") {
+    struct Case {
+      const char* path;
+      const char* name;
+      const char* package;
+    };
+    for (const Case& c : std::vector<Case>{
+             {"Pods/Adjust/Adjust/PrivacyInfo.xcprivacy", "Adjust", "Pods/Adjust"},
+             {"Pods/FirebaseAuth/FirebaseAuth/Sources/Resources/PrivacyInfo.xcprivacy",
+              "FirebaseAuth", "Pods/FirebaseAuth"},
+             {"vendor/Intercom.xcframework/ios-arm64_x86_64-simulator/Intercom.framework/"
+              "PrivacyInfo.xcprivacy",
+              "Intercom", "vendor/Intercom.xcframework"},
+             {"Frameworks/Branch.framework/PrivacyInfo.xcprivacy", "Branch",
+              "Frameworks/Branch.framework"},
+             {"SourcePackages/checkouts/amplitude/Sources/Amplitude/PrivacyInfo.xcprivacy",
+              "Amplitude", "SourcePackages/checkouts/amplitude/Sources/Amplitude"},
+             // Swift packages whose manifest sits in Resources: the nearest non-generic folder.
+             {"checkouts/facebook-ios-sdk/FBSDKCoreKit/Resources/PrivacyInfo.xcprivacy",
+              "FBSDKCoreKit", "checkouts/facebook-ios-sdk/FBSDKCoreKit"},
+             {"checkouts/AppsFlyerFramework/Resources/PrivacyInfo.xcprivacy", "AppsFlyerFramework",
+              "checkouts/AppsFlyerFramework"},
+             {"sentry-cocoa/Sources/Resources/PrivacyInfo.xcprivacy", "sentry-cocoa",
+              "sentry-cocoa"},
+             {"App/GoogleSignIn_Privacy.bundle/PrivacyInfo.xcprivacy", "GoogleSignIn",
+              "App/GoogleSignIn_Privacy.bundle"},
+         }) {
+      CAPTURE(c.path);
+      auto id = sdk_identity_from_path(c.path);
+      CHECK(id.name == c.name);
+      CHECK(id.package == c.package);
+    }
+  }
+
+  TEST_CASE("discovery: folders searched, slices one SDK, other files skipped with a note") {
+    fs::path root = fs::temp_directory_path() / "flowgate-gate-discovery";
+    fs::remove_all(root);
+    std::string manifest = kFixtures + "/manifests/intercom/PrivacyInfo.xcprivacy";
+    for (const char* slice : {"ios-arm64", "ios-arm64_x86_64-simulator"}) {
+      fs::path dir = root / "Pods/Intercom/Intercom.xcframework" / slice / "Intercom.framework";
+      fs::create_directories(dir);
+      fs::copy_file(manifest, dir / "PrivacyInfo.xcprivacy");
+    }
+    fs::create_directories(root / "Pods/Adjust/Adjust");
+    fs::copy_file(kFixtures + "/manifests/adjust/PrivacyInfo.xcprivacy",
+                  root / "Pods/Adjust/Adjust/PrivacyInfo.xcprivacy");
+    fs::copy_file(kFixtures + "/sdks/crash-reporter-unrouted.yaml", root / "crash-reporter.yaml");
+    std::ofstream(root / "config.yaml") << "name: not an sdk\n";
+    std::ofstream(root / "README.md") << "# stray\n";
+    DiagnosticSink sink;
+    auto found = discover_sdks({root.string(), (root / "README.md").string()}, sink);
+    CHECK_FALSE(sink.has_errors());
+    REQUIRE(found.sources.size() == 3);
+    std::map<std::string, size_t> slices;
+    for (const auto& source : found.sources) slices[source.name] = source.files.size();
+    CHECK(slices["Intercom"] == 2);
+    CHECK(slices["Adjust"] == 1);
+    CHECK(slices.count("crash-reporter"));
+    REQUIRE(found.notes.size() == 2);  // config.yaml in the folder, README.md named
+    CHECK(found.notes[0].find("skipped 1 YAML file") != std::string::npos);
+    CHECK(found.notes[1].find("README.md") != std::string::npos);
+
+    auto& s = shipped();
+    auto components = read_sdk_components(found, *s.checked.policy, *s.mapping, sink);
+    CHECK_FALSE(sink.has_errors());
+    REQUIRE(components.size() == 3);
+    for (const auto& c : components) {
+      for (const auto& f : c.findings) CHECK(f.rule != "gate-slices-disagree");  // same manifest
+    }
+    // A missing argument is an error; the rest are still found.
+    DiagnosticSink missing;
+    auto partial = discover_sdks({(root / "nope").string(), root.string()}, missing);
+    CHECK(has_code(missing, "gate-input-missing"));
+    CHECK(partial.sources.size() == 3);
+    fs::remove_all(root);
+  }
+
+  TEST_CASE("findings grouped by cause: one per entry, the ban blamed on its rule, stable prints") {
+    auto intercom = gate_apple("intercom");
+    auto summary = summarize_gate(intercom, nullptr);
+    std::set<std::string> seen;
+    for (const auto& g : summary.groups) {
+      CAPTURE(g.summary);
+      CHECK(seen.insert(g.fingerprint).second);  // never the same finding twice
+      CHECK(g.location.line > 0);
+      CHECK_FALSE(g.fix.empty());
+      if (g.rule == "gate-incorrect") {
+        // Photos and videos: media-stays-on-device bans every subject; the EU-minor rule, which
+        // decides only for the EU minor, is not to blame.
+        CHECK(g.rules == std::vector<std::string>{"media-stays-on-device"});
+        CHECK(g.readings.size() == 8);  // 2 data types × 4 purposes, one group
+      }
+    }
+    CHECK(summary.failing == 3);
+    // The readings of one entry (DeviceID's three readings × purposes) are one group, not one each.
+    size_t unrouted_findings = 0;
+    for (const auto& f : intercom.findings) unrouted_findings += f.rule == "gate-unrouted-deny";
+    size_t unrouted_groups = 0;
+    for (const auto& g : summary.groups) unrouted_groups += g.rule == "gate-unrouted-deny";
+    CHECK(unrouted_findings > unrouted_groups);
+    CHECK(unrouted_groups == 1);
+
+    // Fingerprints: not the wording and not the line; the rule, the statements and the file.
+    auto reworded = intercom;
+    for (auto& f : reworded.findings) {
+      f.message = "reworded";
+      f.location.line += 7;
+    }
+    auto again = summarize_gate(reworded, nullptr);
+    REQUIRE(again.groups.size() == summary.groups.size());
+    for (size_t i = 0; i < again.groups.size(); ++i) {
+      CHECK(again.groups[i].fingerprint == summary.groups[i].fingerprint);
+    }
+    auto moved = intercom;
+    for (auto& f : moved.findings) f.location.file = "elsewhere/PrivacyInfo.xcprivacy";
+    CHECK(summarize_gate(moved, nullptr).groups.front().fingerprint !=
+          summary.groups.front().fingerprint);
+
+    // The baseline accepts by fingerprint; what it lists beyond the findings is stale.
+    Baseline baseline;
+    for (const auto& g : summary.groups) {
+      if (g.level == Severity::kError) baseline.entries.push_back({g.fingerprint, "reviewed", "", 0});
+    }
+    baseline.entries.push_back({"0123456789abcdef0123456789abcdef", "gone", "", 9});
+    auto accepted = summarize_gate(intercom, &baseline);
+    CHECK_FALSE(accepted.failed());
+    CHECK(accepted.baselined == 3);
+    REQUIRE(accepted.stale.size() == 1);
+    CHECK(accepted.stale.front().line == 9);
+  }
+
+  TEST_CASE("every gate rule has a title, a description and a fix") {
+    for (const auto& rule : gate_rules()) {
+      CAPTURE(rule.id);
+      CHECK_FALSE(rule.title.empty());
+      CHECK_FALSE(rule.description.empty());
+      CHECK_FALSE(rule.fix.empty());
+    }
+    for (const char* id : {"gate-omitted", "gate-unrouted-deny", "gate-path-forbidden",
+                           "gate-tracking-eu", "gate-slices-disagree"}) {
+      CHECK(find_gate_rule(id) != nullptr);
+    }
   }
 }
 

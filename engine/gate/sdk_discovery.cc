@@ -188,9 +188,8 @@ SdkDiscovery discover_sdks(const std::vector<std::string>& arguments, Diagnostic
             "{}: no PrivacyInfo.xcprivacy and no SDK manifest below this folder", display_path(p)));
       }
       if (skipped_yaml > 0) {
-        out.notes.push_back(fmt::format("{}: skipped {} YAML file{} that {} not SDK manifests",
-                                        display_path(p), skipped_yaml, skipped_yaml == 1 ? "" : "s",
-                                        skipped_yaml == 1 ? "is" : "are"));
+        out.notes.push_back(fmt::format("{}: skipped {} YAML file{} without `sdk:` (not SDK manifests)",
+                                        display_path(p), skipped_yaml, skipped_yaml == 1 ? "" : "s"));
       }
       continue;
     }
@@ -226,8 +225,10 @@ SdkDiscovery discover_sdks(const std::vector<std::string>& arguments, Diagnostic
     SdkSource source;
     source.kind = kind;
     SdkIdentity identity = sdk_identity_from_path(path);
-    source.name = identity.name;
-    source.package = identity.package;
+    // An SDK manifest names its SDK (`sdk:`, read later); until then, its file's name.
+    source.name = kind == SdkSource::Kind::kSdkManifest ? fs::path(path).stem().string()
+                                                         : identity.name;
+    source.package = kind == SdkSource::Kind::kSdkManifest ? path : identity.package;
     source.files.push_back(path);
     out.sources.push_back(std::move(source));
   }
