@@ -28,6 +28,43 @@ std::string where(const SourceLocation& l) {
   return fmt::format("{}:{}:{}", l.file, l.line, l.column);
 }
 
+// Text for people. Short: the failures, each with where it is and what differed, then one count
+// line for the passes and one for coverage. Verbose: every case by file and every rule no case
+// exercises.
+std::string render_test_text(const PolicyTestRun& run, size_t files, bool verbose) {
+  std::string out;
+  const PolicyTestFile* current = nullptr;
+  for (const auto& r : run.results) {
+    if (r.passed && !verbose) continue;
+    if (verbose && r.file != current) {
+      current = r.file;
+      out += fmt::format("{}\n", current->path);
+    }
+    if (r.passed) {
+      out += fmt::format("  PASS {}\n", r.test->name);
+      continue;
+    }
+    out += verbose ? fmt::format("  FAIL {}\n       at {}\n", r.test->name, where(r.test->location))
+                   : fmt::format("FAIL {}: {}\n", where(r.test->location), r.test->name);
+    for (const auto& d : r.differences) out += fmt::format("       {}\n", d);
+  }
+  if (run.failed > 0 || verbose) out += "\n";
+  out += fmt::format("{} passed, {} failed ({} cases in {} file{})\n", run.passed, run.failed,
+                     run.results.size(), files, files == 1 ? "" : "s");
+  out += fmt::format("Coverage: {} of {} rules exercised", run.rules - run.uncovered.size(),
+                     run.rules);
+  if (run.uncovered.empty()) return out + "\n";
+  if (!verbose) {
+    return out + fmt::format("; {} rules no case exercises (--verbose lists them)\n",
+                             run.uncovered.size());
+  }
+  out += "; no test exercises:\n";
+  for (const Rule* rule : run.uncovered) {
+    out += fmt::format("  {} [{}] {}\n", rule->id, effect_name(rule->effect), where(rule->location));
+  }
+  return out;
+}
+
 int run_test(const TestOptions& o) {
   std::string dir;
   auto policy = load_checked_policy(o.policy_dir, "nothing is tested", &dir);
@@ -101,29 +138,7 @@ int run_test(const TestOptions& o) {
                           {"uncovered", uncovered}}}};
     fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
-    const PolicyTestFile* current = nullptr;
-    for (const auto& r : run.results) {
-      if (r.file != current) {
-        current = r.file;
-        fmt::print("{}\n", current->path);
-      }
-      if (r.passed && !o.verbose) continue;
-      fmt::print("  {} {}\n", r.passed ? "PASS" : "FAIL", r.test->name);
-      if (!r.passed) {
-        fmt::print("       at {}\n", where(r.test->location));
-        for (const auto& d : r.differences) fmt::print("       {}\n", d);
-      }
-    }
-    fmt::print("\n{} passed, {} failed ({} cases)\n", run.passed, run.failed, run.results.size());
-    fmt::print("Coverage: {} of {} rules exercised", run.rules - run.uncovered.size(), run.rules);
-    if (run.uncovered.empty()) {
-      fmt::print("\n");
-    } else {
-      fmt::print("; no test exercises:\n");
-      for (const Rule* rule : run.uncovered) {
-        fmt::print("  {} [{}] {}\n", rule->id, effect_name(rule->effect), where(rule->location));
-      }
-    }
+    fmt::print("{}", render_test_text(run, tests.size(), o.verbose));
   }
   return run.failed > 0 ? kExitFindings : kExitClean;
 }
@@ -138,7 +153,9 @@ void add_test_command(CLI::App& app, int& exit_code) {
       "FILES default to POLICY/policy_tests/*.yaml. Each case is {name, query, expect}: the query\n"
       "JSON of docs/design.md written as YAML, and the expected decision, with obligations,\n"
       "legal_basis, citations and rules compared as sets when given. Reports the rules no case\n"
-      "exercises (coverage).\n"
+      "exercises (coverage). Text is short by default: each failing case with its file:line and\n"
+      "what differed, then one count line for the passes and one for coverage; --verbose lists\n"
+      "every case by file and every rule no case exercises. JSON and JUnit list every case.\n"
       "Exit status: 0 all pass, 1 some fail, 2 unreadable tests or a broken policy.\n"
       "Examples:\n"
       "  flowgate test\n"
@@ -150,7 +167,8 @@ void add_test_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"text", "json", "junit"}))
       ->capture_default_str();
   c->add_option("--as-of", o->as_of, "Date for queries that give no as_of (default: today)");
-  c->add_flag("-v,--verbose", o->verbose, "List passing cases too");
+  c->add_flag("-v,--verbose", o->verbose,
+              "Text: list every case by file, passing ones too, and every rule no case exercises");
   c->callback([o, &exit_code] { exit_code = run_test(*o); });
 }
 
