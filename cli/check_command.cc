@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "compile/compiler.h"
 #include "flowgate/toolchain.h"
 #include "model/policy.h"
 
@@ -20,6 +21,8 @@ int run_check(const CheckOptions& options) {
   DiagnosticSink sink;
   auto policy = load_policy(*dir, sink);
   check_policy(*policy, sink);
+  // What check passes, compile compiles: the rules are folded under the compile budget.
+  if (!sink.has_errors()) within_compile_budget(*policy, sink);
   auto diagnostics = sink.sorted();
   size_t errors = sink.error_count();
   if (options.format == "json") {

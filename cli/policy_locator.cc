@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "commands.h"
+#include "compile/compiler.h"
 #include "flowgate/toolchain.h"
 #include "model/policy.h"
 
@@ -42,7 +43,7 @@ std::unique_ptr<Policy> load_checked_policy(const std::string& dir, std::string_
   DiagnosticSink sink;
   auto policy = load_policy(*found, sink);
   check_policy(*policy, sink);
-  if (!sink.has_errors()) return policy;
+  if (!sink.has_errors() && within_compile_budget(*policy, sink)) return policy;
   fmt::print(stderr, "{}", render_text(sink.sorted(), policy.get(), false));
   fmt::print(stderr, "flowgate: error: the policy has errors (see `flowgate check`); {}\n",
              consequence);

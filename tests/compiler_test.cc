@@ -174,6 +174,63 @@ TEST_SUITE("compiler") {
           }) == 1);
   }
 
+  // The compile budget (nodes, time) is a diagnostic naming the rules, never a run-away compile:
+  // the shipped policy fits the default budget; the same policy under a budget it cannot fit, and
+  // an adversarial one (300 one-line denies, each on its own age threshold and date), stop with
+  // compile-budget at a rule of theirs. Sizes run out, not time: no timing assertion here.
+  TEST_CASE("a policy too costly to compile is a compile-budget diagnostic naming its rules") {
+    auto budget_errors = [](const DiagnosticSink& sink) {
+      std::vector<Diagnostic> found;
+      for (const auto& d : sink.diagnostics()) {
+        if (d.code == "compile-budget" && d.severity == Severity::kError) found.push_back(d);
+      }
+      return found;
+    };
+    DiagnosticSink fits;
+    CHECK(within_compile_budget(policy(), fits));
+    CHECK(fits.diagnostics().empty());
+
+    auto nodes_only = [](size_t max_nodes) {
+      CompileBudget budget;
+      budget.max_nodes = max_nodes;
+      return budget;
+    };
+    DiagnosticSink tight;
+    CHECK_FALSE(within_compile_budget(policy(), tight, nodes_only(2'000)));
+    auto errors = budget_errors(tight);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].location.line > 0);
+    CHECK(errors[0].message.find("2000 diagram nodes") != std::string::npos);
+
+    // Each rule splits ages at a threshold of its own and dates at a day of its own: every pair of
+    // the two sets up a distinct set of matching rules (4.5 million; 25 s to compile before the
+    // budget).
+    ScratchPolicy scratch;
+    std::string rules = "rules:\n";
+    for (int i = 0; i < 300; ++i) {
+      rules += fmt::format(
+          "  - id: adversarial-{}\n    effect: deny\n    match: {{action: any}}\n"
+          "    when: \"subject.age < {} or as_of >= 2027-01-{:02d}\"\n"
+          "    citations: [\"§11.1.2\"]\n"
+          "    quote: \"If you are a minor under the age of 16, you are not permitted to use our "
+          "Services in the EU/EEA.\"\n",
+          i, i + 1, i % 28 + 1);
+    }
+    scratch.write("rules/adversarial.yaml", rules);
+    Checked adversarial = load_and_check(scratch.dir().string());
+    for (const auto& d : adversarial.diagnostics) {
+      if (d.severity == Severity::kError) FAIL_CHECK(d.code << ": " << d.message);
+    }
+    REQUIRE(adversarial.errors == 0);
+    DiagnosticSink sink;
+    CHECK_FALSE(within_compile_budget(*adversarial.policy, sink));  // the default budget
+    errors = budget_errors(sink);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].location.file.find("adversarial.yaml") != std::string::npos);
+    CHECK(errors[0].message.find("adversarial-0") != std::string::npos);
+    CHECK(errors[0].message.find("draw age thresholds") != std::string::npos);
+  }
+
   TEST_CASE("the diagram agrees with the reference evaluator on random queries") {
     compare_on_random_queries(policy(), compiled(), random_query_count(1'000'000));
   }

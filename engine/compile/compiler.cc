@@ -2,10 +2,12 @@
 #include "compile/compiler.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <numeric>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -94,6 +96,15 @@ class Compiler {
     return out;
   }
 
+  // The fold alone, under `limits` (within_compile_budget).
+  void fold_within(const DiagramBuilder::Limits& limits, size_t max_rule_sets) {
+    builder_.set_limits(limits);
+    max_rule_sets_ = max_rule_sets;
+    fold_rules();
+  }
+  // While folding: the rule being folded.
+  uint16_t folding() const { return folding_; }
+
   // The rule-set diagram of run(), exported before combining (compile_rule_sets).
   RuleSetDiagram rule_sets() {
     Ref acc = fold_rules();
@@ -108,6 +119,7 @@ class Compiler {
   Ref fold_rules() {
     Ref acc = DiagramBuilder::leaf(0);
     for (uint16_t i = 0; i < policy_.rules.size(); ++i) {
+      folding_ = i;
       Ref predicate = predicates_.rule(policy_.rules[i]);
       acc = builder_.apply(
           acc, predicate,
@@ -131,7 +143,11 @@ class Compiler {
   uint32_t with_rule(uint32_t set, uint16_t rule) {
     auto [it, fresh] =
         set_index_.emplace((uint64_t{set} << 16) | rule, static_cast<uint32_t>(sets_.size()));
-    if (fresh) sets_.push_back({set, rule});
+    if (fresh) {
+      if (sets_.size() >= max_rule_sets_)
+        throw DiagramBuilder::BudgetExceeded{DiagramBuilder::BudgetExceeded::kRuleSets};
+      sets_.push_back({set, rule});
+    }
     return it->second;
   }
 
@@ -173,6 +189,8 @@ class Compiler {
   };
   std::vector<SetLink> sets_;
   std::unordered_map<uint64_t, uint32_t> set_index_;  // (parent << 16 | rule) → set
+  uint16_t folding_ = 0;
+  size_t max_rule_sets_ = SIZE_MAX;
 };
 
 // Rule sets hold rule indices as 16 bits, one value kept for the consent marker: kMaxRules, which
@@ -204,6 +222,77 @@ CompiledPolicy compile_policy(const Policy& policy, CompileStats* stats) {
 RuleSetDiagram compile_rule_sets(const Policy& policy) {
   check_rule_count(policy);
   return Compiler(policy, analyse_domains(policy)).rule_sets();
+}
+
+namespace {
+
+std::string what_ran_out(DiagramBuilder::BudgetExceeded::What what, const CompileBudget& budget) {
+  switch (what) {
+    case DiagramBuilder::BudgetExceeded::kNodes:
+      return fmt::format("{} diagram nodes", budget.max_nodes);
+    case DiagramBuilder::BudgetExceeded::kRuleSets:
+      return fmt::format("{} distinct sets of matching rules", budget.max_rule_sets);
+    case DiagramBuilder::BudgetExceeded::kTime:
+      break;
+  }
+  return fmt::format("{} s of work", budget.max_time.count() / 1000.0);
+}
+
+}  // namespace
+
+bool within_compile_budget(const Policy& policy, DiagnosticSink& sink,
+                           const CompileBudget& budget) {
+  check_rule_count(policy);
+  Compiler compiler(policy, analyse_domains(policy));
+  try {
+    compiler.fold_within({budget.max_nodes, std::chrono::steady_clock::now() + budget.max_time},
+                         budget.max_rule_sets);
+    return true;
+  } catch (const DiagramBuilder::BudgetExceeded& exceeded) {
+    // The rule being folded is rarely the cause: the classes every rule is compiled over multiply
+    // across the query's fields, and the rules that draw boundaries no other rule shares add them.
+    const Rule& stopped = policy.rules[compiler.folding()];
+    const Domains d = analyse_domains(policy);
+    auto classes = [&](VariableKind kind) {
+      const uint32_t v = d.variable(kind);
+      return v == UINT32_MAX ? 1u : d.shape.variables[v].domain;
+    };
+    const uint32_t ages = classes(VariableKind::kAge), days = classes(VariableKind::kDate),
+                   places = classes(VariableKind::kRegion);
+    // The field with the most classes, and the rules that draw its boundaries.
+    const char* field = "age thresholds";
+    size_t Boundaries::*drawn = &Boundaries::ages;
+    if (days > ages && days >= places) {
+      field = "dates";
+      drawn = &Boundaries::days;
+    } else if (places > ages && places > days) {
+      field = "places";
+      drawn = &Boundaries::places;
+    }
+    std::vector<const Rule*> drawing;
+    const std::vector<Boundaries> boundaries = boundaries_by_rule(policy);
+    for (size_t r = 0; r < policy.rules.size(); ++r) {
+      if (boundaries[r].*drawn > 0) drawing.push_back(&policy.rules[r]);
+    }
+    std::vector<std::string> named;
+    for (size_t i = 0; i < std::min<size_t>(drawing.size(), 3); ++i) {
+      named.push_back(fmt::format("{} ({}:{})", drawing[i]->id, drawing[i]->location.file,
+                                  drawing[i]->location.line));
+    }
+    if (drawing.size() > named.size())
+      named.push_back(fmt::format("{} more", drawing.size() - named.size()));
+    sink.error(
+        "compile-budget", drawing.empty() ? stopped.location : drawing.front()->location,
+        fmt::format("the policy is too costly to compile: at rule '{}' ({} of {}) it passes {} "
+                    "(the compile budget). Rules are compiled over every combination of {} age "
+                    "bands, {} date classes and {} region classes; {} rules draw {}: {}",
+                    stopped.id, compiler.folding() + 1, policy.rules.size(),
+                    what_ran_out(exceeded.what, budget), ages, days, places, drawing.size(), field,
+                    fmt::join(named, ", ")),
+        "share age thresholds, dates and region lists between rules (one age band, one region "
+        "group), merge rules that differ only in their match lists, or split the policy");
+    return false;
+  }
 }
 
 }  // namespace flowgate

@@ -64,6 +64,9 @@ size_t DiagramBuilder::unique_slot(uint64_t hash, uint32_t variable,
 }
 
 DiagramBuilder::Ref DiagramBuilder::make(uint32_t variable, const std::vector<Ref>& children) {
+  if ((++calls_ & 0x3FFF) == 0 && std::chrono::steady_clock::now() > limits_.deadline) {
+    throw BudgetExceeded{BudgetExceeded::kTime};
+  }
   bool all_same = true;
   for (Ref c : children) all_same = all_same && c == children.front();
   if (all_same) return children.front();
@@ -71,6 +74,7 @@ DiagramBuilder::Ref DiagramBuilder::make(uint32_t variable, const std::vector<Re
   for (Ref c : children) hash = mix(hash ^ c);
   size_t slot = unique_slot(hash, variable, children);
   if (unique_[slot] != 0) return unique_[slot] - 1;
+  if (nodes_.size() >= limits_.max_nodes) throw BudgetExceeded{BudgetExceeded::kNodes};
   Ref made = static_cast<Ref>(nodes_.size());
   nodes_.push_back({variable, static_cast<uint32_t>(children_.size()), hash});
   children_.insert(children_.end(), children.begin(), children.end());

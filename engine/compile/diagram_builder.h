@@ -6,6 +6,8 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -16,6 +18,18 @@ class DiagramBuilder {
  public:
   using Ref = uint32_t;  // a node index, or kLeaf | value
   static constexpr Ref kLeaf = 0x8000'0000u;
+
+  // What a build may cost: make() throws BudgetExceeded when a new node would pass max_nodes (the
+  // diagram's memory) or, checked every few thousand calls, once the deadline has passed. The
+  // exception unwinds a recursion thousands of frames deep in one step; it stays inside the compile
+  // stage, whose entry point turns it into a diagnostic (compile/compiler.h).
+  struct Limits {
+    size_t max_nodes = SIZE_MAX;
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  };
+  struct BudgetExceeded {
+    enum What { kNodes, kTime, kRuleSets } what;  // kRuleSets: the compiler's own limit
+  };
 
   explicit DiagramBuilder(std::vector<uint32_t> domains)
       : domains_(std::move(domains)), scratch_(domains_.size()) {
@@ -50,6 +64,7 @@ class DiagramBuilder {
   uint32_t variable_of(Ref node) const { return nodes_[node].variable; }
   Ref child(Ref node, uint32_t value) const { return children_[nodes_[node].first_child + value]; }
   size_t node_count() const { return nodes_.size(); }
+  void set_limits(const Limits& limits) { limits_ = limits; }
   uint32_t domain(uint32_t variable) const { return domains_[variable]; }
   uint32_t variable_count() const { return static_cast<uint32_t>(domains_.size()); }
 
@@ -114,6 +129,8 @@ class DiagramBuilder {
   // most once on its way down, so a level's buffer is never overwritten while in use.
   std::vector<std::vector<Ref>> scratch_;
   Memo memo_;
+  Limits limits_;
+  uint32_t calls_ = 0;  // make() calls, for the deadline check
 };
 
 }  // namespace flowgate

@@ -163,6 +163,19 @@ bool PlaceClasses::is(uint32_t place_class, const std::string& literal) const {
                    [groups.size() * date_classes + position(literals, literal, "literal")];
 }
 
+std::vector<Boundaries> boundaries_by_rule(const Policy& policy) {
+  std::vector<Boundaries> out(policy.rules.size());
+  for (size_t r = 0; r < policy.rules.size(); ++r) {
+    if (!policy.rules[r].when) continue;
+    Uses uses;
+    collect(policy.rules[r].when->root, uses);
+    out[r] = {uses.age_thresholds.size(), uses.date_points.size(),
+              uses.region_groups.size() + uses.destination_groups.size() +
+                  uses.region_literals.size() + uses.destination_literals.size()};
+  }
+  return out;
+}
+
 Domains analyse_domains(const Policy& policy) {
   Domains d;
   CompiledPolicy& s = d.shape;

@@ -45,6 +45,14 @@ struct Domains {
 
 Domains analyse_domains(const Policy& policy);
 
+// Per rule, the class boundaries its condition draws: age thresholds, `as_of` days, and the places
+// and groups it compares with. Classes multiply across fields, so the rules drawing the largest
+// field's boundaries are the ones to look at when a policy is too costly to compile.
+struct Boundaries {
+  size_t ages = 0, days = 0, places = 0;
+};
+std::vector<Boundaries> boundaries_by_rule(const Policy& policy);
+
 // The consent-string bit a checked condition node tests (tcf.purpose_consent(N),
 // tcf.purpose_legitimate_interest(N), usnat.sale_opt_out and the other GPP opt-outs, tcf.present,
 // gpp.present), if it tests one: each distinct one a rule mentions is a variable of its own.

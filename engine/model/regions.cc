@@ -24,6 +24,11 @@ bool RegionCatalog::add_group(RegionGroup group, DiagnosticSink& sink) {
   return true;
 }
 
+SourceLocation RegionCatalog::location_of(std::string_view region) const {
+  auto it = regions_.find(std::string(region));
+  return it == regions_.end() ? SourceLocation{} : it->second;
+}
+
 const RegionGroup* RegionCatalog::group(std::string_view id) const {
   auto it = groups_.find(std::string(id));
   return it == groups_.end() ? nullptr : &it->second;

@@ -44,6 +44,8 @@ class RegionCatalog {
   const RegionGroup* group(std::string_view id) const;
   const std::map<std::string, RegionGroup>& groups() const { return groups_; }
   const std::map<std::string, std::string>& regions() const { return names_; }
+  // Where a region is defined; an empty location for an unknown id.
+  SourceLocation location_of(std::string_view region) const;
 
   // Resolves includes (reporting unknown groups and include cycles); call once after adding.
   void resolve(DiagnosticSink& sink);
