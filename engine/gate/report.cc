@@ -151,6 +151,11 @@ const char* matrix_verdict_name(MatrixVerdict v) {
   return "?";
 }
 
+LintGroup lint_group(const Finding& f) {
+  if (f.baselined) return LintGroup::kReviewed;
+  return at_or_above(f.severity, Severity::kWarning) ? LintGroup::kNew : LintGroup::kNote;
+}
+
 size_t Report::cells(MatrixVerdict v) const {
   size_t n = 0;
   for (const auto& row : matrix) {
@@ -277,8 +282,9 @@ Report compute_report(const Policy& policy, const ReportOptions& options,
       ++r.lint.failing;
     }
   }
-  std::stable_partition(r.findings.begin(), r.findings.end(),
-                        [](const Finding& f) { return !f.baselined; });
+  std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
+    return lint_group(a) < lint_group(b);
+  });
 
   std::vector<std::string> regions;
   for (const auto& s : classes) {

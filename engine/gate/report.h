@@ -71,6 +71,11 @@ struct SectionCoverage {
   size_t sentences = 0, quoted = 0, listed = 0, unaccounted = 0;
 };
 
+// How the page groups lint findings: new ones (at warning or above, not in the baseline) in
+// full, with the statements they concern; reviewed ones (baselined) and notes with their quote.
+enum class LintGroup { kNew, kReviewed, kNote };
+LintGroup lint_group(const Finding& finding);
+
 struct RightsRow {
   std::string region;
   std::vector<RightsAnswer> answers;  // one per right, in vocabulary order
@@ -85,7 +90,7 @@ struct Report {
   std::vector<DecidingRule> rules;
   FlowGraph graph;
   std::string dot;                // the graph as Graphviz DOT (to_dot), for the caller to render
-  std::vector<Finding> findings;  // lint, baseline applied; new ones first
+  std::vector<Finding> findings;  // lint, baseline applied; by LintGroup, then lint's order
   LintSummary lint;
   std::vector<RightsRow> rights;  // one per distinct region of the subject classes
   std::vector<const RetentionEntry*> retention;

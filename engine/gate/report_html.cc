@@ -245,7 +245,7 @@ void render_finding(const Finding& f, std::string& out) {
       esc(f.message));
   if (!f.quote.empty()) out += fmt::format("<blockquote>{}</blockquote>\n", esc(f.quote));
   for (const auto& rel : f.related) {
-    if (rel.quote.empty() || f.baselined) continue;  // reviewed: the finding's own quote suffices
+    if (rel.quote.empty() || lint_group(f) != LintGroup::kNew) continue;
     out +=
         fmt::format("<p class=\"mute\">{} <code>{}</code> ({}) {}</p><blockquote>{}</blockquote>\n",
                     esc(rel.role), esc(rel.id), esc(where(rel.location)), sections(rel.citations),
@@ -260,23 +260,27 @@ void render_finding(const Finding& f, std::string& out) {
 void render_lint(const Report& r, std::string& out) {
   out += fmt::format(
       "<section id=\"lint\">\n<h2>4. Lint findings</h2>\n<p>{} findings: {} new at warning or "
-      "above, {} reviewed in the baseline{}.</p>\n",
+      "above, {} reviewed in the baseline, the rest notes{}. New findings come with the "
+      "statements they concern; the others with their own quote.</p>\n",
       r.lint.total, r.lint.failing, r.lint.baselined,
-      r.lint.stale.empty() ? "" : fmt::format(", {} stale baseline entries", r.lint.stale.size()));
-  size_t i = 0;
-  if (r.lint.failing > 0 || (!r.findings.empty() && !r.findings.front().baselined)) {
-    out += "<h3>New</h3>\n";
-  }
-  for (; i < r.findings.size() && !r.findings[i].baselined; ++i) render_finding(r.findings[i], out);
-  if (i < r.findings.size()) {
+      r.lint.stale.empty() ? "" : fmt::format("; {} stale baseline entries", r.lint.stale.size()));
+  constexpr std::pair<LintGroup, const char*> kGroups[] = {
+      {LintGroup::kNew, "New"},
+      {LintGroup::kReviewed, "Reviewed (in the baseline)"},
+      {LintGroup::kNote, "Notes"}};
+  for (const auto& [group, heading] : kGroups) {
     std::map<std::string, size_t> per_code;
-    for (size_t j = i; j < r.findings.size(); ++j) ++per_code[r.findings[j].code];
+    for (const auto& f : r.findings) per_code[f.code] += lint_group(f) == group;
     std::string counts;
     for (const auto& [code, n] : per_code) {
-      counts += fmt::format("{}<code>{}</code> {}", counts.empty() ? "" : ", ", esc(code), n);
+      if (n > 0)
+        counts += fmt::format("{}<code>{}</code> {}", counts.empty() ? "" : ", ", esc(code), n);
     }
-    out += fmt::format("<h3>Reviewed (baselined)</h3>\n<p>{}</p>\n", counts);
-    for (; i < r.findings.size(); ++i) render_finding(r.findings[i], out);
+    if (counts.empty()) continue;
+    out += fmt::format("<h3>{}</h3>\n<p>{}</p>\n", heading, counts);
+    for (const auto& f : r.findings) {
+      if (lint_group(f) == group) render_finding(f, out);
+    }
   }
   out += "</section>\n";
 }
