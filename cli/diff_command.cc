@@ -17,6 +17,7 @@
 
 #include "analysis/sarif.h"
 #include "analysis/semantic_diff.h"
+#include "approved_policy.h"
 #include "bundle/bundle_reader.h"
 #include "commands.h"
 #include "compile/compiler.h"
@@ -33,7 +34,8 @@ using nlohmann::ordered_json;
 struct DiffCommandOptions {
   std::string old_input, new_input;
   std::string against;  // "approved"
-  std::string policy_dir, db;
+  std::string policy_dir;
+  bool require_approval = false;  // with --against approved: exit 1 unless a record approves NEW
   std::string format = "text";
   size_t max_cubes = 10'000;
 };
@@ -54,38 +56,6 @@ struct Side {
   }
 };
 
-// Runs argv (no shell); stdout to *out when given, else to `out_file` when given. Exit status, or
-// -1 when it could not run.
-int run_process(const std::vector<std::string>& argv, std::string* out) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return -1;
-  pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    dup2(pipe_fds[1], STDOUT_FILENO);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  std::string collected;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) {
-    collected.append(buffer, static_cast<size_t>(n));
-  }
-  close(pipe_fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (out) *out = std::move(collected);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 bool load_rules(const std::string& dir, Side& side) {
   side.policy = load_checked_policy(dir, fmt::format("{} is not compared", side.label));
   if (!side.policy) return false;
@@ -101,41 +71,24 @@ bool load_bundle_bytes(const std::string& bytes, Side& side) {
   return true;
 }
 
+// A fresh temporary folder for one side's extracted rules.
+fs::path make_temp_dir() {
+  std::random_device random;
+  fs::path dir = fs::temp_directory_path() / fmt::format("flowgate-diff-{}-{}", getpid(), random());
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  return dir;
+}
+
 // git:REV → the policy folder's rules/, jurisdictions/ and data_inventory.yaml at REV, extracted
 // into a temporary folder.
 bool load_git(const std::string& rev, const DiffCommandOptions& o, Side& side) {
   auto root = locate_policy(o.policy_dir);
   if (!root) return false;
-  std::string prefix;
-  if (run_process({"git", "-C", *root, "rev-parse", "--show-prefix"}, &prefix) != 0) {
-    fmt::print(stderr, "flowgate: error: {}: the policy folder {} is not in a git repository\n",
-               side.label, *root);
-    return false;
-  }
-  while (!prefix.empty() && (prefix.back() == '\n' || prefix.back() == '\r')) prefix.pop_back();
-  std::random_device random;
-  side.temp_dir =
-      fs::temp_directory_path() / fmt::format("flowgate-diff-{}-{}", getpid(), random());
-  std::error_code ec;
-  fs::create_directories(side.temp_dir, ec);
-  std::string tar = (side.temp_dir / "rules.tar").string();
-  std::string ignored;
-  if (run_process({"git", "-C", *root, "archive", "--format=tar", "-o", tar, rev + ":" + prefix,
-                   "rules", "jurisdictions", "data_inventory.yaml"},
-                  &ignored) != 0) {
-    fmt::print(stderr,
-               "flowgate: error: {}: git archive failed (is '{}' a revision holding rules/, "
-               "jurisdictions/ and data_inventory.yaml?)\n",
-               side.label, rev);
-    return false;
-  }
+  side.temp_dir = make_temp_dir();
   fs::path tree = side.temp_dir / "policy";
-  fs::create_directories(tree, ec);
-  if (run_process({"tar", "-x", "-f", tar, "-C", tree.string()}, &ignored) != 0) {
-    fmt::print(stderr, "flowgate: error: {}: could not extract the archive\n", side.label);
-    return false;
-  }
-  return load_rules(tree.string(), side);
+  return extract_policy_at_revision(*root, rev, tree, side.label) &&
+         load_rules(tree.string(), side);
 }
 
 bool load_input(const std::string& input, const DiffCommandOptions& o, Side& side) {
@@ -161,33 +114,76 @@ bool load_input(const std::string& input, const DiffCommandOptions& o, Side& sid
   return bytes && load_bundle_bytes(*bytes, side);
 }
 
-bool load_approved(const DiffCommandOptions& o, Side& side) {
-  std::string db = o.db;
-  if (db.empty()) {
-    auto root = locate_policy(o.policy_dir);
-    if (!root) return false;
-    db = (fs::path(*root) / ".flowgate" / "approvals.db").string();
+// The latest verified approval record of the checkout (approvals/, engine/store/approvals.h):
+// its policy extracted from git by the record's object ids, compiled, and held to the record's
+// digest. *state (for --require-approval) gets every record.
+bool load_approved(const DiffCommandOptions& o, Side& side, ApprovalState* state) {
+  auto root = locate_policy(o.policy_dir);
+  if (!root) return false;
+  auto read = read_approval_state(*root);
+  if (!read) return false;
+  *state = std::move(*read);
+  if (o.require_approval) {  // for CI: what is committed counts, nothing else
+    std::vector<ApprovalRecord> committed;
+    for (ApprovalRecord& r : state->records) {
+      auto changes = uncommitted_changes(*root, {r.path});
+      if (!changes) return false;
+      if (changes->empty()) {
+        committed.push_back(std::move(r));
+      } else {
+        fmt::print(stderr,
+                   "flowgate: note: {} is not committed, so it does not count\n  = help: git add "
+                   "{} && git commit\n",
+                   r.path, r.path);
+      }
+    }
+    state->records = std::move(committed);
   }
-  std::error_code ec;
-  if (!fs::exists(db, ec)) {
+  if (state->records.empty()) {
     fmt::print(stderr,
-               "flowgate: error: no approvals database at {}\n  = help: approve a "
-               "version first: flowgate approve --who NAME --note TEXT\n",
-               db);
+               "flowgate: error: nothing has been approved yet: no record in {}/\n  = help: "
+               "approve the policy (flowgate approve --who NAME --key KEY --note TEXT) and "
+               "commit the record\n",
+               kApprovalsDir);
     return false;
   }
-  std::unique_ptr<ApprovalStore> store;
-  std::optional<Approval> latest;
-  runtime::Status s = ApprovalStore::open(db, &store);
-  if (s.ok()) s = store->latest(&latest);
-  if (!s.ok() || !latest) {
-    fmt::print(stderr, "flowgate: error: {}\n",
-               s.ok() ? "nothing has been approved yet (flowgate approve)" : s.message());
+  const ApprovalRecord& latest = state->records.back();
+  side.label =
+      fmt::format("approved {} by {}, {}", latest.approved_at, latest.approver, latest.path);
+  side.temp_dir = make_temp_dir();
+  fs::path tree = side.temp_dir / "policy";
+  if (!extract_policy_source(*root, latest.source, tree, latest.path) ||
+      !load_rules(tree.string(), side)) {
     return false;
   }
-  side.label = fmt::format("approval #{} ({} by {}, sha256 {})", latest->id, latest->approved_at,
-                           latest->who, latest->sha256.substr(0, 12));
-  return load_bundle_bytes(latest->bundle, side);
+  const std::string digest = compiled_policy_digest(side.compiled);
+  if (digest != latest.digest) {
+    fmt::print(stderr,
+               "flowgate: error: {}: approves digest {} but its source compiles to {}; the "
+               "record is for another policy\n  = help: remove the record and approve again "
+               "(flowgate approve)\n",
+               latest.path, latest.digest.substr(0, 12), digest.substr(0, 12));
+    return false;
+  }
+  return true;
+}
+
+// --require-approval on a change that needs approval: exit 0 when a committed, verified record
+// approves exactly NEW's compiled digest, else 1 saying how to get one.
+int approval_exit(const Side& after, const ApprovalState& state) {
+  const std::string digest = compiled_policy_digest(after.compiled);
+  for (const ApprovalRecord& r : state.records) {
+    if (r.digest != digest) continue;
+    fmt::print(stderr, "flowgate: approved: {} (by {}, {}) approves digest {}\n", r.path,
+               r.approver, r.approved_at, digest.substr(0, 12));
+    return kExitClean;
+  }
+  fmt::print(stderr,
+             "flowgate: error: the change needs approval and no approval record is for its "
+             "compiled digest {}\n  = help: commit the policy, then an approver runs flowgate "
+             "approve --who NAME --key KEY --note TEXT and commits the record in {}/\n",
+             digest.substr(0, 12), kApprovalsDir);
+  return kExitFindings;
 }
 
 const Rule* find_rule(const Policy* policy, const std::vector<std::string>& ids) {
@@ -229,7 +225,7 @@ std::string markdown_cell(const std::string& text) {
 
 // Both sides: OLD and NEW, or the last approval and the working rules (or NEW). False, with the
 // error printed, when an input cannot be read.
-bool load_sides(const DiffCommandOptions& o, Side& before, Side& after) {
+bool load_sides(const DiffCommandOptions& o, Side& before, Side& after, ApprovalState* state) {
   if (o.against.empty()) {
     if (o.old_input.empty() || o.new_input.empty()) {
       fmt::print(stderr, "flowgate: error: diff needs OLD and NEW (or --against approved)\n");
@@ -242,7 +238,7 @@ bool load_sides(const DiffCommandOptions& o, Side& before, Side& after) {
     return false;
   }
   std::string working = !o.old_input.empty() ? o.old_input : "";
-  if (!load_approved(o, before)) return false;
+  if (!load_approved(o, before, state)) return false;
   if (working.empty()) {
     auto root = locate_policy(o.policy_dir);
     if (!root) return false;
@@ -446,7 +442,8 @@ std::string render_text(const DiffReport& r) {
 
 int run_diff(const DiffCommandOptions& o) {
   Side before, after;
-  if (!load_sides(o, before, after)) return kExitInputError;
+  ApprovalState approvals;
+  if (!load_sides(o, before, after, &approvals)) return kExitInputError;
   flowgate::DiffOptions options = diff_options(before, after, o.max_cubes);
   DiffReport report{before, after, {}, 0, o.max_cubes};
   auto start = std::chrono::steady_clock::now();
@@ -464,7 +461,8 @@ int run_diff(const DiffCommandOptions& o) {
                      : o.format == "markdown" ? render_markdown(report)
                                               : render_text(report);
   fmt::print("{}", text);
-  return report.diff.newly_allowed > 0 ? kExitFindings : kExitClean;
+  if (report.diff.newly_allowed == 0) return kExitClean;
+  return o.require_approval ? approval_exit(after, approvals) : kExitFindings;
 }
 
 }  // namespace
@@ -484,15 +482,26 @@ void add_diff_command(CLI::App& app, int& exit_code) {
       "  flowgate diff git:origin/main .                 # this branch's rules against main\n"
       "  flowgate diff git:HEAD~1 git:HEAD --format markdown > comment.md\n"
       "  flowgate diff old.fgb new.fgb --format sarif > diff.sarif\n"
-      "  flowgate diff --against approved                # working rules vs last approval");
+      "  flowgate diff --against approved                # working rules vs last approval\n"
+      "  flowgate diff --against approved --require-approval   # CI: fails until approved\n"
+      "--against approved reads the signed records in approvals/ (flowgate approve), verifies\n"
+      "each against approvers.yaml (a bad signature, an unlisted key or a record whose source\n"
+      "does not compile to its digest is an error, exit 2), and compares with the latest one's\n"
+      "policy, extracted from git by the object ids the record names (history must be fetched:\n"
+      "fetch-depth: 0). docs/approvals.md has the workflow.");
   c->add_option("OLD", o->old_input, "The policy before: folder, git:REV or bundle file");
   c->add_option("NEW", o->new_input, "The policy after: folder, git:REV or bundle file");
-  c->add_option("--against", o->against,
-                "Compare the working rules (or NEW) with the last approved bundle")
-      ->check(CLI::IsMember({"approved"}));
+  CLI::Option* against =
+      c->add_option(
+           "--against", o->against,
+           "Compare the working rules (or NEW) with the latest approval record (approvals/)")
+          ->check(CLI::IsMember({"approved"}));
   c->add_option("--policy", o->policy_dir,
                 "Policy folder for git:REV and --against (default: found from here upward)");
-  c->add_option("--db", o->db, "Approvals database (default: POLICY/.flowgate/approvals.db)");
+  c->add_flag("--require-approval", o->require_approval,
+              "With --against approved, for CI: a change that needs approval passes (exit 0) "
+              "only when a committed approval record names its compiled digest")
+      ->needs(against);
   c->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "markdown"}))
       ->capture_default_str();

@@ -1,7 +1,7 @@
 // flowgate diff, flowgate test and flowgate approve, in the engine and through the CLI as CI runs
 // them: semantic diff on scratch edits of the shipped policy (folders, git revisions, bundles;
 // every output format), the shipped policy unit tests (pass, fail, JUnit, coverage), and the
-// approvals database under concurrent writers and a writer killed mid-loop.
+// approvals database under concurrent writers and a writer killed mid-loop; approval records.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -30,6 +30,7 @@
 #include "compile/compiler.h"
 #include "model/calendar.h"
 #include "policy_fixture.h"
+#include "runtime/hex.h"
 #include "store/approvals.h"
 
 using namespace flowgate;
@@ -240,9 +241,10 @@ TEST_SUITE("semantic-diff") {
     }
     // Exactness: every concrete media flow the cubes name is decided deny → allow by the two
     // compiled policies, and flows outside media are unchanged.
-    Run r = flowgate_cli({"diff", source_dir(), p.dir().string()});
+    Run r = flowgate_cli({"diff", source_dir(), p.dir().string(), "--verbose"});
     CHECK(r.status == 1);
-    CHECK(r.out.find("Newly allowed:") != std::string::npos);
+    CHECK(r.out.find("change(s) newly allow flows") != std::string::npos);
+    CHECK(r.out.find("  media-stays-on-device (removed deny") != std::string::npos);
     CHECK(r.out.find("service_provider.cloud_storage") != std::string::npos);
   }
 
@@ -369,8 +371,10 @@ TEST_SUITE("semantic-diff") {
     std::istringstream lines(m.out);
     std::string line;
     std::vector<std::string> table;
+    bool in_flows = false;  // the flow table; the table by rule comes before it
     while (std::getline(lines, line)) {
-      if (line.rfind("|", 0) == 0) table.push_back(line);
+      in_flows = in_flows || line.rfind("| change |", 0) == 0;
+      if (in_flows && line.rfind("|", 0) == 0) table.push_back(line);
     }
     REQUIRE(table.size() == 2 + doc["changes"].size());
     CHECK(table[1].rfind("| --- |", 0) == 0);
@@ -500,16 +504,15 @@ TEST_SUITE("approvals") {
     return bytes;
   }
 
-  TEST_CASE("record, list, latest; diff --against approved") {
-    ScratchPolicy p;
-    fs::path db = p.dir() / ".flowgate" / "approvals.db";
-    Run approve = flowgate_cli({"approve", "--policy", p.dir().string(), "--who", "A. Officer",
-                                "--note", "initial review"});
-    CHECK(approve.status == 0);
-    CHECK(fs::exists(db));
+  TEST_CASE("the local index: record, list, latest") {
+    TempDir tmp;
+    std::string db = (tmp.path / "approvals.db").string();
     std::unique_ptr<ApprovalStore> store;
-    REQUIRE(ApprovalStore::open(db.string(), &store).ok());
+    REQUIRE(ApprovalStore::open(db, &store).ok());
     std::optional<Approval> last;
+    REQUIRE(store->latest(&last).ok());
+    CHECK(!last);
+    REQUIRE(store->record(shipped_bundle(), "A. Officer", "initial review", nullptr).ok());
     REQUIRE(store->latest(&last).ok());
     REQUIRE(last);
     CHECK(last->who == "A. Officer");
@@ -519,30 +522,98 @@ TEST_SUITE("approvals") {
     CHECK(std::regex_match(last->approved_at,
                            std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")));
     CHECK(last->policy_version == "2026-01-30");
+    std::vector<Approval> all;
+    REQUIRE(store->list(&all, false).ok());
+    CHECK(all.size() == 1);
+    CHECK(!store->record("not a bundle", "x", "y", nullptr).ok());
+  }
 
-    Run same = flowgate_cli({"diff", "--against", "approved", "--policy", p.dir().string()});
-    CHECK(same.status == 0);
-    remove_media_deny(p);
-    Run changed = flowgate_cli({"diff", "--against", "approved", "--policy", p.dir().string()});
-    CHECK(changed.status == 1);
-    CHECK(changed.out.find("approval #1") != std::string::npos);
+  // A signed record as `flowgate approve` writes it (the command itself: approval_records.sh).
+  struct SignedRecord {
+    KeyPair keys = generate_key_pair();
+    std::vector<Approver> approvers{{"A. Officer", "ana@example.com", "DPO", keys.public_key}};
+    ApprovalRecord record;
+    SignedRecord() {
+      record.policy_name = "kapi-action";
+      record.policy_version = "2026-01-30";
+      record.digest = sha256_hex("compiled policy");
+      record.source = {std::string(40, 'a'), std::string(40, 'b'), std::string(40, 'c'),
+                       std::string(40, 'd')};
+      record.approver = "A. Officer";
+      record.key = runtime::to_hex(keys.public_key.bytes);
+      record.approved_at = "2026-11-29T10:15:02Z";
+      record.note = "PRIV-42: \"quoted\", ünïcode\nand a second line";
+      record.signature = sign_detached(approval_message(record), keys.secret);
+    }
+    runtime::Status reparse(const std::string& text, ApprovalRecord* out) const {
+      return parse_approval_record(text, "approvals/r.yaml", out);
+    }
+  };
 
-    Run list =
-        flowgate_cli({"approve", "--list", "--policy", p.dir().string(), "--format", "json"});
-    CHECK(list.status == 0);
-    CHECK(json::parse(list.out).size() == 1);
-    Run refused = flowgate_cli({"approve", "--bundle", source_dir() + "/README.md", "--db",
-                                db.string(), "--who", "x", "--note", "y"});
-    CHECK(refused.status == 2);
-    Run no_db = flowgate_cli({"diff", "--against", "approved", "--db",
-                              (p.dir() / "none.db").string(), "--policy", source_dir()});
-    CHECK(no_db.status == 2);
+  TEST_CASE("records: written, read back and verified; any edit is refused") {
+    SignedRecord s;
+    const std::string text = render_approval_record(s.record);
+    ApprovalRecord back;
+    REQUIRE(s.reparse(text, &back).ok());
+    CHECK(back.note == s.record.note);
+    CHECK(approval_message(back) == approval_message(s.record));
+    CHECK(verify_approval_record(back, s.approvers).ok());
+    CHECK(approval_file_name(s.record) ==
+          "2026-01-30-" + s.record.digest.substr(0, 12) + "-a.-officer.yaml");
+
+    // The same signature on another digest, version or note does not verify.
+    for (auto edit : {+[](ApprovalRecord& r) { r.digest[0] = r.digest[0] == '0' ? '1' : '0'; },
+                      +[](ApprovalRecord& r) { r.policy_version = "2026-02-01"; },
+                      +[](ApprovalRecord& r) { r.source.rules = std::string(40, 'e'); },
+                      +[](ApprovalRecord& r) { r.note += "!"; }}) {
+      ApprovalRecord changed = back;
+      edit(changed);
+      runtime::Status v = verify_approval_record(changed, s.approvers);
+      CHECK(v.code() == runtime::Status::Code::kUnauthenticated);
+      CHECK(v.message().find("signature does not verify") != std::string::npos);
+    }
+    // A key approvers.yaml does not list, or another approver's name on the listed key.
+    KeyPair other = generate_key_pair();
+    ApprovalRecord unlisted = back;
+    unlisted.key = runtime::to_hex(other.public_key.bytes);
+    unlisted.signature = sign_detached(approval_message(unlisted), other.secret);
+    CHECK(verify_approval_record(unlisted, s.approvers).message().find("does not list") !=
+          std::string::npos);
+    ApprovalRecord renamed = back;
+    renamed.approver = "Eve";
+    renamed.signature = sign_detached(approval_message(renamed), s.keys.secret);
+    CHECK(verify_approval_record(renamed, s.approvers).message().find("names approver 'Eve'") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("records and approvers.yaml that are not well formed name file:line:col") {
+    SignedRecord s;
+    const std::string text = render_approval_record(s.record);
+    ApprovalRecord out;
+    auto message = [&](const std::string& bad) { return s.reparse(bad, &out).message(); };
+    std::string extra = text + "reviewer: \"someone\"\n";
+    CHECK(message(extra).find("approvals/r.yaml:18:1: unknown key 'reviewer'") !=
+          std::string::npos);
+    std::string no_digest = std::regex_replace(text, std::regex("digest: [^\n]*\n"), "");
+    CHECK(message(no_digest).find("'digest' is missing") != std::string::npos);
+    std::string short_sig =
+        std::regex_replace(text, std::regex("signature: \"[0-9a-f]{4}"), "signature: \"");
+    CHECK(message(short_sig).find(":17:12: signature is not 128") != std::string::npos);
+    CHECK(message("format: [unclosed").find("approvals/r.yaml:1:") != std::string::npos);
+
+    TempDir tmp;
+    std::vector<Approver> approvers;
+    std::string path = (tmp.path / "approvers.yaml").string();
+    CHECK(read_approvers(path, "approvers.yaml", &approvers).message().find("no such file") !=
+          std::string::npos);
+    std::ofstream(path) << "approvers:\n  - name: ana\n    key: \"12ab\"\n";
+    CHECK(read_approvers(path, "approvers.yaml", &approvers).message().find(
+              "approvers.yaml:3:10: a public key is 64 hex digits") != std::string::npos);
   }
 
   TEST_CASE("concurrent writers: N processes approving at once lose nothing") {
     TempDir tmp;
-    fs::path bundle = tmp.path / "shipped.fgb";
-    std::ofstream(bundle, std::ios::binary) << shipped_bundle();
+    shipped_bundle();  // compiled once, before the processes fork
     std::string db = (tmp.path / "approvals.db").string();
     constexpr int kProcesses = 8, kEach = 4;
     std::vector<pid_t> children;
@@ -555,12 +626,11 @@ TEST_SUITE("approvals") {
           std::string who = "writer-" + std::to_string(i);
           std::string note = "approval " + std::to_string(k);
           pid_t c = fork();
-          if (c == 0) {
-            int null = open("/dev/null", O_WRONLY);
-            dup2(null, STDOUT_FILENO);
-            execl(FLOWGATE_BINARY, FLOWGATE_BINARY, "approve", "--bundle", bundle.c_str(), "--db",
-                  db.c_str(), "--who", who.c_str(), "--note", note.c_str(), (char*)nullptr);
-            _exit(127);
+          if (c == 0) {  // a process of its own, as each `flowgate approve` is
+            std::unique_ptr<ApprovalStore> store;
+            bool ok = ApprovalStore::open(db, &store).ok() &&
+                      store->record(shipped_bundle(), who, note, nullptr).ok();
+            _exit(ok ? 0 : 1);
           }
           int status = 0;
           waitpid(c, &status, 0);

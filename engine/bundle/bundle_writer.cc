@@ -384,6 +384,15 @@ std::string sign_bundle(std::string bundle, const SecretKey& key) {
   return bundle;
 }
 
+runtime::Signature sign_detached(std::string_view message, const SecretKey& key) {
+  init_sodium();
+  runtime::Signature signature{};
+  crypto_sign_detached(signature.data(), nullptr,
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                       key.bytes.data());
+  return signature;
+}
+
 runtime::Status read_secret_key_file(const std::string& path, SecretKey* key) {
   init_sodium();
   std::ifstream in(path, std::ios::binary);

@@ -53,6 +53,8 @@ runtime::PublicKey public_key_of(const SecretKey& key);
 // Signs a bundle (an existing signature is replaced): sets the signed flag, recomputes the digest
 // and appends the signature block. Throws std::invalid_argument when `bundle` is not a bundle.
 std::string sign_bundle(std::string bundle, const SecretKey& key);
+// The Ed25519 signature of any message (runtime::verify_detached checks it).
+runtime::Signature sign_detached(std::string_view message, const SecretKey& key);
 
 // Key files and the atomic write fail on I/O: they return runtime::Status (docs/design.md,
 // "Errors"), its message "path: what went wrong" — kIoError when the file cannot be read or

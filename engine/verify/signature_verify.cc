@@ -81,4 +81,16 @@ Status verify_bundle_signature(std::string_view bytes, const PublicKey& key) noe
   }
 }
 
+Status verify_detached(std::string_view message, const Signature& signature,
+                       const PublicKey& key) noexcept {
+  if (sodium_init() < 0) return Status::unauthenticated("libsodium failed to initialise");
+  if (crypto_sign_verify_detached(signature.data(),
+                                  reinterpret_cast<const unsigned char*>(message.data()),
+                                  message.size(), key.bytes.data()) != 0) {
+    return Status::unauthenticated("signature does not verify with key " + to_hex(key.bytes) +
+                                   " (forged, damaged, or the signed text was changed)");
+  }
+  return Status();
+}
+
 }  // namespace flowgate::runtime

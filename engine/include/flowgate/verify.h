@@ -31,4 +31,10 @@ Status verify_bundle_signature(const Bundle& bundle, std::span<const PublicKey> 
 // Loads `bytes` (structure and digest checked) and verifies its signature against `key`.
 Status verify_bundle_signature(std::string_view bytes, const PublicKey& key) noexcept;
 
+// An Ed25519 signature over any message (an approval record's canonical text, store/approvals.h).
+using Signature = std::array<uint8_t, 64>;
+// Ok when `signature` is `key`'s over `message`; kUnauthenticated otherwise.
+Status verify_detached(std::string_view message, const Signature& signature,
+                       const PublicKey& key) noexcept;
+
 }  // namespace flowgate::runtime
