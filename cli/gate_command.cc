@@ -162,10 +162,13 @@ std::string render_verbose(const GateReport& r, const FlowGraph& g, const GateSu
                    : sd.verdict == CellVerdict::kAllowWithSignal ? "c"
                                                                  : "-";
         }
+        // Disclosed but failing: the failure is the missing runtime check, not the policy.
+        const char* label = f.fails && f.policheck == PoliCheckClass::kConsistent
+                                ? "unrouted"
+                                : policheck_name(f.policheck);
         if (flow.unmapped.empty()) {
-          out += fmt::format("      [{}] {} {} for {} → {} in {}: {}\n", cells,
-                             policheck_name(f.policheck), flow.data, flow.purpose, flow.recipient,
-                             flow.destination, f.why);
+          out += fmt::format("      [{}] {} {} for {} → {} in {}: {}\n", cells, label, flow.data,
+                             flow.purpose, flow.recipient, flow.destination, f.why);
         } else {
           out += fmt::format("      {}\n", f.why);
         }

@@ -113,6 +113,25 @@ def main(flowgate, policy, fixtures, schema_path):
               "--verbose prints the per-subject matrix")
         check(not any("consistent" in l and "FAIL" in l for l in verbose.splitlines()),
               "--verbose never calls a flow both consistent and FAIL")
+        # A failing entry's readings are never labelled consistent: the failure is said.
+        entry, bad = None, []
+        for l in verbose.splitlines():
+            if re.match(r"^  \S", l) and not l.startswith("  Pods/"):
+                entry = l
+            elif l.startswith("      [") and entry and entry.strip().startswith("FAIL") and "] consistent " in l:
+                if re.search(r"denied for", l):
+                    bad.append(l)
+        check(not bad and any("] unrouted " in l for l in verbose.splitlines()),
+              f"a failing, denied reading is labelled by why it fails (unrouted): {bad[:1]}")
+
+        # JSON: the groups and the SDK verdicts, complete.
+        status, js, _ = gate(flowgate, policy, ["Pods", "--format", "json"], root)
+        j = json.loads(js)
+        failing = [g for g in j["groups"] if g["level"] == "error" and not g["baselined"]]
+        check(status == 1 and not j["passed"] and len(failing) == len(findings) and
+              all(g["fingerprint"] and g["fix"] and g["line"] > 0 for g in j["groups"]) and
+              sorted(s["name"] for s in j["sdks"]) == expected,
+              "JSON lists every group with its fix, fingerprint and location, and every SDK")
 
         # SARIF for code scanning.
         status, sarif, _ = gate(flowgate, policy, ["Pods", "--format", "sarif"], root)
@@ -176,6 +195,9 @@ def main(flowgate, policy, fixtures, schema_path):
               len(sdk_lines(out)) >= len(PODS), "a malformed manifest: exit 2, located, the others still reported")
         status, _, err = gate(flowgate, policy, ["no-such-folder"], root)
         check(status == 2 and "no-such-folder" in err, "a missing argument: exit 2, named")
+        os.makedirs(os.path.join(root, "empty"))
+        status, _, err = gate(flowgate, policy, ["empty"], root)
+        check(status == 2 and "found no privacy manifest" in err, "nothing to gate: exit 2, not a pass")
     print(f"{len(failures)} failures" if failures else "all checks passed")
     return 1 if failures else 0
 

@@ -78,8 +78,9 @@ std::string summary_of(const GateGroup& g, const std::vector<GateFinding>& findi
   std::string readings = readings_text(g.readings);
   std::string rules = g.rules.empty() ? "" : fmt::format(" ({})", lint::abbreviate(g.rules, 3));
   if (g.rule == "gate-unrouted-deny") {
-    return fmt::format("{}: {} denied for {}{}, and the SDK is not routed through the runtime check",
-                       what, readings, lint::abbreviate(g.denied_for, 3), rules);
+    return fmt::format(
+        "{}: {} denied for {}{}, and the SDK is not routed through the runtime check", what,
+        readings, lint::abbreviate(g.denied_for, 3), rules);
   }
   if (g.rule == "gate-omitted") {
     if (readings.empty()) return fmt::format("{}: {}", what, g.readings.front());
@@ -160,7 +161,8 @@ const std::vector<GateRuleInfo>& gate_rules() {
        "For an adult with default signals an allow rule matches and a deny rule overrides it.",
        "Reconcile the two rules (flowgate lint lists the contradiction)."},
       {"gate-ambiguous-reading", "One reading of a vague Apple type is not disclosed.",
-       "Apple's type has several readings in the policy's vocabulary; another is disclosed, so this "
+       "Apple's type has several readings in the policy's vocabulary; another is disclosed, so "
+       "this "
        "one is what the term might mean, not what it must.",
        "Narrow the reading in mappings/apple.yaml if the SDK never means it."},
       {"gate-tracking-eu", "An SDK tracks without the runtime check where the EU denies it.",
@@ -171,7 +173,8 @@ const std::vector<GateRuleInfo>& gate_rules() {
       {"gate-tracking-domain", "A tracking domain the SDK declares.",
        "Listed for review; Apple expects host names, not URLs.",
        "Nothing, unless the domain is written as a URL (tell the vendor)."},
-      {"gate-path-forbidden", "A path of data off the device reaches a forbidden recipient or region.",
+      {"gate-path-forbidden",
+       "A path of data off the device reaches a forbidden recipient or region.",
        "Following the SDK's declared recipient and the vendor's onward transfers, some hop is "
        "forbidden or never disclosed for every subject class.",
        "Disclose the transfer in the policy or stop it; or baseline it with a reason."},
@@ -184,7 +187,8 @@ const std::vector<GateRuleInfo>& gate_rules() {
       {"gate-no-purpose", "A collected data type has no purpose.",
        "Apple requires at least one NSPrivacyCollectedDataTypePurposes entry.",
        "Ask the vendor to declare the purposes."},
-      {"gate-app-manifest-overdeclared", "The app's manifest declares a flow no inventory item has.",
+      {"gate-app-manifest-overdeclared",
+       "The app's manifest declares a flow no inventory item has.",
        "The app's PrivacyInfo.xcprivacy declares a type and purpose no inventory flow is behind.",
        "Remove it from the manifest, or add the flow to data_inventory.yaml."},
       {"gate-app-manifest-missing", "The app's manifest omits a flow of the inventory.",
@@ -278,15 +282,16 @@ GateSummary summarize_gate(const GateReport& report, const Baseline* baseline) {
     g.key = fmt::format("{}|{}", g.component, fmt::join(ids, "|"));
     g.fingerprint = sarif_fingerprint(g.rule, g.key, g.location.file);
   }
-  std::stable_sort(out.groups.begin(), out.groups.end(), [&](const GateGroup& a, const GateGroup& b) {
-    auto rank = [&](const GateGroup& g) {
-      size_t c = 0;
-      while (c < report.components.size() && report.components[c].name != g.component) ++c;
-      return c;
-    };
-    return std::make_tuple(rank(a), a.location.file, a.location.line, a.location.column) <
-           std::make_tuple(rank(b), b.location.file, b.location.line, b.location.column);
-  });
+  std::stable_sort(
+      out.groups.begin(), out.groups.end(), [&](const GateGroup& a, const GateGroup& b) {
+        auto rank = [&](const GateGroup& g) {
+          size_t c = 0;
+          while (c < report.components.size() && report.components[c].name != g.component) ++c;
+          return c;
+        };
+        return std::make_tuple(rank(a), a.location.file, a.location.line, a.location.column) <
+               std::make_tuple(rank(b), b.location.file, b.location.line, b.location.column);
+      });
   if (baseline) {
     std::vector<std::string> fingerprints;
     for (const auto& g : out.groups) fingerprints.push_back(g.fingerprint);

@@ -35,14 +35,14 @@ struct GateGroup {
   Severity level = Severity::kError;
   std::string component;
   SourceLocation location;
-  std::vector<size_t> members;         // indices into GateReport::findings
-  std::vector<std::string> entries;    // distinct declared entries
-  std::vector<std::string> readings;   // distinct readings ("data for purpose")
-  std::vector<std::string> rules;      // policy rules to blame, distinct
-  std::vector<std::string> denied_for; // subject classes, distinct
-  std::string summary;                 // one sentence: what and why
-  std::string fix;                     // what to do about this one
-  std::string key;                     // the statements' ids, fingerprint input
+  std::vector<size_t> members;          // indices into GateReport::findings
+  std::vector<std::string> entries;     // distinct declared entries
+  std::vector<std::string> readings;    // distinct readings ("data for purpose")
+  std::vector<std::string> rules;       // policy rules to blame, distinct
+  std::vector<std::string> denied_for;  // subject classes, distinct
+  std::string summary;                  // one sentence: what and why
+  std::string fix;                      // what to do about this one
+  std::string key;                      // the statements' ids, fingerprint input
   std::string fingerprint;
   const BaselineEntry* baseline = nullptr;  // set when a baseline entry accepts it
 };

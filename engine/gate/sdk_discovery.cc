@@ -20,16 +20,17 @@ namespace fs = std::filesystem;
 // Folders that say where a file sits in a package, not which package it is.
 bool generic_folder(const std::string& name) {
   static const std::set<std::string> generic = {
-      "Resources", "Resource", "Sources",   "Source",   "Classes", "Library",
-      "Libraries", "Swift",    "ObjC",      "Frameworks", "Framework", "Privacy",
-      "Assets",    "Support",  "src",       "lib",      "include", "Pods",
-      "Products",  "ios",      "iOS",       "macos",    "tvos",    "watchos",
-      ".",         "..",       "",          "Vendor",   "vendor",  "ThirdParty"};
+      "Resources", "Resource", "Sources", "Source",     "Classes",   "Library",
+      "Libraries", "Swift",    "ObjC",    "Frameworks", "Framework", "Privacy",
+      "Assets",    "Support",  "src",     "lib",        "include",   "Pods",
+      "Products",  "ios",      "iOS",     "macos",      "tvos",      "watchos",
+      ".",         "..",       "",        "Vendor",     "vendor",    "ThirdParty"};
   return generic.count(name) > 0;
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string strip(const std::string& s, std::string_view suffix) {
@@ -51,9 +52,13 @@ std::string display_path(const fs::path& p) {
   return normal.generic_string();
 }
 
-bool is_apple_manifest(const fs::path& p) { return p.extension() == ".xcprivacy"; }
+bool is_apple_manifest(const fs::path& p) {
+  return p.extension() == ".xcprivacy";
+}
 
-bool is_yaml(const fs::path& p) { return p.extension() == ".yaml" || p.extension() == ".yml"; }
+bool is_yaml(const fs::path& p) {
+  return p.extension() == ".yaml" || p.extension() == ".yml";
+}
 
 // Whether a YAML file has the SDK manifest's shape (a mapping with `sdk:`); "" when it has, else
 // why not.
@@ -188,8 +193,9 @@ SdkDiscovery discover_sdks(const std::vector<std::string>& arguments, Diagnostic
             "{}: no PrivacyInfo.xcprivacy and no SDK manifest below this folder", display_path(p)));
       }
       if (skipped_yaml > 0) {
-        out.notes.push_back(fmt::format("{}: skipped {} YAML file{} without `sdk:` (not SDK manifests)",
-                                        display_path(p), skipped_yaml, skipped_yaml == 1 ? "" : "s"));
+        out.notes.push_back(
+            fmt::format("{}: skipped {} YAML file{} without `sdk:` (not SDK manifests)",
+                        display_path(p), skipped_yaml, skipped_yaml == 1 ? "" : "s"));
       }
       continue;
     }
@@ -226,8 +232,8 @@ SdkDiscovery discover_sdks(const std::vector<std::string>& arguments, Diagnostic
     source.kind = kind;
     SdkIdentity identity = sdk_identity_from_path(path);
     // An SDK manifest names its SDK (`sdk:`, read later); until then, its file's name.
-    source.name = kind == SdkSource::Kind::kSdkManifest ? fs::path(path).stem().string()
-                                                         : identity.name;
+    source.name =
+        kind == SdkSource::Kind::kSdkManifest ? fs::path(path).stem().string() : identity.name;
     source.package = kind == SdkSource::Kind::kSdkManifest ? path : identity.package;
     source.files.push_back(path);
     out.sources.push_back(std::move(source));

@@ -1,11 +1,11 @@
 // discover_sdks: what `flowgate gate ARG…` gates, and read_sdk_components: the components it reads.
 //
-// Each argument is an Apple privacy manifest (PrivacyInfo.xcprivacy, or any *.xcprivacy), one of our
-// SDK manifests (*.yaml or *.yml whose top level is a mapping with `sdk:`), or a folder, searched
-// recursively for both (a CocoaPods `Pods/` tree, a Swift package checkout, an app's Frameworks).
-// Any other file is skipped with a one-line note, so a README a glob picked up never aborts a run;
-// an argument that does not exist, or a manifest that cannot be read or parsed, is an error (exit
-// 2) while the rest are still gated.
+// Each argument is an Apple privacy manifest (PrivacyInfo.xcprivacy, or any *.xcprivacy), one of
+// our SDK manifests (*.yaml or *.yml whose top level is a mapping with `sdk:`), or a folder,
+// searched recursively for both (a CocoaPods `Pods/` tree, a Swift package checkout, an app's
+// Frameworks). Any other file is skipped with a one-line note, so a README a glob picked up never
+// aborts a run; an argument that does not exist, or a manifest that cannot be read or parsed, is an
+// error (exit 2) while the rest are still gated.
 //
 // An SDK is named from its package, never from a generic folder (sdk_name_from_path):
 //   …/X.xcframework/<slice>/…   X        …/X.framework/…   X        Pods/X/…   X
