@@ -231,6 +231,19 @@ TEST_SUITE("bundle-holder") {
     REQUIRE(fresh.load(old).ok());
     CHECK(fresh.current()->serial() == 50);
     CHECK(fresh.load(v1).ok());
+
+    // After a restart, the serial the app last ran (persisted by the app) is the floor.
+    BundleHolder restarted({trusted_key()});
+    BundleHolder::LoadOptions floor;
+    floor.min_serial = 200;
+    Status below = restarted.load(v1, floor);
+    CHECK(below.code() == Status::Code::kFailedPrecondition);
+    CHECK(contains(below.message(),
+                   "bundle serial 100 is below the lowest serial this app has run, 200"));
+    CHECK(restarted.current() == nullptr);
+    REQUIRE(restarted.load(v2, floor).ok());  // the one it ran before: accepted
+    floor.allow_downgrade = true;             // a deliberate rollback lifts the floor too
+    CHECK(BundleHolder({trusted_key()}).load(v1, floor).ok());
   }
 
   TEST_CASE("C API: fg_reload refuses a rollback with FG_ERR_DOWNGRADE unless the flag allows it") {

@@ -65,6 +65,16 @@ Status BundleHolder::install(std::unique_ptr<const Bundle> loaded,
           "bundle digest differs from the one the update announced: refused");
     }
   }
+  if (!options.allow_downgrade && loaded->serial() < options.min_serial) {
+    try {
+      return Status::failed_precondition(
+          "bundle serial " + std::to_string(loaded->serial()) +
+          " is below the lowest serial this app has run, " + std::to_string(options.min_serial) +
+          ": refused as a downgrade (allow_downgrade to roll back on purpose)");
+    } catch (...) {  // out of memory for the message: refuse all the same
+      return Status(Status::Code::kFailedPrecondition, std::string());
+    }
+  }
   if (!options.allow_downgrade) {
     // Loads are serialised (load_mu_), so the running bundle cannot change under this check.
     std::shared_ptr<const Bundle> running = current();

@@ -16,8 +16,10 @@
 //     undetected; every distinct bundle needs its own serial. The same bundle again (equal digest)
 //     is accepted and swapped in as before.
 // LoadOptions::allow_downgrade lifts both checks for a deliberate rollback. The first load of a
-// holder has nothing to compare with and takes any serial; the holder keeps no serial across
-// process restarts.
+// holder has nothing running to compare with: across a restart the app carries the floor itself —
+// it stores current()->serial() after each successful load and passes it as
+// LoadOptions::min_serial on its first load after starting, which then refuses a lower serial as a
+// reload would (so a restart does not reopen the door to last year's bundle).
 //
 //   flowgate::runtime::BundleHolder holder({trusted_key});
 //   if (!holder.load_file("policy.fgb").ok()) …            // refused: nothing is running yet
@@ -61,6 +63,9 @@ class BundleHolder {
     // Accept a bundle whose serial is not above the running one's: a deliberate rollback (the
     // signature, digest and every other check still apply).
     bool allow_downgrade = false;
+    // The lowest serial to accept, whether or not a bundle runs: the serial the app last ran,
+    // persisted by the app across restarts. 0: no floor beyond the running bundle's.
+    uint64_t min_serial = 0;
   };
 
   // Loads, verifies and, when everything holds, swaps in the new bundle. On failure the running
