@@ -45,20 +45,12 @@ struct ApproveResult {
   std::string index_warning;
 };
 
+// Where the record is, then the fields its signature covers (approval_message), which are all of
+// its fields but the signature.
 ordered_json record_json(const ApprovalRecord& r) {
-  return {{"file", r.path},
-          {"policy", r.policy_name},
-          {"version", r.policy_version},
-          {"digest", r.digest},
-          {"source",
-           {{"commit", r.source.commit},
-            {"rules", r.source.rules},
-            {"jurisdictions", r.source.jurisdictions},
-            {"data_inventory", r.source.data_inventory}}},
-          {"approver", r.approver},
-          {"key", r.key},
-          {"approved_at", r.approved_at},
-          {"note", r.note}};
+  ordered_json j = {{"file", r.path}};
+  j.update(ordered_json::parse(approval_message(r)));
+  return j;
 }
 
 std::string dump(const ordered_json& j) {
