@@ -77,6 +77,10 @@ std::string summary_of(const GateGroup& g, const std::vector<GateFinding>& findi
   std::string what = entries_text(g.entries);
   std::string readings = readings_text(g.readings);
   std::string rules = g.rules.empty() ? "" : fmt::format(" ({})", lint::abbreviate(g.rules, 3));
+  if (g.rule == "gate-unrouted-deny" && readings == what) {
+    return fmt::format("{}: denied for {}{}, and the SDK is not routed through the runtime check",
+                       what, lint::abbreviate(g.denied_for, 3), rules);
+  }
   if (g.rule == "gate-unrouted-deny") {
     return fmt::format(
         "{}: {} denied for {}{}, and the SDK is not routed through the runtime check", what,
