@@ -4,7 +4,11 @@ a CI job runs it: a folder argument, SDKs named by their package, an xcframework
 gated once, a stray README skipped with a note, the text within its budget, SARIF that GitHub
 accepts, and the baseline (write, accept, stale, new finding).
 
-    gate_cli_check.py FLOWGATE POLICY_DIR FIXTURES_DIR SCHEMA
+    gate_cli_check.py FLOWGATE POLICY_DIR FIXTURES_DIR SCHEMA GOLDEN_DIR
+
+The default text, and the text of a baselined run with a stale entry and a new SDK, are compared
+with tests/golden/gate-cocoapods*.txt; with FLOWGATE_UPDATE_GOLDEN=1 they are rewritten from this
+run (review the change).
 """
 import json
 import os
@@ -73,12 +77,23 @@ def gate(flowgate, policy, args, cwd):
     return p.returncode, p.stdout, p.stderr
 
 
+def golden(golden_dir, name, text):
+    path = os.path.join(golden_dir, name)
+    if os.environ.get("FLOWGATE_UPDATE_GOLDEN") == "1":
+        open(path, "w").write(text)
+    expected = open(path).read() if os.path.exists(path) else ""
+    if text != expected:
+        import difflib
+        print("".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True), path, "this run")))
+    check(text == expected, f"the text equals {name} (FLOWGATE_UPDATE_GOLDEN=1 rewrites it)")
+
+
 def sdk_lines(out):
     return [l for l in out.splitlines() if re.match(r"^  (FAIL|pass)  ", l)]
 
 
-def main(flowgate, policy, fixtures, schema_path):
-    flowgate, policy, fixtures = map(os.path.abspath, (flowgate, policy, fixtures))
+def main(flowgate, policy, fixtures, schema_path, golden_dir):
+    flowgate, policy, fixtures, golden_dir = map(os.path.abspath, (flowgate, policy, fixtures, golden_dir))
     schema = json.load(open(schema_path))
     with tempfile.TemporaryDirectory() as root:
         build_tree(root, fixtures)
@@ -106,6 +121,7 @@ def main(flowgate, policy, fixtures, schema_path):
                   l.split(": error[")[1] for l in findings if "Intercom: error[" in l)),
               "the xcframework's findings are reported once, not once per slice")
         check(lines[-1].startswith("gate: FAIL"), "the last line is the verdict")
+        golden(golden_dir, "gate-cocoapods.txt", out)
 
         # --verbose keeps the per-subject matrix.
         status, verbose, _ = gate(flowgate, policy, ["Pods", "--verbose"], root)
@@ -166,6 +182,7 @@ def main(flowgate, policy, fixtures, schema_path):
         status, out, _ = gate(flowgate, policy, ["Pods", "--baseline", "gate-baseline.yaml"], root)
         check(status == 1 and "Stale baseline entries: 3" in out and "Branch2: error[" in out and
               "BranchSDK: error[" not in out, "stale entries reported; a new SDK's findings fail")
+        golden(golden_dir, "gate-cocoapods-baselined.txt", out)
 
         # Slices that disagree: one SDK still, and a warning naming the slice.
         sim = os.path.join(root, "Pods/Intercom/Intercom.xcframework", SLICES[1], "Intercom.framework",
@@ -203,4 +220,4 @@ def main(flowgate, policy, fixtures, schema_path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:5]))
+    sys.exit(main(*sys.argv[1:6]))
