@@ -272,34 +272,6 @@ class ProductWalk {
   std::vector<std::pair<uint32_t, uint32_t>> pairs_;  // leaf id → (old, new) decision
 };
 
-// Ids named compactly: a dotted prefix whose every id is selected becomes "prefix.*".
-std::string name_ids(const std::vector<bool>& selected, const std::vector<std::string>& universe) {
-  if (std::all_of(selected.begin(), selected.end(), [](bool b) { return b; })) return "any";
-  std::vector<std::string> names;
-  for (size_t i = 0; i < universe.size(); ++i) {
-    if (!selected[i]) continue;
-    const std::string& id = universe[i];
-    std::string name = id;
-    for (size_t dot = id.find('.'); dot != std::string::npos; dot = id.find('.', dot + 1)) {
-      std::string prefix = id.substr(0, dot + 1);
-      size_t under = 0;
-      bool all = true;
-      for (size_t j = 0; j < universe.size(); ++j) {
-        if (universe[j].rfind(prefix, 0) == 0) {
-          ++under;
-          all &= selected[j];
-        }
-      }
-      if (all && under >= 2) {
-        name = prefix + "*";
-        break;
-      }
-    }
-    if (names.empty() || names.back() != name) names.push_back(name);
-  }
-  return fmt::format("{}", fmt::join(names, ", "));
-}
-
 std::string name_places(const std::vector<bool>& selected,
                         const std::vector<std::vector<std::string>>& members,
                         const DiffOptions& options, uint64_t* count) {
@@ -309,56 +281,7 @@ std::string name_places(const std::vector<bool>& selected,
     if (selected[c]) chosen.insert(members[c].begin(), members[c].end());
   }
   *count = chosen.size();
-  if (chosen.size() == all.size()) return "any";
-  // "any except EU_EEA": the complement, when a group names it exactly or it is short.
-  std::set<std::string> rest;
-  for (const auto& r : all) {
-    if (!chosen.count(r)) rest.insert(r);
-  }
-  if (chosen.size() > rest.size()) {
-    for (const auto& [name, members] : options.region_groups) {
-      std::set<std::string> inside;
-      for (const auto& m : members) {
-        if (all.count(m)) inside.insert(m);
-      }
-      if (inside == rest) return "any except " + name;
-    }
-    if (rest.size() <= 12) return fmt::format("any except {}", fmt::join(rest, ", "));
-  }
-  std::vector<std::string> names;
-  std::set<std::string> left = chosen;
-  for (;;) {
-    const std::pair<std::string, std::set<std::string>>* best = nullptr;
-    size_t best_size = 1;  // a group must name at least two regions still to be named
-    for (const auto& group : options.region_groups) {
-      size_t inside = 0;
-      bool fits = !group.second.empty();
-      for (const auto& m : group.second) {
-        if (!all.count(m)) continue;
-        if (!chosen.count(m)) {
-          fits = false;
-          break;
-        }
-        inside += left.count(m);
-      }
-      if (fits && inside > best_size) {
-        best = &group;
-        best_size = inside;
-      }
-    }
-    if (!best) break;
-    names.push_back(best->first);
-    for (const auto& m : best->second) left.erase(m);
-  }
-  size_t listed = 0;
-  for (const auto& r : left) {
-    if (listed++ == 12) {
-      names.push_back(fmt::format("and {} more", left.size() - 12));
-      break;
-    }
-    names.push_back(r);
-  }
-  return fmt::format("{}", fmt::join(names, ", "));
+  return name_region_set(chosen, all, options);
 }
 
 // Runs of selected classes as ranges; `range(first, last)` names classes first..last.
@@ -553,11 +476,11 @@ void name_cube(const Cube& cube, const Refinement& r, const DiffOptions& options
     c.classes *= n;
     switch (r.dims[d].kind) {
       case VariableKind::kData:
-        c.data = name_ids(values, r.data_ids);
+        c.data = name_id_set(values, r.data_ids);
         c.flows *= n;
         break;
       case VariableKind::kPurpose:
-        c.purpose = name_ids(values, r.purpose_ids);
+        c.purpose = name_id_set(values, r.purpose_ids);
         c.flows *= n;
         break;
       case VariableKind::kAction:
@@ -565,7 +488,7 @@ void name_cube(const Cube& cube, const Refinement& r, const DiffOptions& options
         c.flows *= n;
         break;
       case VariableKind::kRecipient:
-        c.recipient = name_ids(values, r.recipient_ids);
+        c.recipient = name_id_set(values, r.recipient_ids);
         c.flows *= n;
         break;
       case VariableKind::kDestination:
@@ -626,6 +549,93 @@ void count_changes(DiffResult& result) {
 }
 
 }  // namespace
+
+std::string name_id_set(const std::vector<bool>& selected, const std::vector<std::string>& universe) {
+  if (std::all_of(selected.begin(), selected.end(), [](bool b) { return b; })) return "any";
+  std::vector<std::string> names;
+  for (size_t i = 0; i < universe.size(); ++i) {
+    if (!selected[i]) continue;
+    const std::string& id = universe[i];
+    std::string name = id;
+    for (size_t dot = id.find('.'); dot != std::string::npos; dot = id.find('.', dot + 1)) {
+      std::string prefix = id.substr(0, dot + 1);
+      size_t under = 0;
+      bool all = true;
+      for (size_t j = 0; j < universe.size(); ++j) {
+        if (universe[j].rfind(prefix, 0) == 0) {
+          ++under;
+          all &= selected[j];
+        }
+      }
+      if (all && under >= 2) {
+        name = prefix + "*";
+        break;
+      }
+    }
+    if (names.empty() || names.back() != name) names.push_back(name);
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+
+namespace {
+
+// `chosen` as the largest region groups that fit (greedy), then the regions left, every one.
+std::vector<std::string> region_names(const std::set<std::string>& chosen,
+                                      const std::set<std::string>& all,
+                                      const DiffOptions& options) {
+  std::vector<std::string> names;
+  std::set<std::string> left = chosen;
+  for (;;) {
+    const std::pair<std::string, std::set<std::string>>* best = nullptr;
+    size_t best_size = 1;  // a group must name at least two regions still to be named
+    for (const auto& group : options.region_groups) {
+      size_t inside = 0;
+      bool fits = !group.second.empty();
+      for (const auto& m : group.second) {
+        if (!all.count(m)) continue;
+        if (!chosen.count(m)) {
+          fits = false;
+          break;
+        }
+        inside += left.count(m);
+      }
+      if (fits && inside > best_size) {
+        best = &group;
+        best_size = inside;
+      }
+    }
+    if (!best) break;
+    names.push_back(best->first);
+    for (const auto& m : best->second) left.erase(m);
+  }
+  names.insert(names.end(), left.begin(), left.end());
+  return names;
+}
+
+}  // namespace
+
+std::string name_region_set(const std::set<std::string>& chosen, const std::set<std::string>& all,
+                            const DiffOptions& options) {
+  constexpr size_t kListed = 12;
+  if (chosen.size() == all.size()) return "any";
+  // "any except EU_EEA, US-CA": the complement, when it is the larger set and names short.
+  if (chosen.size() * 2 > all.size()) {
+    std::set<std::string> rest;
+    for (const auto& r : all) {
+      if (!chosen.count(r)) rest.insert(r);
+    }
+    std::vector<std::string> names = region_names(rest, all, options);
+    if (names.size() <= kListed) return fmt::format("any except {}", fmt::join(names, ", "));
+  }
+  std::vector<std::string> names = region_names(chosen, all, options);
+  if (names.size() > kListed + 1) {
+    size_t more = names.size() - kListed;
+    names.resize(kListed);
+    names.push_back(fmt::format("and {} more", more));
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
+}
 
 const char* change_kind_name(ChangeKind kind) {
   switch (kind) {

@@ -78,6 +78,13 @@ struct DiffResult {
   size_t refined_classes = 0;  // values of the common refinement, summed over its variables
 };
 
+// Sets named for people, as the cubes name them. Ids: a dotted prefix whose every id is selected
+// becomes "prefix.*"; all of them "any". Regions: "any", "any except EU_EEA", else the largest
+// groups of options.region_groups that fit, then the rest (at most 12 listed). `chosen` ⊆ `all`.
+std::string name_id_set(const std::vector<bool>& selected, const std::vector<std::string>& universe);
+std::string name_region_set(const std::set<std::string>& chosen, const std::set<std::string>& all,
+                            const DiffOptions& options);
+
 // Throws std::invalid_argument when the two policies' variable orders cannot be walked together
 // (a bundle from an incompatible compiler).
 DiffResult semantic_diff(const CompiledPolicy& before, const CompiledPolicy& after,
