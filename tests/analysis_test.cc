@@ -437,8 +437,9 @@ TEST_SUITE("policy-tests") {
     std::string file = (tmp.path / "t.yaml").string();
     Run text = flowgate_cli({"test", "--policy", source_dir(), file});
     CHECK(text.status == 1);
-    CHECK(text.out.find("FAIL wrongly expects") != std::string::npos);
-    CHECK(text.out.find(file + ":6:5") != std::string::npos);
+    // Short by default: the failure first, at its file:line:col; no line for the passing case.
+    CHECK(text.out.rfind("FAIL " + file + ":6:5: wrongly expects", 0) == 0);
+    CHECK(text.out.find("PASS") == std::string::npos);
     CHECK(text.out.find("decision: expected allow, got deny") != std::string::npos);
     CHECK(text.out.find("missing share-with-cloud-storage; unexpected media-stays-on-device") !=
           std::string::npos);
