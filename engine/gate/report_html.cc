@@ -3,6 +3,7 @@
 // from the policy goes through xml_escape.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "analysis/junit.h"
@@ -288,31 +289,54 @@ void render_lint(const Report& r, std::string& out) {
 void render_rights(const Report& r, std::string& out) {
   out +=
       "<section id=\"rights\">\n<h2>5. Rights per region</h2>\n<p>Whether a subject may make "
-      "each request, the deadline to answer and its extension; with the policy's sections and "
-      "the law.</p>\n<table>\n<thead><tr><th>right</th>";
+      "each request, the deadline to answer and its extension, the policy's sections, and the "
+      "law (numbered below the table).</p>\n<table>\n<thead><tr><th>right</th>";
   for (const auto& row : r.rights) out += fmt::format("<th>{}</th>", esc(row.region));
   out += "</tr></thead>\n<tbody>\n";
+  // Each region's sources, numbered once in order of first use.
+  std::vector<std::vector<std::string>> laws(r.rights.size());
+  auto law_number = [&](size_t region, const std::string& source) {
+    auto& list = laws[region];
+    auto it = std::find(list.begin(), list.end(), source);
+    if (it == list.end()) it = list.insert(list.end(), source);
+    return static_cast<size_t>(it - list.begin()) + 1;
+  };
   size_t rights = r.rights.empty() ? 0 : r.rights.front().answers.size();
   for (size_t k = 0; k < rights; ++k) {
     out += fmt::format("<tr><th scope=\"row\"><code>{}</code></th>",
                        esc(r.rights.front().answers[k].request));
-    for (const auto& row : r.rights) {
-      const RightsAnswer& a = row.answers[k];
+    for (size_t g = 0; g < r.rights.size(); ++g) {
+      const RightsAnswer& a = r.rights[g].answers[k];
       std::string deadline;
       if (a.available && a.deadline) {
         deadline = describe_duration(*a.deadline);
         if (a.extension) deadline += fmt::format(" (+{})", describe_duration(*a.extension));
       }
-      out += fmt::format(
-          "<td class=\"{}\" title=\"{}\">{}{}<br><small>{}</small></td>",
-          a.available ? "allow" : "deny", esc(a.reason), a.available ? "yes" : "no",
-          deadline.empty() ? "" : fmt::format(", {}", esc(deadline)),
-          sections(a.citations) +
-              (a.sources.empty() ? "" : " · " + esc(fmt::to_string(fmt::join(a.sources, "; ")))));
+      std::string law;
+      for (const auto& source : a.sources) {
+        size_t n = law_number(g, source);
+        law +=
+            fmt::format("{}<a href=\"#law-{}-{}\">{}</a>",
+                        law.empty() ? (a.citations.empty() ? "law " : " · law ") : ", ", g, n, n);
+      }
+      out += fmt::format("<td class=\"{}\" title=\"{}\">{}{}<br><small>{}{}</small></td>",
+                         a.available ? "allow" : "deny", esc(a.reason), a.available ? "yes" : "no",
+                         deadline.empty() ? "" : fmt::format(", {}", esc(deadline)),
+                         sections(a.citations), law);
     }
     out += "</tr>\n";
   }
-  out += "</tbody>\n</table>\n</section>\n";
+  out += "</tbody>\n</table>\n<h3>The law cited</h3>\n";
+  for (size_t g = 0; g < r.rights.size(); ++g) {
+    if (laws[g].empty()) continue;
+    out += fmt::format("<p><b>{}</b></p>\n<ol class=\"law\">\n", esc(r.rights[g].region));
+    for (size_t n = 0; n < laws[g].size(); ++n) {
+      out +=
+          fmt::format("<li id=\"law-{}-{}\"><small>{}</small></li>\n", g, n + 1, esc(laws[g][n]));
+    }
+    out += "</ol>\n";
+  }
+  out += "</section>\n";
 }
 
 void render_retention(const Report& r, std::string& out) {
