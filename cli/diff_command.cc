@@ -167,7 +167,8 @@ bool load_approved(const DiffCommandOptions& o, Side& side, ApprovalState* state
     fmt::print(stderr,
                "flowgate: error: {}: approves digest {} but its source compiles to {}; the "
                "record is for another policy\n  = help: remove the record and approve again "
-               "(flowgate approve)\n",
+               "(flowgate approve); after a flowgate upgrade that changed the bundle encoding, "
+               "every policy is approved again\n",
                latest.path, latest.digest.substr(0, 12), digest.substr(0, 12));
     return false;
   }
