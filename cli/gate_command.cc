@@ -483,10 +483,12 @@ int run_gate_command(const GateOptions& o) {
     SdkDiscovery discovery = discover_sdks(o.manifests, sink);
     for (const auto& note : discovery.notes) fmt::print(stderr, "flowgate: note: {}\n", note);
     components = read_sdk_components(discovery, *policy, *mapping, sink);
-    if (discovery.sources.empty() && !sink.has_errors()) {
-      sink.error("gate-input-empty", {}, "found no privacy manifest and no SDK manifest to gate",
-                 "pass PrivacyInfo.xcprivacy files, SDK manifests (.yaml with `sdk:`) or folders "
-                 "holding them");
+    if (discovery.sources.empty() && !sink.has_errors() && o.app_manifest.empty()) {
+      fmt::print(stderr,
+                 "flowgate: error: found no privacy manifest and no SDK manifest to gate\n"
+                 "      = help: pass PrivacyInfo.xcprivacy files, SDK manifests (.yaml with "
+                 "`sdk:`) or folders holding them; with no argument the inventory is gated\n");
+      return kExitInputError;
     }
   }
   if (!o.app_manifest.empty()) {
