@@ -612,6 +612,45 @@ TEST_SUITE("approvals") {
               "approvers.yaml:3:10: a public key is 64 hex digits") != std::string::npos);
   }
 
+  // A record signed by a listed approver whose source does not compile to its digest (as after
+  // a hand-made record, or a flowgate upgrade that changed the bundle encoding) is refused.
+  TEST_CASE("diff --against approved: a record whose source compiles to another digest") {
+    TempDir repo;
+    for (const char* part : {"rules", "jurisdictions"}) {
+      fs::copy(fs::path(source_dir()) / part, repo.path / part, fs::copy_options::recursive);
+    }
+    fs::copy(fs::path(source_dir()) / "data_inventory.yaml", repo.path / "data_inventory.yaml");
+    SignedRecord s;
+    std::ofstream(repo.path / "approvers.yaml")
+        << "approvers:\n  - name: \"A. Officer\"\n    key: \"" << s.record.key << "\"\n";
+    std::string git = "git -C '" + repo.path.string() +
+                      "' -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false ";
+    REQUIRE(sh(git + "init -q && " + git + "add -A && " + git + "commit -q -m v1") == 0);
+    auto object = [&](const std::string& name) {
+      fs::path out = repo.path.parent_path() / (repo.path.filename().string() + ".object");
+      REQUIRE(sh(git + "rev-parse " + name + " > '" + out.string() + "'") == 0);
+      std::string id = read_file(out);
+      fs::remove(out);
+      return id.substr(0, id.find('\n'));
+    };
+    s.record.source = {object("HEAD"), object("HEAD:rules"), object("HEAD:jurisdictions"),
+                       object("HEAD:data_inventory.yaml")};
+    const std::string real = sha256_hex("");  // the digest the record claims instead
+    s.record.digest = real;
+    s.record.signature = sign_detached(approval_message(s.record), s.keys.secret);
+    fs::create_directories(repo.path / "approvals");
+    std::ofstream(repo.path / "approvals" / approval_file_name(s.record))
+        << render_approval_record(s.record);
+    fs::path err = repo.path.parent_path() / (repo.path.filename().string() + ".err");
+    int status = sh("'" FLOWGATE_BINARY "' diff --against approved --policy '" +
+                    repo.path.string() + "' > /dev/null 2> '" + err.string() + "'");
+    CHECK(status == 2);
+    std::string message = read_file(err);
+    fs::remove(err);
+    CHECK(message.find("approves digest " + real.substr(0, 12)) != std::string::npos);
+    CHECK(message.find("the record is for another policy") != std::string::npos);
+  }
+
   TEST_CASE("concurrent writers: N processes approving at once lose nothing") {
     TempDir tmp;
     shipped_bundle();  // compiled once, before the processes fork
