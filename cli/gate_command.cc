@@ -322,13 +322,7 @@ std::string render_sarif(const GateSummary& s) {
         "{}\n\n**To fix:** {}\n\nSee `flowgate gate --help`; `flowgate gate --verbose` shows "
         "the decision for every subject class.",
         info.description, info.fix);
-    rule.default_level = info.id == "gate-tracking-domain" ? "note"
-                         : info.id == "gate-ambiguous" || info.id == "gate-ambiguous-reading" ||
-                                 info.id == "gate-no-purpose" ||
-                                 info.id == "gate-app-manifest-overdeclared" ||
-                                 info.id == "gate-slices-disagree"
-                             ? "warning"
-                             : "error";
+    rule.default_level = level_name(info.level);
     run.rules.push_back(std::move(rule));
   }
   for (const auto& g : s.groups) {

@@ -163,12 +163,12 @@ const std::vector<GateRuleInfo>& gate_rules() {
        "(routed_through_runtime: true); or baseline it with a reason."},
       {"gate-ambiguous", "The policy both discloses and forbids a flow.",
        "For an adult with default signals an allow rule matches and a deny rule overrides it.",
-       "Reconcile the two rules (flowgate lint lists the contradiction)."},
+       "Reconcile the two rules (flowgate lint lists the contradiction).", Severity::kWarning},
       {"gate-ambiguous-reading", "One reading of a vague Apple type is not disclosed.",
        "Apple's type has several readings in the policy's vocabulary; another is disclosed, so "
        "this "
        "one is what the term might mean, not what it must.",
-       "Narrow the reading in mappings/apple.yaml if the SDK never means it."},
+       "Narrow the reading in mappings/apple.yaml if the SDK never means it.", Severity::kWarning},
       {"gate-tracking-eu", "An SDK tracks without the runtime check where the EU denies it.",
        "The manifest declares tracking (NSPrivacyTracking) and the policy denies targeted "
        "advertising to an EU adult with default signals; nothing asks the runtime first.",
@@ -176,7 +176,7 @@ const std::vector<GateRuleInfo>& gate_rules() {
        "with a reason."},
       {"gate-tracking-domain", "A tracking domain the SDK declares.",
        "Listed for review; Apple expects host names, not URLs.",
-       "Nothing, unless the domain is written as a URL (tell the vendor)."},
+       "Nothing, unless the domain is written as a URL (tell the vendor).", Severity::kNote},
       {"gate-path-forbidden",
        "A path of data off the device reaches a forbidden recipient or region.",
        "Following the SDK's declared recipient and the vendor's onward transfers, some hop is "
@@ -190,18 +190,18 @@ const std::vector<GateRuleInfo>& gate_rules() {
        "Use a documented NSPrivacyCollectedDataType, or map it in mappings/apple.yaml."},
       {"gate-no-purpose", "A collected data type has no purpose.",
        "Apple requires at least one NSPrivacyCollectedDataTypePurposes entry.",
-       "Ask the vendor to declare the purposes."},
+       "Ask the vendor to declare the purposes.", Severity::kWarning},
       {"gate-app-manifest-overdeclared",
        "The app's manifest declares a flow no inventory item has.",
        "The app's PrivacyInfo.xcprivacy declares a type and purpose no inventory flow is behind.",
-       "Remove it from the manifest, or add the flow to data_inventory.yaml."},
+       "Remove it from the manifest, or add the flow to data_inventory.yaml.", Severity::kWarning},
       {"gate-app-manifest-missing", "The app's manifest omits a flow of the inventory.",
        "An inventory flow is not declared in the app's PrivacyInfo.xcprivacy.",
        "Declare it (flowgate gate --emit privacy-manifest writes the manifest)."},
       {"gate-slices-disagree", "The slices of one xcframework declare different things.",
        "The device and simulator slices of one xcframework ship different privacy manifests; the "
        "gate takes their union.",
-       "Ask the vendor to ship one manifest in every slice."},
+       "Ask the vendor to ship one manifest in every slice.", Severity::kWarning},
   };
   return rules;
 }
@@ -224,13 +224,17 @@ std::string gate_baseline_header() {
 
 GateSummary summarize_gate(const GateReport& report, const Baseline* baseline) {
   const auto& findings = report.findings;
+  auto component_index = [&](const std::string& name) {
+    size_t c = 0;
+    while (c < report.components.size() && report.components[c].name != name) ++c;
+    return c;  // components.size() when none (a finding about the whole run)
+  };
   // Readings of each component's own entries that already fail (a path through them repeats it).
   std::set<std::pair<std::string, std::string>> failing_readings;
   for (const auto& f : findings) {
     if (f.level != Severity::kError || !entry_level(f.rule)) continue;
     for (const auto& r : f.readings) failing_readings.emplace(f.component, r);
   }
-  std::map<size_t, size_t> component_of;  // group → component index
   std::map<std::tuple<std::string, std::string, std::string, std::string>, size_t> index;
   GateSummary out;
   for (size_t i = 0; i < findings.size(); ++i) {
@@ -273,8 +277,7 @@ GateSummary summarize_gate(const GateReport& report, const Baseline* baseline) {
   // Locations, texts and fingerprints.
   for (auto& g : out.groups) {
     const GateFinding& first = findings[g.members.front()];
-    size_t c = 0;
-    while (c < report.components.size() && report.components[c].name != g.component) ++c;
+    size_t c = component_index(g.component);
     if (g.location.file.empty() && c < report.components.size()) {
       g.location = {report.components[c].path, 1, 1};
     }
@@ -288,11 +291,7 @@ GateSummary summarize_gate(const GateReport& report, const Baseline* baseline) {
   }
   std::stable_sort(
       out.groups.begin(), out.groups.end(), [&](const GateGroup& a, const GateGroup& b) {
-        auto rank = [&](const GateGroup& g) {
-          size_t c = 0;
-          while (c < report.components.size() && report.components[c].name != g.component) ++c;
-          return c;
-        };
+        auto rank = [&](const GateGroup& g) { return component_index(g.component); };
         return std::make_tuple(rank(a), a.location.file, a.location.line, a.location.column) <
                std::make_tuple(rank(b), b.location.file, b.location.line, b.location.column);
       });
@@ -306,8 +305,7 @@ GateSummary summarize_gate(const GateReport& report, const Baseline* baseline) {
   out.sdks.resize(report.components.size());
   for (size_t c = 0; c < report.components.size(); ++c) out.sdks[c].component = c;
   for (const auto& g : out.groups) {
-    size_t c = 0;
-    while (c < report.components.size() && report.components[c].name != g.component) ++c;
+    size_t c = component_index(g.component);
     GateSdkLine* line = c < out.sdks.size() ? &out.sdks[c] : nullptr;
     if (g.baseline) {
       ++out.baselined;

@@ -23,9 +23,10 @@ namespace flowgate {
 // A gate rule: what it means and how to resolve it (SARIF rule metadata, --help).
 struct GateRuleInfo {
   std::string_view id;
-  std::string_view title;        // one sentence
-  std::string_view description;  // a paragraph
-  std::string_view fix;          // what to do, general form
+  std::string_view title;             // one sentence
+  std::string_view description;       // a paragraph
+  std::string_view fix;               // what to do, general form
+  Severity level = Severity::kError;  // the level its findings usually have
 };
 const std::vector<GateRuleInfo>& gate_rules();
 const GateRuleInfo* find_gate_rule(std::string_view id);
