@@ -12,7 +12,8 @@
 
 namespace flowgate::cli {
 
-std::unique_ptr<const runtime::Bundle> open_bundle(const BundleSource& source) {
+std::unique_ptr<const runtime::Bundle> open_bundle(const BundleSource& source,
+                                                   std::unique_ptr<Policy>* policy_out) {
   std::unique_ptr<const runtime::Bundle> bundle;
   if (!source.bundle_path.empty()) {
     runtime::Status status = runtime::Bundle::load_file(source.bundle_path, &bundle);
@@ -28,6 +29,7 @@ std::unique_ptr<const runtime::Bundle> open_bundle(const BundleSource& source) {
       fmt::print(stderr, "flowgate: error: compiled bundle refused: {}\n", status.message());
       return nullptr;
     }
+    if (policy_out != nullptr) *policy_out = std::move(policy);
   }
   if (!source.trusted_key.empty()) {
     runtime::PublicKey key;

@@ -37,6 +37,22 @@ nlohmann::ordered_json decision_json(const runtime::Decision& d) {
           {"reason", std::string(d.reason())}};
 }
 
+// The decision on one query; beside an unknown-id decision, which field held which value, with
+// the nearest ids (the reason says it in words).
+nlohmann::ordered_json decide_json(const runtime::Bundle& bundle, const Policy* policy,
+                                   const Query& query, bool* allowed) {
+  runtime::UnknownId unknown;
+  runtime::Decision d = decide_on_bundle(bundle, query, &unknown);
+  *allowed = d.allow();
+  nlohmann::ordered_json out = decision_json(d);
+  if (unknown.field != runtime::QueryField::kNone) {
+    UnknownIdReport report = name_unknown_id(bundle, policy, query, unknown);
+    out["reason"] = "Unknown id, denied: " + report.message();
+    out["unknown"] = unknown_id_json(report);
+  }
+  return out;
+}
+
 nlohmann::ordered_json malformed(const std::string& why) {
   return {{"decision", "deny"},           {"obligations", json::array()},
           {"legal_basis", json::array()}, {"citations", {"§0"}},
@@ -44,7 +60,8 @@ nlohmann::ordered_json malformed(const std::string& why) {
 }
 
 int run_decide(const DecideOptions& o) {
-  auto bundle = open_bundle(o.source);
+  std::unique_ptr<Policy> policy;  // with --policy (not --bundle): names unknown ids
+  auto bundle = open_bundle(o.source, &policy);
   if (!bundle) return kExitInputError;
   auto default_date = query_date(o.query);
   if (!default_date) return kExitInputError;
@@ -56,10 +73,10 @@ int run_decide(const DecideOptions& o) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       nlohmann::ordered_json out;
       try {
-        runtime::Decision d =
-            decide_on_bundle(*bundle, query_from_json(parse_query_text(line), *default_date));
-        any_deny |= !d.allow();
-        out = decision_json(d);
+        bool allowed = false;
+        out = decide_json(*bundle, policy.get(),
+                          query_from_json(parse_query_text(line), *default_date), &allowed);
+        any_deny |= !allowed;
       } catch (const std::exception& e) {  // json::parse_error and std::invalid_argument
         any_malformed = true;
         out = malformed(e.what());
@@ -69,9 +86,11 @@ int run_decide(const DecideOptions& o) {
   } else {
     json q = flags_to_json(o.query);
     try {
-      runtime::Decision d = decide_on_bundle(*bundle, query_from_json(q, *default_date));
-      any_deny = !d.allow();
-      fmt::print("{}\n", decision_json(d).dump(2, ' ', false, json::error_handler_t::replace));
+      bool allowed = false;
+      auto out = decide_json(*bundle, policy.get(), query_from_json(q, *default_date), &allowed);
+      any_deny = !allowed;
+      fmt::print("{}\n", out.dump(2, ' ', false, json::error_handler_t::replace));
+
     } catch (const std::exception& e) {
       fmt::print(stderr, "flowgate: error: {}\n", e.what());
       return kExitInputError;

@@ -54,7 +54,11 @@ int run_explain(const ExplainOptions& o) {
   }
   CompiledPolicy compiled = compile_policy(*policy);
   Walk walk = walk_diagram(compiled, query);
-  const Decision& decision = compiled.decisions[walk.decision];
+  Decision decision = compiled.decisions[walk.decision];
+  // An unknown id: which field held which value, with the nearest ids (as decide says it).
+  std::optional<UnknownIdReport> unknown;
+  if (walk.unknown_id) unknown = find_unknown_id(*policy, query);
+  if (unknown) decision.reason = "Unknown id, denied: " + unknown->message();
   std::vector<const Rule*> matched;
   if (!walk.unknown_id) {
     for (const auto& rule : policy->rules) {
@@ -99,6 +103,7 @@ int run_explain(const ExplainOptions& o) {
                         {"reason", decision.reason},
                         {"path", path},
                         {"matched_rules", rules}};
+    if (unknown) out["unknown"] = unknown_id_json(*unknown);
     fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     fmt::print("{} — {}\n", decision.allow ? "ALLOW" : "DENY", decision.reason);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "bundle/decide_query.h"
 #include "flowgate/signals.h"
 
 namespace flowgate::cli {
@@ -68,11 +69,11 @@ std::optional<Date> query_date(const QueryFlags& q) {
   return date;
 }
 
-// signals.tcf and signals.gpp, decoded by the runtime's decoders and applied as docs/signals.md
-// says: a string that does not decode makes the query malformed (fail closed); a TC string (or a
-// GPP string's tcfeuv2 section) grants or withholds the purposes kTcfPurposeMappings maps; a GPP
-// opt-out of targeted advertising or sharing, or its GPC flag, sets gpc. What the strings say is
-// also kept as the facts rules test (add_tcf_facts, add_gpp_facts), as an app deciding does.
+// signals.tcf and signals.gpp, decoded and applied by the runtime's decode_consent_strings (the
+// C API's fg_query_set_consent_strings applies the same): a string that does not decode makes the
+// query malformed (fail closed); the TCF purposes grant or withhold the policy purposes
+// kTcfPurposeMappings maps; a GPP opt-out of targeted advertising sets gpc; what the strings say
+// is kept as the facts rules test.
 static void apply_consent_strings(const json& s, Query& q) {
   auto string_of = [&](const char* key) -> std::optional<std::string> {
     if (!s.contains(key)) return std::nullopt;
@@ -80,37 +81,17 @@ static void apply_consent_strings(const json& s, Query& q) {
       throw std::invalid_argument(fmt::format("'signals.{}' must be a string", key));
     return s[key].get<std::string>();
   };
-  auto apply_tcf = [&](const runtime::TcfString& tc) {
-    for (const auto& m : runtime::kTcfPurposeMappings) {
-      if (runtime::tcf_grants(tc, m)) {
-        q.consents.insert(std::string(m.purpose));
-      } else {
-        q.consents.erase(std::string(m.purpose));
-      }
-    }
-  };
-  std::optional<runtime::TcfString> gpp_tc;
-  if (auto text = string_of("gpp")) {
-    runtime::GppString gpp;
-    runtime::Status st = runtime::decode_gpp(*text, &gpp);
-    if (!st.ok()) throw std::invalid_argument("'signals.gpp' does not decode: " + st.message());
-    if (runtime::gpp_opts_out_of_targeted_ads(gpp)) q.gpc = true;
-    runtime::add_gpp_facts(gpp, &q.consent_strings);
-    gpp_tc = std::move(gpp.tcfeuv2);
-  }
-  if (auto text = string_of("tcf")) {
-    runtime::TcfString tc;
-    runtime::Status st = runtime::decode_tcf(*text, &tc);
-    if (!st.ok()) throw std::invalid_argument("'signals.tcf' does not decode: " + st.message());
-    apply_tcf(tc);
-    runtime::add_tcf_facts(tc, &q.consent_strings);
-  }
-  // Both carry TCF consent: a purpose is granted only when both grant it.
-  if (gpp_tc) {
-    for (const auto& m : runtime::kTcfPurposeMappings) {
-      if (!runtime::tcf_grants(*gpp_tc, m)) q.consents.erase(std::string(m.purpose));
-    }
-    if (!s.contains("tcf")) apply_tcf(*gpp_tc);
+  std::optional<std::string> tcf = string_of("tcf"), gpp = string_of("gpp");
+  if (!tcf && !gpp) return;
+  runtime::ConsentStringEffects effects;
+  runtime::Status st = runtime::decode_consent_strings(tcf, gpp, &effects);
+  if (!st.ok()) throw std::invalid_argument(st.message());
+  if (effects.opts_out_of_targeted_ads) q.gpc = true;
+  q.consent_strings = effects.facts;
+  for (size_t i = 0; i < std::size(runtime::kTcfPurposeMappings); ++i) {
+    std::string purpose(runtime::kTcfPurposeMappings[i].purpose);
+    if (effects.purposes[i] > 0) q.consents.insert(purpose);
+    if (effects.purposes[i] < 0) q.consents.erase(purpose);
   }
 }
 
@@ -169,6 +150,61 @@ json parse_query_text(std::string_view text) {
   return j;
 }
 
+UnknownIdReport name_unknown_id(const runtime::Bundle& bundle, const Policy* policy,
+                                const Query& query, runtime::UnknownId where) {
+  std::string value = query_field_value(query, where);
+  if (policy != nullptr) {
+    return describe_unknown_id(where, std::move(value),
+                               known_ids(*policy, where.field, query.as_of));
+  }
+  using runtime::QueryField;
+  std::vector<std::string> leaves;
+  auto all = [&](size_t count, auto id_at) {
+    for (size_t i = 0; i < count; ++i) leaves.emplace_back(id_at(i));
+  };
+  switch (where.field) {
+    case QueryField::kData:
+      all(bundle.data_count(), [&](size_t i) { return bundle.data_id(i); });
+      break;
+    case QueryField::kPurpose:
+    case QueryField::kConsent:
+      all(bundle.purpose_count(), [&](size_t i) { return bundle.purpose_id(i); });
+      break;
+    case QueryField::kRecipient:
+      all(bundle.recipient_count(), [&](size_t i) { return bundle.recipient_id(i); });
+      break;
+    case QueryField::kFeature:
+      all(bundle.feature_count(), [&](size_t i) { return bundle.feature_id(i); });
+      break;
+    case QueryField::kDestination:
+      leaves.emplace_back("device");
+      [[fallthrough]];
+    case QueryField::kRegion:
+      all(bundle.region_count(), [&](size_t i) { return bundle.region_id(i); });
+      break;
+    case QueryField::kAction:
+      leaves = {"collect", "transmit"};
+      break;
+    default:
+      break;
+  }
+  return describe_unknown_id(where, std::move(value), known_ids(std::move(leaves)));
+}
+
+nlohmann::ordered_json unknown_id_json(const UnknownIdReport& r) {
+  const auto index = static_cast<size_t>(r.field);
+  nlohmann::ordered_json out = {{"field", index < std::size(runtime::kQueryFieldNames)
+                                              ? runtime::kQueryFieldNames[index]
+                                              : std::string_view("")}};
+  if (r.field == runtime::QueryField::kConsent || r.field == runtime::QueryField::kFeature) {
+    out["position"] = r.position;
+  }
+  out["value"] = r.value;
+  if (!r.group_leaves.empty()) out["group"] = r.group_leaves;
+  if (r.suggestion) out["suggestion"] = *r.suggestion;
+  return out;
+}
+
 Query query_from_json(const json& j, Date default_date) {
   if (!j.is_object()) throw std::invalid_argument("a query is a JSON object");
   refuse_unknown_keys(
@@ -194,8 +230,13 @@ Query query_from_json(const json& j, Date default_date) {
   } else {
     throw std::invalid_argument("'action' must be collect or transmit");
   }
-  q.recipient = q.action == Action::kCollect ? "device" : text(j, "recipient", true);
-  q.destination = q.action == Action::kCollect ? "device" : text(j, "destination", true);
+  // A collect's recipient and destination may be left out; whatever it names, every engine reads
+  // them as `device` (docs/design.md, "The query").
+  const bool collect = q.action == Action::kCollect;
+  q.recipient = text(j, "recipient", !collect);
+  q.destination = text(j, "destination", !collect);
+  if (collect && q.recipient.empty()) q.recipient = "device";
+  if (collect && q.destination.empty()) q.destination = "device";
   if (!j.contains("subject") || !j["subject"].is_object()) {
     throw std::invalid_argument("missing object 'subject' with its 'region'");
   }

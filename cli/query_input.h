@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/unknown_ids.h"
+#include "flowgate/runtime.h"
 #include "model/query.h"
 
 namespace flowgate::cli {
@@ -36,5 +38,13 @@ std::optional<Date> query_date(const QueryFlags& flags);
 // GPP string (signals.tcf, signals.gpp) is decoded and applied to the query's consents and gpc
 // (docs/signals.md); one that does not decode makes the query malformed (fail closed).
 Query query_from_json(const nlohmann::json& j, Date default_date);
+
+// The id a query held in the field the runtime reported unknown, in words: named from the policy
+// (its vocabulary groups, region names) when at hand, else from the bundle's ids alone.
+UnknownIdReport name_unknown_id(const runtime::Bundle& bundle, const Policy* policy,
+                                const Query& query, runtime::UnknownId where);
+// {"field": "data", "value": "media", "group": [...]} or {…, "suggestion": "DE"}; the position for
+// consents and features.
+nlohmann::ordered_json unknown_id_json(const UnknownIdReport& report);
 
 }  // namespace flowgate::cli

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <filesystem>
@@ -75,9 +76,14 @@ struct Case {
   uint32_t expected;
 };
 
-// Every combination of the test policy's variables, with unknown and out-of-range values.
+// Every combination of the test policy's variables, with unknown and out-of-range values. A
+// collect (action 0) is expected as the runtime reads it: to recipient `device`, on the device.
 std::vector<Case> all_cases(const CompiledPolicy& p) {
   std::vector<Case> cases;
+  const auto device =
+      static_cast<uint16_t>(std::find(p.recipient_ids.begin(), p.recipient_ids.end(), "device") -
+                            p.recipient_ids.begin());
+  REQUIRE(device < p.recipient_ids.size());
   const uint16_t destinations[] = {0, 1, 2, 4, InternedQuery::kDevice};
   const int16_t ages[] = {-1, 10, 40};
   const int32_t dates[] = {20000, 30000};
@@ -105,10 +111,12 @@ std::vector<Case> all_cases(const CompiledPolicy& p) {
                         q.ads_personalization = bits & 2;
                         q.consent_mask = consents;
                         q.feature_mask = features;
+                        const bool collect = action == 0;
                         cases.push_back(
-                            {q, testing::walk_compiled(p, data, purpose, action, recipient,
-                                                       destination, region, age, date, q.gpc,
-                                                       q.ads_personalization, consents, features)});
+                            {q, testing::walk_compiled(
+                                    p, data, purpose, action, collect ? device : recipient,
+                                    collect ? InternedQuery::kDevice : destination, region, age,
+                                    date, q.gpc, q.ads_personalization, consents, features)});
                       }
   return cases;
 }
@@ -246,15 +254,33 @@ TEST_SUITE("bundle") {
     CHECK(decide(ads) == testing::kDefaultDeny);
     ads.region = "DE";
     CHECK(decide(ads) == testing::kDefaultDeny);  // adult, no consent
-    const std::string_view consents[] = {"advertising.targeted", "no-such-purpose"};
+    const std::string_view misspelt[] = {"advertising.targeted", "no-such-purpose"};
+    ads.consents = misspelt;  // an unknown consent is a mistake, never "no consent"
+    runtime::UnknownId field;
+    CHECK(bundle->decide(ads, &field) == testing::kUnknownId);
+    CHECK(field == runtime::UnknownId{runtime::QueryField::kConsent, 1});
+    const std::string_view consents[] = {"advertising.targeted"};
     ads.consents = consents;
-    CHECK(decide(ads) == testing::kAllowEu);
+    CHECK(bundle->decide(ads, &field) == testing::kAllowEu);
+    CHECK(field.field == runtime::QueryField::kNone);
     ads.age = 15;
     CHECK(decide(ads) == testing::kDenyMinor);
     ads.age = -1;
     CHECK(decide(ads) == testing::kDenyMinor);
     ads.region = "XX";
-    CHECK(decide(ads) == testing::kUnknownId);
+    CHECK(bundle->decide(ads, &field) == testing::kUnknownId);
+    CHECK(field.field == runtime::QueryField::kRegion);
+    // A collect is read on the device: its recipient and destination, even unknown, are not read.
+    StringQuery capture{.data = "media.photo",
+                        .purpose = "core_functionality",
+                        .action = "collect",
+                        .recipient = "advertiser.nobody",
+                        .destination = "Germany",
+                        .region = "DE"};
+    const uint32_t elsewhere = bundle->decide(capture, &field);
+    capture.recipient = capture.destination = "device";
+    CHECK(elsewhere == bundle->decide(capture));
+    CHECK(field.field == runtime::QueryField::kNone);
 
     StringQuery info{.data = "technical.device.info",
                      .purpose = "analytics",

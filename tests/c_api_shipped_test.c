@@ -123,6 +123,35 @@ int main(int argc, char** argv) {
   CHECK(fg_decision_allow(&d) == 0);
   CHECK(has_rule(&d, "unknown-id"));
 
+  /* A query whose date was never set (as_of_days 0) is denied as before the policy, and the reason
+   * says the date was not set; one dated before the policy names its effective date. */
+  fg_query_init(&q);
+  q.data = photo, q.purpose = core, q.action = FG_COLLECT, q.region = de, q.age = 30;
+  CHECK(fg_decide(bundle, &q, &d) == FG_OK && fg_decision_allow(&d) == 1); /* today */
+  q.as_of_days = 0;
+  CHECK(fg_decide(bundle, &q, &d) == FG_OK);
+  CHECK(fg_decision_allow(&d) == 0 && has_rule(&d, "policy-not-in-force"));
+  CHECK(strstr(fg_decision_reason(&d, NULL), "never set") != NULL);
+  q.as_of_days = fg_days_from_civil(2020, 1, 1);
+  CHECK(fg_decide(bundle, &q, &d) == FG_OK);
+  CHECK(has_rule(&d, "policy-not-in-force"));
+  CHECK(strstr(fg_decision_reason(&d, NULL), "never set") == NULL);
+  CHECK(strstr(fg_decision_reason(&d, NULL), "takes effect on 2026-01-30") != NULL);
+
+  /* COPPA: a 10-year-old Texan's device data to the app's servers needs a parent's verifiable
+   * consent, which the app sets as parental_consent. */
+  fg_query_init(&q);
+  q.data = fg_intern_data(bundle, "technical.device.info");
+  q.purpose = fg_intern_purpose(bundle, "user_functions");
+  q.recipient = fg_intern_recipient(bundle, "first_party");
+  q.destination = jp, q.region = fg_intern_region(bundle, "US-TX"), q.age = 10;
+  q.as_of_days = fg_days_from_civil(2026, 12, 4);
+  CHECK(fg_decide(bundle, &q, &d) == FG_OK && d.unknown_field == FG_FIELD_NONE);
+  CHECK(fg_decision_allow(&d) == 0);
+  q.parental_consent = 1;
+  CHECK(fg_decide(bundle, &q, &d) == FG_OK);
+  CHECK(fg_decision_allow(&d) == 1);
+
   fg_close(bundle);
   if (failures == 0) printf("c_api_shipped_test: all checks passed\n");
   return failures == 0 ? 0 : 1;

@@ -344,6 +344,97 @@ int main(int argc, char** argv) {
   CHECK(item_is(fg_decision_rule_at, &d, 0, "unknown-id"));
   CHECK(fg_decide(bundle, NULL, &d) == FG_ERR_INVALID_ARGUMENT);
   CHECK(fg_decision_allow(NULL) == 0);
+
+  /* Which field held the unknown value, beside the deny. */
+  fg_query_init(&q);
+  q.data = ads_id, q.purpose = targeted, q.recipient = google, q.destination = va, q.region = va;
+  q.age = 34;
+  CHECK(fg_decide(bundle, &q, &d) == FG_OK);
+  CHECK(d.unknown_field == FG_FIELD_NONE);
+  q.data = fg_intern_data(bundle, "media"); /* a group: not a leaf a query can name */
+  fg_decide(bundle, &q, &d);
+  CHECK(d.unknown_field == FG_FIELD_DATA && fg_decision_allow(&d) == 0);
+  CHECK(strcmp(fg_field_name(d.unknown_field), "data") == 0);
+  q.data = ads_id;
+  q.purpose = -1;
+  fg_decide(bundle, &q, &d);
+  CHECK(d.unknown_field == FG_FIELD_PURPOSE);
+  q.purpose = targeted;
+  q.recipient = 999;
+  fg_decide(bundle, &q, &d);
+  CHECK(d.unknown_field == FG_FIELD_RECIPIENT);
+  q.recipient = google;
+  q.destination = fg_intern_region(bundle, "Germany");
+  fg_decide(bundle, &q, &d);
+  CHECK(d.unknown_field == FG_FIELD_DESTINATION);
+  q.destination = va;
+  q.region = 4000;
+  fg_decide(bundle, &q, &d);
+  CHECK(d.unknown_field == FG_FIELD_REGION && item_is(fg_decision_rule_at, &d, 0, "unknown-id"));
+  CHECK(strcmp(fg_field_name(FG_FIELD_REGION), "subject.region") == 0);
+  q.region = va;
+  q.action = 7;
+  fg_decide(bundle, &q, &d);
+  CHECK(d.unknown_field == FG_FIELD_ACTION);
+  q.action = FG_TRANSMIT;
+  q.as_of_days = FG_INVALID_DATE;
+  CHECK(fg_decide(bundle, &q, &d) == FG_ERR_INVALID_ARGUMENT);
+  CHECK(d.unknown_field == FG_FIELD_AS_OF);
+  CHECK(strcmp(fg_field_name(99), "") == 0 && strcmp(fg_field_name(-1), "") == 0);
+
+  /* A collect stays on the device: whatever recipient and destination it names (an upload target,
+   * an id that did not intern), it is decided as the capture on the device it is. */
+  fg_query_init(&q);
+  q.data = photo, q.purpose = core, q.action = FG_COLLECT, q.region = de;
+  CHECK(fg_decide(bundle, &q, &d) == FG_OK);
+  CHECK(fg_decision_allow(&d) == 1 && d.unknown_field == FG_FIELD_NONE);
+  const uint32_t on_device = fg_decision_index(&d);
+  q.recipient = google, q.destination = va;
+  fg_decide(bundle, &q, &d);
+  CHECK(fg_decision_index(&d) == on_device);
+  q.recipient = -1, q.destination = 4000;
+  fg_decide(bundle, &q, &d);
+  CHECK(fg_decision_index(&d) == on_device && d.unknown_field == FG_FIELD_NONE);
+
+  /* A query starts dated today (UTC). */
+  fg_query_init(&q);
+  CHECK(q.as_of_days == fg_today_days());
+  CHECK(q.as_of_days > fg_days_from_civil(2026, 1, 1) && q.consent_string_error == 0);
+
+  /* TC and GPP strings decoded into the query's signals, as `flowgate decide` applies them. */
+  fg_query_init(&q);
+  q.data = ads_id, q.purpose = targeted, q.recipient = google, q.destination = va, q.region = de;
+  q.age = 34;
+  fg_decide(bundle, &q, &d);
+  CHECK(fg_decision_allow(&d) == 0); /* the EU wants consent for targeted ads */
+  /* A TC string with consent to TCF purposes 1-11: advertising.targeted (3, 4) is consented. */
+  const char* tc =
+      "CQLjKniQUgpvihC3ywENBkEgAP_gAEFAAAYgCpMgqloCIs8aN-whOTPR6jhum29xBtM-tQSoiCCndoP2QgSHhIWuRuvp"
+      "b0MAxn8wMSgEgEco8wS2UACAkCYASgFMqqImsAIAAAAA";
+  CHECK(fg_query_set_consent_strings(bundle, &q, tc, NULL) == FG_OK);
+  CHECK(q.tcf_present == 1 && q.gpp_present == 0 && q.tcf_purpose_consents == 0x7FFu);
+  CHECK((q.consent_mask >> targeted) & 1u);
+  const uint64_t consented = q.consent_mask;
+  fg_decide(bundle, &q, &d);
+  CHECK(fg_decision_allow(&d) == 1);
+  CHECK(item_is(fg_decision_legal_basis_at, &d, 0, "consent"));
+  /* A GPP string opting out of targeted advertising (usnat): gpc, and its opt-out bit. */
+  CHECK(fg_query_set_consent_strings(bundle, &q, NULL, "DBABLA~ChYhlGKoJqBo.YA") == FG_OK);
+  CHECK(q.gpp_present == 1 && q.tcf_present == 0 && q.gpc == 1);
+  CHECK((q.gpp_opt_outs >> FG_GPP_USNAT_TARGETED_ADVERTISING_OPT_OUT) & 1u);
+  CHECK(q.consent_mask == consented); /* no TCF section: consent left as it was */
+  /* A string that does not decode: refused with its reason, and the query fails closed. */
+  q.gpc = 0;
+  CHECK(fg_query_set_consent_strings(bundle, &q, "not-a-tc-string", NULL) ==
+        FG_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(fg_last_error(), "'signals.tcf' does not decode") != NULL);
+  CHECK(q.consent_string_error != 0 && q.gpp_present == 1); /* signal fields left as they were */
+  CHECK(fg_decide(bundle, &q, &d) == FG_ERR_INVALID_ARGUMENT);
+  CHECK(fg_decision_allow(&d) == 0 && d.unknown_field == FG_FIELD_CONSENT_STRING);
+  CHECK(strstr(fg_last_error(), "did not decode") != NULL);
+  CHECK(fg_query_set_consent_strings(bundle, &q, tc, NULL) == FG_OK);
+  CHECK(q.consent_string_error == 0 && fg_decide(bundle, &q, &d) == FG_OK);
+  CHECK(fg_query_set_consent_strings(NULL, &q, tc, NULL) == FG_ERR_INVALID_ARGUMENT);
   CHECK(fg_decision_rule_count(NULL) == 0);
 
   fg_close(bundle);

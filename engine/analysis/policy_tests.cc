@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 
+#include "analysis/unknown_ids.h"
 #include "compile/diagram_walk.h"
 #include "diagnostic/source_file.h"
 #include "load/fields.h"
@@ -197,6 +198,16 @@ PolicyTestRun run_policy_tests(const Policy& policy, const CompiledPolicy& compi
         for (const auto& rule : policy.rules) {
           if (rule_matches(rule, policy, test.query)) exercised.insert(rule.id);
         }
+      }
+      // An id the policy does not know is a mistake in the test (a typo'd purpose would otherwise
+      // pass any case expecting a deny), unless the case is about unknown ids and says so.
+      const bool expects_unknown = test.rules && std::find(test.rules->begin(), test.rules->end(),
+                                                           "unknown-id") != test.rules->end();
+      if (walk.unknown_id && !expects_unknown) {
+        auto unknown = find_unknown_id(policy, test.query);
+        r.differences.push_back(
+            "query: " + (unknown ? unknown->message() : std::string("names an unknown id")) +
+            " (a case about unknown ids expects rules [unknown-id])");
       }
       if (test.allow != r.got.allow) {
         r.differences.push_back(fmt::format("decision: expected {}, got {} ({})",

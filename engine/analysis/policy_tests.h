@@ -12,7 +12,8 @@
 //
 // `expect.decision` is required; obligations, legal_basis, citations and rules are compared as
 // sets when given (their order follows the rule files, which is not part of the contract), and
-// absent ones are not checked. Coverage: a rule is exercised when it is among a case's deciding
+// absent ones are not checked. A query naming an id the policy does not know fails its case, naming
+// the field, the value and the nearest ids, unless the case expects rules [unknown-id]. Coverage: a rule is exercised when it is among a case's deciding
 // rules or its match block and condition hold for a case's query; the others are reported.
 #pragma once
 

@@ -1,11 +1,13 @@
 #include "bundle/decide_query.h"
 
+#include <iterator>
 #include <string_view>
 #include <vector>
 
 namespace flowgate {
 
-runtime::Decision decide_on_bundle(const runtime::Bundle& bundle, const Query& q) {
+runtime::Decision decide_on_bundle(const runtime::Bundle& bundle, const Query& q,
+                                   runtime::UnknownId* unknown) {
   // StringQuery views these for the one call.
   std::vector<std::string_view> consents(q.consents.begin(), q.consents.end());
   std::vector<std::string_view> features(q.features.begin(), q.features.end());
@@ -24,7 +26,33 @@ runtime::Decision decide_on_bundle(const runtime::Bundle& bundle, const Query& q
   s.consents = consents;
   s.features = features;
   s.consent_strings = q.consent_strings;
-  return bundle.decision(bundle.decide(s));
+  return bundle.decision(bundle.decide(s, unknown));
+}
+
+std::string query_field_value(const Query& q, runtime::UnknownId field) {
+  auto nth = [&](const std::set<std::string>& ids) {
+    return field.position < ids.size() ? *std::next(ids.begin(), field.position) : std::string();
+  };
+  switch (field.field) {
+    case runtime::QueryField::kData:
+      return q.data;
+    case runtime::QueryField::kPurpose:
+      return q.purpose;
+    case runtime::QueryField::kAction:
+      return std::string(action_name(q.action));
+    case runtime::QueryField::kRecipient:
+      return q.recipient;
+    case runtime::QueryField::kDestination:
+      return q.destination;
+    case runtime::QueryField::kRegion:
+      return q.region;
+    case runtime::QueryField::kConsent:
+      return nth(q.consents);
+    case runtime::QueryField::kFeature:
+      return nth(q.features);
+    default:
+      return {};
+  }
 }
 
 }  // namespace flowgate

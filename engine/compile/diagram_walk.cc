@@ -46,14 +46,29 @@ std::string consent_string_test(const Bit& bit) {
   }
 }
 
-Walk walk_diagram(const CompiledPolicy& c, const Query& q) {
+Walk walk_diagram(const CompiledPolicy& c, const Query& asked) {
   Walk walk;
+  // A collect stays on the device (docs/design.md, "The query"): read with recipient and
+  // destination `device`, as the runtime and the reference read it.
+  Query normalised;
+  const bool collect = asked.action == Action::kCollect &&
+                       (asked.recipient != "device" || asked.destination != "device");
+  if (collect) {
+    normalised = asked;
+    normalised.recipient = normalised.destination = "device";
+  }
+  const Query& q = collect ? normalised : asked;
   auto data = find(c.data_ids, q.data);
   auto purpose = find(c.purpose_ids, q.purpose);
   auto recipient = find(c.recipient_ids, q.recipient);
   auto region = find(c.region_ids, q.region);
   auto destination = find(c.region_ids, q.destination);
-  if (!data || !purpose || !recipient || !region || (!destination && q.destination != "device")) {
+  auto all_known = [&](const std::set<std::string>& ids, const std::vector<std::string>& known) {
+    return std::all_of(ids.begin(), ids.end(),
+                       [&](const std::string& id) { return find(known, id).has_value(); });
+  };
+  if (!data || !purpose || !recipient || !region || (!destination && q.destination != "device") ||
+      !all_known(q.consents, c.purpose_ids) || !all_known(q.features, c.feature_ids)) {
     walk.unknown_id = true;
     walk.decision = c.unknown_id_decision;
     return walk;

@@ -170,7 +170,17 @@ bool rule_matches(const Rule& rule, const Policy& policy, const Query& query) {
   return true;
 }
 
-Decision evaluate_reference(const Policy& policy, const Query& query) {
+Decision evaluate_reference(const Policy& policy, const Query& asked) {
+  // A collect stays on the device (docs/design.md, "The query"): whatever recipient and
+  // destination it names, it is read as going to `device`, on the device.
+  const bool collect = asked.action == Action::kCollect &&
+                       (asked.recipient != "device" || asked.destination != "device");
+  Query normalised;
+  if (collect) {
+    normalised = asked;
+    normalised.recipient = normalised.destination = "device";
+  }
+  const Query& query = collect ? normalised : asked;
   auto leaf = [&](VocabularyKind kind, const std::string& id) {
     auto index = policy.vocabulary(kind).find(id);
     return index && policy.vocabulary(kind).is_leaf(*index);
@@ -186,6 +196,13 @@ Decision evaluate_reference(const Policy& policy, const Query& query) {
     return unknown_id_decision("destination region", query.destination);
   }
   if (!policy.regions.is_region(query.region)) return unknown_id_decision("region", query.region);
+  // A consent or feature the policy does not know is a mistake, not "no consent".
+  for (const auto& id : query.consents) {
+    if (!leaf(VocabularyKind::kPurpose, id)) return unknown_id_decision("consented purpose", id);
+  }
+  for (const auto& id : query.features) {
+    if (!leaf(VocabularyKind::kFeature, id)) return unknown_id_decision("feature", id);
+  }
   if (policy.info.effective && query.as_of < *policy.info.effective) {
     return not_in_force_decision(policy.info);
   }

@@ -98,6 +98,9 @@ struct Bundle::Rep {
   std::vector<uint16_t> region_class;
   std::vector<uint16_t> destination_class;
   uint16_t device_destination_class = 0;
+  // The recipient a collect is decided with ("device"); kUnknown when the bundle has none, so a
+  // collect then decides the unknown-id decision.
+  uint16_t device_recipient = InternedQuery::kUnknown;
   std::vector<int32_t> date_breakpoints;
   std::vector<int32_t> age_thresholds;
   std::vector<Node> nodes;
@@ -371,6 +374,7 @@ class Loader {
       r_.count[t] = e.count;
     }
     if (r_.intern(kRegion, "device")) return corrupt("region ids: 'device' is not a region");
+    r_.device_recipient = r_.intern(kRecipient, "device").value_or(InternedQuery::kUnknown);
     return Status();
   }
 
@@ -734,12 +738,25 @@ Status Bundle::load_file(const std::string& path, std::unique_ptr<const Bundle>*
 // ---- Deciding -----------------------------------------------------------------------------------
 
 uint32_t Bundle::decide(const InternedQuery& q) const noexcept {
+  return decide(q, nullptr);
+}
+
+uint32_t Bundle::decide(const InternedQuery& q, UnknownId* unknown) const noexcept {
   const Rep& r = *rep_;
-  if (q.data >= r.count[kData] || q.purpose >= r.count[kPurpose] ||
-      q.recipient >= r.count[kRecipient] || q.action > 1 || q.region >= r.count[kRegion] ||
-      (q.destination >= r.count[kRegion] && q.destination != InternedQuery::kDevice)) {
-    return r.unknown_id_decision;
-  }
+  // A collect stays on the device: its recipient and destination are `device` (docs/design.md).
+  const bool collect = q.action == 0;
+  const uint16_t recipient = collect ? r.device_recipient : q.recipient;
+  const uint16_t destination = collect ? InternedQuery::kDevice : q.destination;
+  QueryField bad = q.data >= r.count[kData]           ? QueryField::kData
+                   : q.purpose >= r.count[kPurpose]   ? QueryField::kPurpose
+                   : q.action > 1                     ? QueryField::kAction
+                   : recipient >= r.count[kRecipient] ? QueryField::kRecipient
+                   : (destination >= r.count[kRegion] && destination != InternedQuery::kDevice)
+                       ? QueryField::kDestination
+                   : q.region >= r.count[kRegion] ? QueryField::kRegion
+                                                  : QueryField::kNone;
+  if (unknown != nullptr) *unknown = UnknownId{bad, 0};
+  if (bad != QueryField::kNone) return r.unknown_id_decision;
   const Node* nodes = r.nodes.data();
   const uint32_t* children = r.children.data();
   uint32_t ref = r.root;
@@ -757,11 +774,11 @@ uint32_t Bundle::decide(const InternedQuery& q) const noexcept {
         value = q.action;
         break;
       case bf::kVarRecipient:
-        value = q.recipient;
+        value = recipient;
         break;
       case bf::kVarDestination:
-        value = q.destination == InternedQuery::kDevice ? r.device_destination_class
-                                                        : r.destination_class[q.destination];
+        value = destination == InternedQuery::kDevice ? r.device_destination_class
+                                                      : r.destination_class[destination];
         break;
       case bf::kVarRegion:
         value = r.region_class[q.region];
@@ -820,36 +837,53 @@ uint32_t Bundle::decide(const InternedQuery& q) const noexcept {
 }
 
 uint32_t Bundle::decide(const StringQuery& s) const noexcept {
+  return decide(s, nullptr);
+}
+
+uint32_t Bundle::decide(const StringQuery& s, UnknownId* unknown) const noexcept {
   const Rep& r = *rep_;
+  auto refuse = [&](QueryField field, size_t position) {
+    if (unknown != nullptr) *unknown = UnknownId{field, static_cast<uint32_t>(position)};
+    return r.unknown_id_decision;
+  };
   InternedQuery q;
   auto data = r.intern(kData, s.data);
+  if (!data) return refuse(QueryField::kData, 0);
   auto purpose = r.intern(kPurpose, s.purpose);
-  auto recipient = r.intern(kRecipient, s.recipient);
+  if (!purpose) return refuse(QueryField::kPurpose, 0);
   auto action = action_index(s.action);
-  auto destination = destination_index(s.destination);
+  if (!action) return refuse(QueryField::kAction, 0);
+  if (*action == 1) {  // a collect's recipient and destination are the device's: not read
+    auto recipient = r.intern(kRecipient, s.recipient);
+    if (!recipient) return refuse(QueryField::kRecipient, 0);
+    auto destination = destination_index(s.destination);
+    if (!destination) return refuse(QueryField::kDestination, 0);
+    q.recipient = *recipient;
+    q.destination = *destination;
+  }
   auto region = r.intern(kRegion, s.region);
-  if (!data || !purpose || !recipient || !action || !destination || !region) {
-    return r.unknown_id_decision;
+  if (!region) return refuse(QueryField::kRegion, 0);
+  for (size_t i = 0; i < s.consents.size(); ++i) {
+    auto p = r.intern(kPurpose, s.consents[i]);
+    if (!p) return refuse(QueryField::kConsent, i);
+    q.consent_mask |= uint64_t{1} << *p;
+  }
+  for (size_t i = 0; i < s.features.size(); ++i) {
+    auto f = r.intern(kFeature, s.features[i]);
+    if (!f) return refuse(QueryField::kFeature, i);
+    q.feature_mask |= uint64_t{1} << *f;
   }
   q.data = *data;
   q.purpose = *purpose;
-  q.recipient = *recipient;
   q.action = *action;
-  q.destination = *destination;
   q.region = *region;
   q.age = s.age < 0 ? int16_t{-1} : static_cast<int16_t>(std::min(s.age, int{INT16_MAX}));
   q.as_of_days = s.as_of_days;
   q.gpc = s.gpc;
   q.ads_personalization = s.ads_personalization;
   q.parental_consent = s.parental_consent;
-  for (std::string_view id : s.consents) {
-    if (auto i = r.intern(kPurpose, id)) q.consent_mask |= uint64_t{1} << *i;
-  }
-  for (std::string_view id : s.features) {
-    if (auto i = r.intern(kFeature, id)) q.feature_mask |= uint64_t{1} << *i;
-  }
   q.consent_strings = s.consent_strings;
-  return decide(q);
+  return decide(q, unknown);
 }
 
 // ---- Accessors ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The C API (flowgate/flowgate.h): thin shims over Bundle and verify_bundle_signature. Every shim
 // catches everything; failures become an fg_status and a thread-local message.
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <new>
@@ -11,6 +12,7 @@
 #include "flowgate/bundle_holder.h"
 #include "flowgate/flowgate.h"
 #include "flowgate/runtime.h"
+#include "flowgate/signals.h"
 #include "flowgate/verify.h"
 
 using flowgate::runtime::Bundle;
@@ -27,6 +29,19 @@ static_assert(FG_GPP_USNAT_SALE_OPT_OUT == flowgate::runtime::kUsNatSaleOptOut &
               FG_GPP_USCA_SALE_OPT_OUT == flowgate::runtime::kUsCaSaleOptOut &&
               FG_GPP_USCA_SHARING_OPT_OUT == flowgate::runtime::kUsCaSharingOptOut &&
               flowgate::runtime::kGppOptOutCount == 5);
+
+static_assert(FG_FIELD_NONE == int(flowgate::runtime::QueryField::kNone) &&
+              FG_FIELD_DATA == int(flowgate::runtime::QueryField::kData) &&
+              FG_FIELD_PURPOSE == int(flowgate::runtime::QueryField::kPurpose) &&
+              FG_FIELD_ACTION == int(flowgate::runtime::QueryField::kAction) &&
+              FG_FIELD_RECIPIENT == int(flowgate::runtime::QueryField::kRecipient) &&
+              FG_FIELD_DESTINATION == int(flowgate::runtime::QueryField::kDestination) &&
+              FG_FIELD_REGION == int(flowgate::runtime::QueryField::kRegion) &&
+              FG_FIELD_CONSENT == int(flowgate::runtime::QueryField::kConsent) &&
+              FG_FIELD_FEATURE == int(flowgate::runtime::QueryField::kFeature) &&
+              FG_FIELD_AS_OF == int(flowgate::runtime::QueryField::kAsOf) &&
+              FG_FIELD_CONSENT_STRING == int(flowgate::runtime::QueryField::kConsentString) &&
+              flowgate::runtime::kQueryFieldCount == 11);
 
 struct fg_bundle {
   std::shared_ptr<const Bundle> bundle;  // shared: fg_acquire hands out snapshots of a holder's
@@ -107,6 +122,9 @@ int32_t interned(std::optional<uint16_t> index) {
 const Bundle* bundle_of(const fg_decision* d) {
   return d != nullptr && d->bundle_ != nullptr ? d->bundle_->bundle.get() : nullptr;
 }
+
+// fg_decision.flags_: the query's as_of_days was 0, a date never set.
+constexpr uint32_t kDateUnset = 1;
 
 const char* at(const StringList& list, size_t i, size_t* length) {
   if (i >= list.size()) {
@@ -195,7 +213,57 @@ void fg_query_init(fg_query* q) {
   q->data = q->purpose = q->recipient = q->destination = q->region = -1;
   q->action = FG_TRANSMIT;
   q->age = -1;
+  q->as_of_days = fg_today_days();
   q->ads_personalization = 1;
+}
+
+int32_t fg_today_days(void) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<int32_t>(std::chrono::floor<std::chrono::days>(now).count());
+}
+
+const char* fg_field_name(int32_t field) {
+  if (field < 0 || field >= flowgate::runtime::kQueryFieldCount) return "";
+  return flowgate::runtime::kQueryFieldNames[field].data();  // literals: NUL-terminated
+}
+
+fg_status fg_query_set_consent_strings(const fg_bundle* b, fg_query* q, const char* tcf,
+                                       const char* gpp) {
+  if (b == nullptr || q == nullptr) {
+    return fail(FG_ERR_INVALID_ARGUMENT, "fg_query_set_consent_strings: null argument");
+  }
+  try {
+    flowgate::runtime::ConsentStringEffects effects;
+    auto text = [](const char* s) {
+      return s != nullptr ? std::optional<std::string_view>(s) : std::nullopt;
+    };
+    Status s = flowgate::runtime::decode_consent_strings(text(tcf), text(gpp), &effects);
+    if (!s.ok()) {
+      q->consent_string_error = 1;
+      return fail(
+          s.code() == Status::Code::kResourceExhausted ? FG_ERR_NO_MEMORY : FG_ERR_INVALID_ARGUMENT,
+          s.message());
+    }
+    const flowgate::runtime::ConsentStrings& f = effects.facts;
+    q->tcf_present = f.tcf_present ? 1 : 0;
+    q->gpp_present = f.gpp_present ? 1 : 0;
+    q->tcf_purpose_consents = f.tcf_purpose_consents;
+    q->tcf_purpose_legitimate_interests = f.tcf_purpose_legitimate_interests;
+    q->gpp_opt_outs = f.gpp_opt_outs;
+    if (effects.opts_out_of_targeted_ads) q->gpc = 1;
+    for (size_t i = 0; i < std::size(flowgate::runtime::kTcfPurposeMappings); ++i) {
+      auto purpose = b->bundle->purpose_index(flowgate::runtime::kTcfPurposeMappings[i].purpose);
+      if (!purpose || *purpose >= 64 || effects.purposes[i] == 0) continue;
+      const uint64_t bit = uint64_t{1} << *purpose;
+      q->consent_mask = effects.purposes[i] > 0 ? q->consent_mask | bit : q->consent_mask & ~bit;
+    }
+    q->consent_string_error = 0;
+    last_error.clear();
+    return FG_OK;
+  } catch (...) {
+    q->consent_string_error = 1;
+    return fail(FG_ERR_NO_MEMORY, "fg_query_set_consent_strings: out of memory");
+  }
 }
 
 int32_t fg_days_from_civil(int32_t year, int32_t month, int32_t day) {
@@ -229,13 +297,25 @@ fg_status fg_decide(const fg_bundle* b, const fg_query* q, fg_decision* d) {
   iq.consent_strings.tcf_purpose_legitimate_interests = q->tcf_purpose_legitimate_interests;
   iq.consent_strings.gpp_opt_outs = static_cast<uint8_t>(q->gpp_opt_outs);
   d->bundle_ = b;
+  d->unknown_field = FG_FIELD_NONE;
+  d->flags_ = q->as_of_days == 0 ? kDateUnset : 0;
   if (q->as_of_days == FG_INVALID_DATE) {  // fg_days_from_civil refused the date: fail closed
     d->index_ = b->bundle->unknown_id_decision();
+    d->unknown_field = FG_FIELD_AS_OF;
     return fail(FG_ERR_INVALID_ARGUMENT,
                 "fg_decide: as_of_days is FG_INVALID_DATE (a day that "
                 "does not exist); the query is denied");
   }
-  d->index_ = b->bundle->decide(iq);
+  if (q->consent_string_error != 0) {  // a TC or GPP string did not decode: fail closed
+    d->index_ = b->bundle->unknown_id_decision();
+    d->unknown_field = FG_FIELD_CONSENT_STRING;
+    return fail(FG_ERR_INVALID_ARGUMENT,
+                "fg_decide: the query's TC or GPP string did not decode "
+                "(fg_query_set_consent_strings); the query is denied");
+  }
+  flowgate::runtime::UnknownId unknown;
+  d->index_ = b->bundle->decide(iq, &unknown);
+  d->unknown_field = static_cast<int32_t>(unknown.field);
   return FG_OK;
 }
 
@@ -250,6 +330,14 @@ uint32_t fg_decision_index(const fg_decision* d) {
 const char* fg_decision_reason(const fg_decision* d, size_t* length) {
   const Bundle* b = bundle_of(d);
   std::string_view reason = b != nullptr ? b->decision(d->index_).reason() : std::string_view("");
+  if (b != nullptr && (d->flags_ & kDateUnset) != 0) {
+    Decision decision = b->decision(d->index_);
+    if (!decision.rules().empty() && decision.rules()[0] == "policy-not-in-force") {
+      reason =
+          "The query's as_of_days is 0 (1970-01-01): its date was never set, and this policy was "
+          "not in force then; date the query (fg_query_init sets today, UTC)";
+    }
+  }
   if (length != nullptr) *length = reason.size();
   return reason.data();
 }

@@ -4,7 +4,7 @@
 # headers flowgate/runtime.h, signals.h, bundle_holder.h, flowgate.h and verify.h — the last only
 # declares the signature check, which flowgate_verify implements with libsodium).
 set(allowed_angle
-  algorithm array atomic bit cassert cctype cerrno climits cmath compare concepts cstddef cstdint
+  algorithm array atomic bit cassert cctype cerrno chrono climits cmath compare concepts cstddef cstdint
   cstdio cstdlib cstring exception fstream functional initializer_list ios iosfwd istream iterator
   limits memory mutex new numeric optional ostream span sstream stdexcept string string_view tuple
   type_traits utility vector stddef.h stdint.h)

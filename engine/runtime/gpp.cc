@@ -3,7 +3,9 @@
 #include "runtime/gpp.h"
 
 #include <cstdint>
+#include <iterator>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -239,6 +241,43 @@ void add_gpp_facts(const GppString& g, ConsentStrings* out) noexcept {
   }
   if (g.tcfeuv2) add_tcf_facts(*g.tcfeuv2, out);
   out->gpp_present = true;
+}
+
+Status decode_consent_strings(std::optional<std::string_view> tcf,
+                              std::optional<std::string_view> gpp,
+                              ConsentStringEffects* out) noexcept {
+  if (out == nullptr) return Status::invalid_argument("decode_consent_strings: null output");
+  *out = ConsentStringEffects();
+  try {
+    // The TC strings that speak for the mapped purposes: the direct one, the GPP's tcfeuv2.
+    std::optional<TcfString> direct, in_gpp;
+    if (gpp) {
+      GppString g;
+      Status s = decode_gpp(*gpp, &g);
+      if (!s.ok()) return Status(s.code(), "'signals.gpp' does not decode: " + s.message());
+      out->opts_out_of_targeted_ads = gpp_opts_out_of_targeted_ads(g);
+      add_gpp_facts(g, &out->facts);
+      in_gpp = std::move(g.tcfeuv2);
+    }
+    if (tcf) {
+      TcfString t;
+      Status s = decode_tcf(*tcf, &t);
+      if (!s.ok()) return Status(s.code(), "'signals.tcf' does not decode: " + s.message());
+      add_tcf_facts(t, &out->facts);
+      direct = std::move(t);
+    }
+    for (size_t i = 0; i < std::size(kTcfPurposeMappings); ++i) {
+      if (!direct && !in_gpp) break;
+      const bool granted = (!direct || tcf_grants(*direct, kTcfPurposeMappings[i])) &&
+                           (!in_gpp || tcf_grants(*in_gpp, kTcfPurposeMappings[i]));
+      out->purposes[i] = granted ? 1 : -1;
+    }
+    return Status();
+  } catch (const std::bad_alloc&) {
+    return Status::resource_exhausted("consent strings: out of memory while decoding");
+  } catch (...) {
+    return Status::corruption("consent strings: could not be decoded");
+  }
 }
 
 }  // namespace flowgate::runtime

@@ -4,19 +4,26 @@
  *   fg_bundle* bundle;
  *   if (fg_open_file("policy.fgb", &options, &bundle) != FG_OK) { log(fg_last_error()); … }
  *   fg_query q;
- *   fg_query_init(&q);
+ *   fg_query_init(&q);                                  // dated today (UTC)
  *   q.data = fg_intern_data(bundle, "media.photo");   // once; -1 when unknown
  *   …
+ *   fg_query_set_consent_strings(bundle, &q, tc_string, gpp_string);  // when the app has them
  *   fg_decision d;
  *   fg_decide(bundle, &q, &d);
  *   if (fg_decision_allow(&d)) …
+ *   else if (d.unknown_field != FG_FIELD_NONE) log(fg_field_name(d.unknown_field));  // which
  *   fg_close(bundle);
  *
  * Errors: functions that can fail return an fg_status; FG_OK is 0. fg_last_error() gives the
  * calling thread's message for its last failure. No C++ exception crosses this API.
  *
  * Fail closed: an id that did not intern (-1), or any index out of range, decides the bundle's
- * unknown-id decision (a deny naming the rule `unknown-id`).
+ * unknown-id decision (a deny naming the rule `unknown-id`), and fg_decision.unknown_field says
+ * which field of the query held it.
+ *
+ * A collect stays on the device: for action FG_COLLECT the recipient and destination are read as
+ * `device` and FG_DEVICE whatever the query holds (so they need not be set), as in every other
+ * path (the C++ runtime, `flowgate decide`, the reference evaluator; docs/design.md).
  *
  * Ownership and threads: fg_open copies the bytes it is given. An open fg_bundle is immutable:
  * any number of threads may intern, decide and read decisions on it concurrently, without locks.
@@ -115,29 +122,73 @@ typedef struct fg_query {
    * state laws' known-child rules); 0 otherwise, and a child's data then stays where the law
    * keeps it. */
   int32_t parental_consent;
+  /* Nonzero when fg_query_set_consent_strings was given a string that does not decode: fg_decide
+   * then denies (fail closed) with unknown_field FG_FIELD_CONSENT_STRING. 0 otherwise. */
+  int32_t consent_string_error;
 } fg_query;
 
-/* Defaults: every id unknown (-1), transmit, age unknown, as_of 0, gpc 0, ads_personalization 1,
- * parental_consent 0, no consents, no features, no TC or GPP string. */
+/* Defaults: every id unknown (-1), transmit, age unknown, as_of today (UTC, fg_today_days), gpc 0,
+ * ads_personalization 1, parental_consent 0, no consents, no features, no TC or GPP string. */
 void fg_query_init(fg_query* query);
+/* Today's date in UTC, as days since 1970-01-01 (the system clock). */
+int32_t fg_today_days(void);
+
+/* Decodes an IAB TC string and/or GPP string (NUL-terminated; either may be NULL) into the query's
+ * signal fields, as `flowgate decide` applies signals.tcf and signals.gpp (docs/signals.md):
+ * tcf_present, gpp_present, tcf_purpose_consents, tcf_purpose_legitimate_interests and
+ * gpp_opt_outs are replaced by what the strings say; the consent_mask bits of the policy purposes
+ * the TCF purposes map to (advertising.targeted, advertising.measurement, analytics; those the
+ * bundle knows) are set where the strings grant them and cleared where they withhold them; gpc is
+ * set when the GPP string opts out of targeted advertising or sharing or carries GPC. Call it
+ * after interning and setting consent_mask, and again whenever a string changes. Decoding
+ * allocates: keep it off the hot path.
+ * A string that does not decode returns FG_ERR_INVALID_ARGUMENT with fg_last_error() naming it and
+ * the field at fault ("'signals.tcf' does not decode: TC string: …"), leaves the signal fields
+ * as they were, and sets consent_string_error, so fg_decide on the query denies (fail closed). */
+fg_status fg_query_set_consent_strings(const fg_bundle* bundle, fg_query* query,
+                                       const char* tcf, const char* gpp);
 /* Days since 1970-01-01 of a Gregorian date. A date that does not exist (2026-02-30, month 13)
  * or lies outside years 1 to 9999 gives FG_INVALID_DATE; fg_decide on a query dated so returns
  * FG_ERR_INVALID_ARGUMENT with a deny (the unknown-id decision), never a neighbouring day's. */
 #define FG_INVALID_DATE INT32_MIN
 int32_t fg_days_from_civil(int32_t year, int32_t month, int32_t day);
 
-/* A decision: a handle into its bundle, valid until fg_close. Treat the fields as private. */
+/* Which field of a query held a value the bundle does not know (fg_decision.unknown_field). */
+#define FG_FIELD_NONE 0
+#define FG_FIELD_DATA 1
+#define FG_FIELD_PURPOSE 2
+#define FG_FIELD_ACTION 3      /* neither FG_COLLECT nor FG_TRANSMIT */
+#define FG_FIELD_RECIPIENT 4
+#define FG_FIELD_DESTINATION 5
+#define FG_FIELD_REGION 6      /* the subject's region */
+#define FG_FIELD_CONSENT 7     /* (string queries of the C++ runtime: a consent id) */
+#define FG_FIELD_FEATURE 8     /* (string queries of the C++ runtime: a feature id) */
+#define FG_FIELD_AS_OF 9       /* as_of_days is FG_INVALID_DATE */
+#define FG_FIELD_CONSENT_STRING 10 /* a TC or GPP string that did not decode */
+/* The field's name in the query JSON ("data", "subject.region", …); "" for FG_FIELD_NONE or an
+ * unknown number. A static string. */
+const char* fg_field_name(int32_t field);
+
+/* A decision: a handle into its bundle, valid until fg_close. bundle_, index_ and flags_ are
+ * private; unknown_field is FG_FIELD_NONE, or for an unknown-id deny the field of the query that
+ * held the unknown (or out-of-range) value. */
 typedef struct fg_decision {
   const fg_bundle* bundle_;
   uint32_t index_;
+  int32_t unknown_field;
+  uint32_t flags_;
 } fg_decision;
 
-/* Decides a query: no allocation, no locks. Fails only on null arguments. */
+/* Decides a query: no allocation, no locks. Fails on null arguments, and with
+ * FG_ERR_INVALID_ARGUMENT (and a deny) on a query dated FG_INVALID_DATE or whose consent strings
+ * did not decode (consent_string_error). */
 fg_status fg_decide(const fg_bundle* bundle, const fg_query* query, fg_decision* decision);
 
 int fg_decision_allow(const fg_decision* decision); /* 1 allow, 0 deny */
 uint32_t fg_decision_index(const fg_decision* decision);
-/* The reason, NUL-terminated; *length (if not NULL) receives its length in bytes. */
+/* The reason, NUL-terminated; *length (if not NULL) receives its length in bytes. A query dated
+ * before the policy took effect is denied as policy-not-in-force with the policy's effective date;
+ * when its as_of_days was 0 (1970-01-01: a date never set) the reason says so instead. */
 const char* fg_decision_reason(const fg_decision* decision, size_t* length);
 /* Lists: a count, and the i-th string (NULL when i >= count). */
 size_t fg_decision_obligation_count(const fg_decision* decision);

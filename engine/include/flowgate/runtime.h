@@ -125,9 +125,13 @@ struct InternedQuery {
   ConsentStrings consent_strings;   // signals.tcf and signals.gpp, decoded
 };
 
-// A query by string ids, for callers that do not keep interned ids. Ids the bundle does not know
-// decide the unknown-id decision; unknown consent or feature ids are ignored (no rule can name
-// them, so they can grant nothing).
+// A query by string ids, for callers that do not keep interned ids. An id the bundle does not know
+// in any field — consent and feature ids included: a misspelt consent must not pass silently as
+// "no consent" — decides the unknown-id decision.
+//
+// A collect stays on the device (docs/design.md, "The query"): every path reads a collect's
+// recipient and destination as `device`, whatever the query says, so they are neither interned
+// nor checked.
 struct StringQuery {
   std::string_view data{}, purpose{};
   std::string_view action = "transmit";  // "collect" or "transmit"
@@ -142,6 +146,44 @@ struct StringQuery {
   std::span<const std::string_view> consents{};  // purpose ids
   std::span<const std::string_view> features{};  // feature ids
   ConsentStrings consent_strings{};              // signals.tcf and signals.gpp, decoded
+};
+
+// Which field of a query held a value the bundle does not know: reported beside an unknown-id
+// decision (Bundle::decide's UnknownId), so a caller can say which field held which value. The
+// numbering is part of the C API (FG_FIELD_*).
+enum class QueryField : uint8_t {
+  kNone = 0,
+  kData = 1,
+  kPurpose = 2,
+  kAction = 3,
+  kRecipient = 4,
+  kDestination = 5,
+  kRegion = 6,          // the subject's region
+  kConsent = 7,         // StringQuery::consents[position]
+  kFeature = 8,         // StringQuery::features[position]
+  kAsOf = 9,            // the C API: a date fg_days_from_civil refused
+  kConsentString = 10,  // the C API: a TC or GPP string that did not decode
+};
+inline constexpr int kQueryFieldCount = 11;
+// The fields' names in the query JSON (docs/design.md), by QueryField: "" for kNone.
+inline constexpr std::string_view kQueryFieldNames[kQueryFieldCount] = {"",
+                                                                        "data",
+                                                                        "purpose",
+                                                                        "action",
+                                                                        "recipient",
+                                                                        "destination",
+                                                                        "subject.region",
+                                                                        "signals.consents",
+                                                                        "signals.features",
+                                                                        "as_of",
+                                                                        "signals.tcf/gpp"};
+
+// Beside a decision: which field held an unknown value (kNone when every id was known), and for
+// the list fields its position in the list.
+struct UnknownId {
+  QueryField field = QueryField::kNone;
+  uint32_t position = 0;
+  friend constexpr bool operator==(const UnknownId&, const UnknownId&) = default;
 };
 
 // Whether year-month-day names a day of the proleptic Gregorian calendar in years 1 to 9999 (the
@@ -292,9 +334,16 @@ class Bundle {
   std::string_view feature_id(size_t index) const noexcept;
 
   // The decision index for a query: a walk of the diagram; no allocation, no locks, no throw.
+  // A collect (action 0) is decided with recipient `device` and destination kDevice, whatever
+  // the query holds. An index out of range decides unknown_id_decision(); `unknown` (when not
+  // null) then names the first such field (data, purpose, action, recipient, destination,
+  // region), else is reset to kNone. Consent and feature masks are bits, never unknown.
   uint32_t decide(const InternedQuery& query) const noexcept;
-  // Interns then decides; unknown ids decide unknown_id_decision().
+  uint32_t decide(const InternedQuery& query, UnknownId* unknown) const noexcept;
+  // Interns then decides; an id the bundle does not know (consents and features included) decides
+  // unknown_id_decision(), and `unknown` names its field and, for a list, its position.
   uint32_t decide(const StringQuery& query) const noexcept;
+  uint32_t decide(const StringQuery& query, UnknownId* unknown) const noexcept;
 
   size_t decision_count() const noexcept;
   uint32_t unknown_id_decision() const noexcept;

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -182,6 +183,23 @@ bool gpp_opts_out_of_targeted_ads(const GppString& gpp) noexcept;
 // add_gpp_facts adds the tcfeuv2 section through add_tcf_facts.
 void add_tcf_facts(const TcfString& tc, ConsentStrings* out) noexcept;
 void add_gpp_facts(const GppString& gpp, ConsentStrings* out) noexcept;
+
+// A query's TC and GPP strings (either may be absent) decoded and applied as docs/signals.md says,
+// in one place for the CLI and the C API (fg_query_set_consent_strings), so both answer alike:
+// the facts rules test; whether the GPP string opts out of targeted advertising (the query's gpc
+// is then set); and for each of kTcfPurposeMappings, whether the strings grant the policy purpose
+// (+1: the query then holds its consent), withhold it (-1: the query then does not) or say
+// nothing (0). A TC string given both directly and as a GPP tcfeuv2 section grants only what both
+// grant. A string that does not decode is an error naming it ("'signals.gpp' does not decode:
+// …"); the caller must then not decide on the query (fail closed). *out is reset first.
+struct ConsentStringEffects {
+  ConsentStrings facts;
+  bool opts_out_of_targeted_ads = false;
+  int8_t purposes[std::size(kTcfPurposeMappings)] = {};
+};
+Status decode_consent_strings(std::optional<std::string_view> tcf,
+                              std::optional<std::string_view> gpp,
+                              ConsentStringEffects* out) noexcept;
 
 // "2020-01-26T17:01:00Z", with a tenth of a second when there is one ("…:00.5Z").
 std::string iso8601_from_deciseconds(int64_t deciseconds);
