@@ -110,6 +110,9 @@ void add_decide_command(CLI::App& app, int& exit_code) {
   c->footer(
       "With --data, decides the one query the flags describe; otherwise reads JSON lines on stdin\n"
       "and writes one JSON decision a line. A malformed line is denied, with its reason.\n"
+      "An id the policy does not know (consents and features too) is denied as unknown-id, and\n"
+      "named: its field, its value, the nearest ids or a group's leaves (\"unknown\" in the JSON).\n"
+      "A collect stays on the device: its recipient and destination are read as device.\n"
       "Exit status: 0 all allowed, 1 some denied, 2 malformed input or a broken policy.\n"
       "Examples:\n"
       "  flowgate decide --data technical.ads.identifier --purpose advertising.targeted \\\n"
