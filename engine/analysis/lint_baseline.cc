@@ -189,6 +189,17 @@ Baseline updated_baseline(const Baseline& previous, const std::vector<Finding>& 
 bool write_baseline(const Baseline& baseline, const std::string& path, std::string& error,
                     const std::string& header) {
   std::ostringstream text;
+  // An editor's schema line (`# yaml-language-server: $schema=…`, docs/editing-rules.md) at the
+  // top of the file being replaced stays at the top.
+  {
+    std::ifstream previous(path, std::ios::binary);
+    std::string first;
+    if (previous && std::getline(previous, first) &&
+        first.rfind("# yaml-language-server:", 0) == 0 &&
+        header.find("yaml-language-server:") == std::string::npos) {
+      text << first << "\n";
+    }
+  }
   if (header.empty()) {
     text << "# flowgate lint baseline: findings a reviewer has acknowledged, each with the "
             "reason.\n"
