@@ -25,7 +25,7 @@ flowgate::bench::Args parse_args(int argc, char** argv, int from) {
 int main(int argc, char** argv) {
   namespace bench = flowgate::bench;
   if (argc < 2) {
-    std::cerr << "usage: flowgate_bench gen|encode|measure|scale --policy DIR …\n";
+    std::cerr << "usage: flowgate_bench gen|encode|measure|scale|facts --policy DIR …\n";
     return 2;
   }
   std::string cmd = argv[1];
@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     if (cmd == "encode") return bench::cmd_encode(a);
     if (cmd == "measure") return bench::cmd_measure(a);
     if (cmd == "scale") return bench::cmd_scale(a);
+    if (cmd == "facts") return bench::cmd_facts(a);
   } catch (const std::exception& e) {
     std::cerr << "flowgate_bench " << cmd << ": " << e.what() << "\n";
     return 1;

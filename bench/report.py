@@ -29,13 +29,18 @@ def crosscheck(ours, theirs, queries, result):
               f"{json.dumps(e['query'])}")
 
 
-ENGINES = ["flowgate", "flowgate_strings", "flat", "reference", "cedar", "casbin", "casbin_go",
-           "json_rules_engine"]
+PEERS = ["opa_native", "cedar_native", "casbin_go_natural", "cedar_wasm_natural", "cedar",
+         "casbin", "casbin_go", "json_rules_engine"]
+ENGINES = ["flowgate", "flowgate_strings", "flat", "reference"] + PEERS
 LABELS = {
     "flowgate": "flowgate (interned ids, C++)",
     "flowgate_strings": "flowgate (string ids, C++)",
     "flat": "flat array of classes (C++)",
     "reference": "reference evaluator (C++)",
+    "opa_native": "OPA 1.22 (Go, prepared query), natural Rego",
+    "cedar_native": "Cedar (Rust crate), natural policies",
+    "casbin_go_natural": "casbin (Go, conditions as functions), natural model",
+    "cedar_wasm_natural": "Cedar 4.13 (wasm, Node), natural policies",
     "cedar": "Cedar 4.13 (wasm, Node)",
     "casbin": "casbin 5.51 (Node)",
     "casbin_go": "casbin 2.60 (Go)",
@@ -58,7 +63,7 @@ def report(work, form):
     out = {}
     for e in ["flowgate", "flowgate_strings", "flat", "reference"]:
         out[e] = fg[e]
-    for e in ["cedar", "casbin", "casbin_go", "json_rules_engine"]:
+    for e in PEERS:
         p = os.path.join(work, e + ".json")
         out[e] = json.load(open(p)) if os.path.exists(p) else {"error": "not run"}
     base_s = out["flowgate_strings"]["p50_ns"]
@@ -85,14 +90,14 @@ def report(work, form):
           f"{m['loadavg']}, node {m['node']}, {m['go']}")
     print("p50/p99: over timed batches (C++: 1,000 decisions; peers: 100), each batch's "
           "per-decision mean (wall clock)\n")
-    hdr = f"{'engine':32} {'p50':>10} {'p99':>10} {'decisions/s':>12} {'load':>10} {'memory':>10} " \
+    hdr = f"{'engine':50} {'p50':>10} {'p99':>10} {'decisions/s':>12} {'load':>10} {'memory':>10} " \
           f"{'p50 ÷ fg':>9} {'÷ fg str':>9} {'disagree':>9}"
     print(hdr)
     print("-" * len(hdr))
     for e in ENGINES:
         r = out[e]
         if "p50_ns" not in r:
-            print(f"{LABELS[e]:32} failed: {r.get('error', '?')[:80]}")
+            print(f"{LABELS[e]:50} failed: {r.get('error', '?')[:80]}")
             continue
         mem = r.get("rss_kib", r.get("heap_kib"))
         mem_s = f"{mem / 1024:.1f} MiB" if mem is not None and mem >= 1024 else (
@@ -101,7 +106,7 @@ def report(work, form):
             mem_s = f"{fg['flowgate']['bundle_bytes'] / 1024:.1f} KiB*"
         if e == "flat":
             mem_s = f"{r['bytes'] / 2**20:.0f} MiB*"
-        print(f"{LABELS[e]:32} {fmt_ns(r['p50_ns']):>10} {fmt_ns(r['p99_ns']):>10} "
+        print(f"{LABELS[e]:50} {fmt_ns(r['p50_ns']):>10} {fmt_ns(r['p99_ns']):>10} "
               f"{r['decisions_per_s']:>12,.0f} {r.get('load_ms', 0):>8.1f}ms {mem_s:>10} "
               f"{r['ratio_p50_vs_flowgate']:>8.1f}× {r['ratio_p50_vs_flowgate_strings']:>8.1f}× "
               f"{r.get('disagreements', '-'):>9}"
