@@ -154,8 +154,8 @@ UnknownIdReport name_unknown_id(const runtime::Bundle& bundle, const Policy* pol
                                 const Query& query, runtime::UnknownId where) {
   std::string value = query_field_value(query, where);
   if (policy != nullptr) {
-    return describe_unknown_id(where, std::move(value),
-                               known_ids(*policy, where.field, query.as_of));
+    KnownIds known = known_ids(*policy, where.field, query.as_of, value);
+    return describe_unknown_id(where, std::move(value), known);
   }
   using runtime::QueryField;
   std::vector<std::string> leaves;

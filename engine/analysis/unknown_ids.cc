@@ -67,15 +67,14 @@ bool is_region_field(QueryField field) {
 
 }  // namespace
 
-KnownIds known_ids(const Policy& policy, QueryField field, Date on) {
+KnownIds known_ids(const Policy& policy, QueryField field, Date on, std::string_view value) {
   KnownIds out;
   if (auto kind = vocabulary_of(field)) {
     const Vocabulary& v = policy.vocabulary(*kind);
     for (auto i : v.leaves()) out.leaves.push_back(v.term(i).id);
-    for (Vocabulary::Index i = 0; i < v.size(); ++i) {
-      if (v.is_leaf(i)) continue;
-      auto& leaves = out.groups[v.term(i).id];
-      for (auto leaf : v.leaves_under(i)) leaves.push_back(v.term(leaf).id);
+    if (auto group = v.find(value); group && !v.is_leaf(*group)) {
+      auto& leaves = out.groups[std::string(value)];
+      for (auto leaf : v.leaves_under(*group)) leaves.push_back(v.term(leaf).id);
     }
   } else if (is_region_field(field)) {
     for (const auto& [id, name] : policy.regions.regions()) {
@@ -83,10 +82,10 @@ KnownIds known_ids(const Policy& policy, QueryField field, Date on) {
       if (!name.empty()) out.names[lower(name)] = id;
     }
     if (field == QueryField::kDestination) out.leaves.push_back("device");
-    for (const auto& [group, unused] : policy.regions.groups()) {
-      auto& members = out.groups[group];
+    if (policy.regions.group(value)) {
+      auto& members = out.groups[std::string(value)];
       for (const auto& [id, name] : policy.regions.regions()) {
-        if (policy.regions.contains(group, id, on)) members.push_back(id);
+        if (policy.regions.contains(value, id, on)) members.push_back(id);
       }
     }
   } else if (field == QueryField::kAction) {
@@ -171,7 +170,8 @@ std::optional<UnknownIdReport> find_unknown_id(const Policy& policy, const Query
     return index && policy.vocabulary(kind).is_leaf(*index);
   };
   auto report = [&](QueryField field, const std::string& value, uint32_t position = 0) {
-    return describe_unknown_id({field, position}, value, known_ids(policy, field, query.as_of));
+    return describe_unknown_id({field, position}, value,
+                               known_ids(policy, field, query.as_of, value));
   };
   if (!leaf(VocabularyKind::kData, query.data)) return report(QueryField::kData, query.data);
   if (!leaf(VocabularyKind::kPurpose, query.purpose)) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "flowgate/runtime.h"
@@ -24,9 +25,10 @@ struct KnownIds {
   std::map<std::string, std::string> names;                // a region's name → its id
 };
 
-// From the policy: the vocabulary's leaves and groups, or the regions with their names and the
-// region groups' members on `on`.
-KnownIds known_ids(const Policy& policy, runtime::QueryField field, Date on);
+// From the policy: the vocabulary's leaves, or the regions with their names; and when `value` is a
+// group (of the vocabulary, or a region group), its leaves or its members on `on`.
+KnownIds known_ids(const Policy& policy, runtime::QueryField field, Date on,
+                   std::string_view value);
 // From a bundle's ids alone (a bundle carries leaves only): the groups are the dotted prefixes of
 // the leaves (`media` → media.photo, media.video, …).
 KnownIds known_ids(std::vector<std::string> leaves);
