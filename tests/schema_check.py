@@ -5,7 +5,8 @@
 
 1. Every schema is a valid draft-07 schema.
 2. Every shipped YAML file (rules/, jurisdictions/, policy_tests/, data_inventory.yaml,
-   lint-baseline.yaml, mappings/, tests/fixtures/sdks/) but the broken fixtures starts with the
+   lint-baseline.yaml, approvers.yaml, examples/ci/gate-baseline.yaml, mappings/,
+   tests/fixtures/sdks/) but the broken fixtures starts with the
    modeline
    `# yaml-language-server: $schema=<relative path>` naming the schema of its kind, and
    validates against it; the deliberately broken fixtures are rejected.
@@ -163,6 +164,8 @@ def schema_for(rel):
         return "inventory"
     if rel == "lint-baseline.yaml" or rel.endswith("gate-baseline.yaml"):
         return "baseline"
+    if rel == "approvers.yaml":
+        return "approvers"
     if rel == "mappings/apple.yaml":
         return "apple-mapping"
     if parts[0] == "rules":
@@ -219,7 +222,8 @@ class Schemas:
 
 
 def shipped_files(repo):
-    out = [repo / "data_inventory.yaml", repo / "lint-baseline.yaml"]
+    out = [repo / name for name in ("data_inventory.yaml", "lint-baseline.yaml", "approvers.yaml",
+                                    "examples/ci/gate-baseline.yaml")]
     for folder in ("rules", "jurisdictions", "policy_tests", "mappings", "tests/fixtures/sdks"):
         out += sorted((repo / folder).rglob("*.yaml"))
     return [p for p in out if p.exists()]
