@@ -270,6 +270,20 @@ TEST_SUITE("bundle-holder") {
     CHECK(fg_reload_file(holder, (kDir + "/v2.fgb").c_str()) == FG_OK);
     CHECK(fg_holder_generation(holder) == 3);
     fg_holder_close(holder);
+
+    // After a restart: the serial the app last ran is the first bundle's floor.
+    fg_holder* restarted = nullptr;
+    CHECK(fg_holder_open_ex(bytes, v1.size(), &options, 200, &restarted) == FG_ERR_DOWNGRADE);
+    CHECK(restarted == nullptr);
+    CHECK(contains(fg_last_error(), "below the lowest serial this app has run, 200"));
+    CHECK(fg_holder_open_file_ex((kDir + "/v1.fgb").c_str(), &options, 200, &restarted) ==
+          FG_ERR_DOWNGRADE);
+    REQUIRE(fg_holder_open_file_ex((kDir + "/v2.fgb").c_str(), &options, 200, &restarted) ==
+            FG_OK);
+    b = fg_acquire(restarted);
+    CHECK(fg_bundle_serial(b) == 200);
+    fg_close(b);
+    fg_holder_close(restarted);
   }
 
   TEST_CASE("deciding on several threads while reloading 1,000 times: the old or the new") {

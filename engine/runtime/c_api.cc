@@ -397,6 +397,19 @@ flowgate::runtime::BundleHolder::LoadOptions load_options(uint32_t flags) {
   return options;
 }
 
+// The first load's options: the floor the app carried across its restart (fg_holder_open_ex).
+flowgate::runtime::BundleHolder::LoadOptions first_load_options(uint64_t min_serial) {
+  flowgate::runtime::BundleHolder::LoadOptions options;
+  options.min_serial = min_serial;
+  return options;
+}
+
+fg_status load_status(const Status& s) {
+  if (!s.ok()) return fail(s);
+  last_error.clear();
+  return FG_OK;
+}
+
 // A new holder with its first bundle, or none: the shared body of fg_holder_open and
 // fg_holder_open_file. `load` is fg_reload or fg_reload_file on the new holder.
 template <typename Load>
@@ -428,13 +441,29 @@ extern "C" {
 
 fg_status fg_holder_open(const uint8_t* data, size_t size, const fg_options* options,
                          fg_holder** holder) {
-  return open_and_load(options, holder, FG_ERR_CORRUPT,
-                       [&](fg_holder* h) { return fg_reload(h, data, size); });
+  return fg_holder_open_ex(data, size, options, 0, holder);
 }
 
 fg_status fg_holder_open_file(const char* path, const fg_options* options, fg_holder** holder) {
-  return open_and_load(options, holder, FG_ERR_IO,
-                       [&](fg_holder* h) { return fg_reload_file(h, path); });
+  return fg_holder_open_file_ex(path, options, 0, holder);
+}
+
+fg_status fg_holder_open_ex(const uint8_t* data, size_t size, const fg_options* options,
+                            uint64_t min_serial, fg_holder** holder) {
+  if (data == nullptr && size > 0)
+    return fail(FG_ERR_INVALID_ARGUMENT, "fg_holder_open: null data");
+  return open_and_load(options, holder, FG_ERR_CORRUPT, [&](fg_holder* h) {
+    return load_status(h->holder.load(std::string(reinterpret_cast<const char*>(data), size),
+                                      first_load_options(min_serial)));
+  });
+}
+
+fg_status fg_holder_open_file_ex(const char* path, const fg_options* options, uint64_t min_serial,
+                                 fg_holder** holder) {
+  if (path == nullptr) return fail(FG_ERR_INVALID_ARGUMENT, "fg_holder_open_file: null path");
+  return open_and_load(options, holder, FG_ERR_IO, [&](fg_holder* h) {
+    return load_status(h->holder.load_file(path, first_load_options(min_serial)));
+  });
 }
 
 fg_status fg_reload(fg_holder* holder, const uint8_t* data, size_t size) {

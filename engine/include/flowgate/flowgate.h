@@ -222,7 +222,10 @@ void fg_bundle_digest(const fg_bundle* bundle, uint8_t digest[32]);
  * every distinct bundle needs its own serial). The same bundle again is accepted. A bundle without
  * a serial counts as 0. fg_reload_ex / fg_reload_file_ex with FG_RELOAD_ALLOW_DOWNGRADE accept
  * such a bundle on purpose; every other check still applies. The holder's first bundle
- * (fg_holder_open) takes any serial.
+ * (fg_holder_open) has nothing running to compare with: across a restart the app carries the
+ * floor itself — it stores fg_bundle_serial of the running bundle after each successful load and
+ * passes it to fg_holder_open_ex / fg_holder_open_file_ex as min_serial, which then refuse a first
+ * bundle below it with FG_ERR_DOWNGRADE (0: no floor, as fg_holder_open).
  *
  * fg_acquire may be called from
  * any number of threads while another reloads: it returns the old bundle or the new one, never a
@@ -233,6 +236,10 @@ typedef struct fg_holder fg_holder;
 fg_status fg_holder_open(const uint8_t* data, size_t size, const fg_options* options,
                          fg_holder** holder);
 fg_status fg_holder_open_file(const char* path, const fg_options* options, fg_holder** holder);
+fg_status fg_holder_open_ex(const uint8_t* data, size_t size, const fg_options* options,
+                            uint64_t min_serial, fg_holder** holder);
+fg_status fg_holder_open_file_ex(const char* path, const fg_options* options, uint64_t min_serial,
+                                 fg_holder** holder);
 fg_status fg_reload(fg_holder* holder, const uint8_t* data, size_t size);
 fg_status fg_reload_file(fg_holder* holder, const char* path);
 /* fg_reload and fg_reload_file with flags: 0 or FG_RELOAD_* or-ed together (other bits are
