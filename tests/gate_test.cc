@@ -479,6 +479,26 @@ TEST_SUITE("gate") {
         if (d.severity == Severity::kError) lines.insert(d.location.line);
       }
       CHECK(lines == std::set<uint32_t>{3, 4, 5, 6, 8});
+      // Unknown ids are named as decide names them: the field, the nearest id, a group's leaves.
+      std::map<uint32_t, std::string> message;
+      for (const auto& d : sink.diagnostics()) message[d.location.line] = d.message;
+      CHECK(message[3] == "recipient: 'advertizer' is not a recipient the policy knows");
+      CHECK(message[6].find("data: 'technical' is a group") == 0);
+      CHECK(message[6].find("technical.device.info") != std::string::npos);
+    }
+
+    SUBCASE("a destination written as a country's name suggests its ISO code") {
+      fs::path dir = fs::temp_directory_path() / "flowgate-gate-country";
+      fs::create_directories(dir);
+      std::ofstream(dir / "sdk.yaml")
+          << "sdk: s\nvendor: V\nrecipient: advertiser.google\ndestinations: [Germany]\n"
+             "routed_through_runtime: true\ndata: [media.photo]\npurposes: [analytics]\n";
+      DiagnosticSink sink;
+      CHECK_FALSE(read_sdk_manifest((dir / "sdk.yaml").string(), *shipped().checked.policy, sink));
+      fs::remove_all(dir);
+      REQUIRE(sink.diagnostics().size() == 1);
+      CHECK(sink.diagnostics()[0].message ==
+            "destination: 'Germany' is not a region id the policy knows; did you mean DE?");
     }
   }
 
@@ -724,7 +744,8 @@ TEST_SUITE("gate") {
     // The baseline accepts by fingerprint; what it lists beyond the findings is stale.
     Baseline baseline;
     for (const auto& g : summary.groups) {
-      if (g.level == Severity::kError) baseline.entries.push_back({g.fingerprint, "reviewed", "", 0});
+      if (g.level == Severity::kError)
+        baseline.entries.push_back({g.fingerprint, "reviewed", "", 0});
     }
     baseline.entries.push_back({"0123456789abcdef0123456789abcdef", "gone", "", 9});
     auto accepted = summarize_gate(intercom, &baseline);

@@ -5,29 +5,44 @@
 
 #include <filesystem>
 
+#include "analysis/unknown_ids.h"
 #include "load/fields.h"
 #include "load/yaml_tree.h"
 
 namespace flowgate {
 namespace {
 
+// An id the policy does not know, named as decide names it (analysis/unknown_ids.h): the nearest
+// id, a group's leaves, a country's ISO code.
+void report_unknown(const Policy& policy, runtime::QueryField field, const IdRef& ref,
+                    DiagnosticSink& sink) {
+  UnknownIdReport report = describe_unknown_id(
+      {field, 0}, ref.id, known_ids(policy, field, policy.info.effective.value_or(Date{}), ref.id));
+  std::string help;
+  if (report.suggestion) {
+    help = fmt::format("write '{}'", *report.suggestion);
+  } else if (report.group_leaves.empty()) {
+    help = field == runtime::QueryField::kDestination
+               ? "destinations are ISO 3166 codes of jurisdictions/regions.yaml"
+               : "an id the policy does not define yet goes into rules/vocabulary/ first";
+  }
+  sink.error("sdk-unknown-id", ref.location, report.message(), help);
+}
+
 void check_id(const Policy& policy, VocabularyKind kind, const IdRef& ref, DiagnosticSink& sink) {
   const auto& vocabulary = policy.vocabulary(kind);
   auto index = vocabulary.find(ref.id);
-  if (!index) {
-    sink.error("sdk-unknown-id", ref.location,
-               fmt::format("'{}' is not a {} id of the policy", ref.id, vocabulary_name(kind)));
-  } else if (!vocabulary.is_leaf(*index)) {
-    sink.error("sdk-unknown-id", ref.location,
-               fmt::format("'{}' is a group; name the {} leaf the SDK uses", ref.id,
-                           vocabulary_name(kind)));
-  }
+  if (index && vocabulary.is_leaf(*index)) return;
+  report_unknown(policy,
+                 kind == VocabularyKind::kData      ? runtime::QueryField::kData
+                 : kind == VocabularyKind::kPurpose ? runtime::QueryField::kPurpose
+                                                    : runtime::QueryField::kRecipient,
+                 ref, sink);
 }
 
 void check_region(const Policy& policy, const IdRef& ref, DiagnosticSink& sink) {
   if (!policy.regions.is_region(ref.id)) {
-    sink.error("sdk-unknown-id", ref.location,
-               fmt::format("'{}' is not a region id (ISO 3166)", ref.id));
+    report_unknown(policy, runtime::QueryField::kDestination, ref, sink);
   }
 }
 
