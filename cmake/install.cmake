@@ -2,6 +2,7 @@
 # ARM" describes it.
 #   include/flowgate/         flowgate.h (the C API) and the C++ runtime's headers
 #   lib/libflowgate.so        the C API in one shared library (flowgate::c, flowgate.pc)
+#   lib/libflowgate_c_log.so  the decision log in C, flowgate_log.h (flowgate::c_log; full build only)
 #   lib/libflowgate_*.a       the C++ runtime: bundle and decide, the holder, signature checks
 #                             (flowgate::runtime)
 #   lib/cmake/flowgate/       the CMake package: find_package(flowgate) gives flowgate::runtime
@@ -36,6 +37,17 @@ install(FILES
   ${PROJECT_SOURCE_DIR}/engine/include/flowgate/bundle_holder.h
   ${PROJECT_SOURCE_DIR}/engine/include/flowgate/verify.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/flowgate)
+# The decision log in C (flowgate_log.h, libflowgate_c_log.so: flowgate::c_log), from the full
+# build only: it needs SQLite, which the runtime alone does without. It links libflowgate.so.
+if(NOT FLOWGATE_RUNTIME_ONLY)
+  set_target_properties(flowgate_c_log PROPERTIES EXPORT_NAME c_log)
+  install(TARGETS flowgate_c_log
+    EXPORT flowgate-targets
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(FILES ${PROJECT_SOURCE_DIR}/engine/include/flowgate/flowgate_log.h
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/flowgate)
+endif()
 install(EXPORT flowgate-targets NAMESPACE flowgate:: DESTINATION ${FLOWGATE_CMAKE_DIR})
 
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/flowgateConfig.cmake.in

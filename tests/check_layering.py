@@ -48,6 +48,7 @@ PUBLIC_HEADERS = {
     "load.h": "load",
     "toolchain.h": "check",  # load.h plus check_policy and the renderers
     "decision_log.h": "store",
+    "flowgate_log.h": "store",  # the decision log in C (libflowgate_c_log)
 }
 
 # Includes that break the table and could not be removed yet: (file, included header, why).
