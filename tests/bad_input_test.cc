@@ -125,6 +125,27 @@ TEST_SUITE("bad-inputs") {
           "usnat.sharing_opt_out, usnat.targeted_advertising_opt_out, usnat.targeted_ads_opt_out");
   }
 
+  TEST_CASE("a region written by its name or in lower case is told its ISO code") {
+    ScratchPolicy scratch;
+    scratch.write("rules/zz-places.yaml", R"yaml(rules:
+  - id: zz-places
+    effect: deny
+    match:
+      action: transmit
+      destination: [Germany, jp]
+    citations: ["§3"]
+    quote: "We may engage with service providers to provide you with different services on behalf of us; e.g. payment company, cloud storage services and other services."
+)yaml");
+    auto result = load_and_check(scratch.dir().string());
+    REQUIRE(result.errors == 2);
+    CHECK(result.diagnostics[0].message ==
+          "'Germany' in rule 'zz-places' is not device, a region or a region group");
+    CHECK(result.diagnostics[0].help ==
+          "write 'DE' (Germany): regions are ISO codes, listed in jurisdictions/regions.yaml");
+    CHECK(result.diagnostics[1].help ==
+          "write 'JP' (Japan): regions are ISO codes, listed in jurisdictions/regions.yaml");
+  }
+
   TEST_CASE("a file over the size budget is refused before parsing") {
     ScratchPolicy scratch;
     std::string huge = "rules:\n";

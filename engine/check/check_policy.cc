@@ -300,7 +300,25 @@ class PolicyChecker {
         "unknown-region", ref.location,
         fmt::format("'{}' in {} is not {}", ref.id, what,
                     allow_groups ? "device, a region or a region group" : "device or a region"),
-        "regions are ISO codes listed in jurisdictions/regions.yaml (JP, US-CA)");
+        place_help(ref.id));
+  }
+
+  // A region written by its name (`Japan`) or in the wrong case (`jp`) gets its ISO code.
+  std::string place_help(const std::string& place) const {
+    auto fold = [](std::string s) {
+      std::transform(s.begin(), s.end(), s.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      return s;
+    };
+    const std::string folded = fold(place);
+    for (const auto& [id, name] : policy_.regions.regions()) {
+      if (fold(id) == folded || fold(name) == folded) {
+        return fmt::format("write '{}' ({}): regions are ISO codes, listed in "
+                           "jurisdictions/regions.yaml",
+                           id, name);
+      }
+    }
+    return "regions are ISO codes listed in jurisdictions/regions.yaml (JP, US-CA)";
   }
 
   void check_rule(Rule& rule) {
