@@ -1,5 +1,7 @@
 // Runs one npm peer on the query stream: node run_peer.mjs ENGINE ENCODINGS_DIR QUERIES DECISIONS
-// ENGINE: cedar | casbin | json_rules_engine. Decides every query once, timed in batches of 1,000
+// ENGINE: cedar | casbin | json_rules_engine (diagram-path encodings in ENCODINGS_DIR), or
+// cedar_natural (ENCODINGS_DIR: the folder holding the policy's facts.json; the hand-written
+// policies are natural/cedar/ beside this file). Decides every query once, timed in batches of 1,000
 // (p50/p99 over the batches' per-decision means); writes "allow"/"deny" a line; prints JSON.
 // Each call builds the engine's request from the query's string fields, as a caller would.
 import fs from 'node:fs';
@@ -13,7 +15,8 @@ const queries = fs.readFileSync(queriesPath, 'utf8').split('\n').filter(Boolean)
 const rss0 = process.memoryUsage().rss;
 // Region classes: the compiler's partition of regions (dated group memberships flattened); every
 // peer looks the subject's region and the destination up here inside the timed call.
-const classes = JSON.parse(fs.readFileSync(path.join(encDir, 'classes.json'), 'utf8'));
+const classes = engine === 'cedar_natural' ? { regions: {}, destinations: {} }
+  : JSON.parse(fs.readFileSync(path.join(encDir, 'classes.json'), 'utf8'));
 const regionClass = new Map(Object.entries(classes.regions));
 const destClass = new Map(Object.entries(classes.destinations));
 const rc = (q) => regionClass.get(q.subject.region) ?? 'unknown';
@@ -46,6 +49,68 @@ if (engine === 'cedar') {
     });
     if (ans.type !== 'success') throw new Error('cedar: ' + JSON.stringify(ans.errors));
     if (ans.response.diagnostics.errors.length) throw new Error('cedar eval: ' + JSON.stringify(ans.response.diagnostics.errors[0]));
+    return ans.response.decision === 'allow';
+  };
+} else if (engine === 'cedar_natural') {
+  // The natural Cedar policies (natural/cedar/policies.cedar; validated against the schema by the
+  // Rust harness) and the same entity model as cedar-rust/src/main.rs. cedar-wasm takes the
+  // entities with every call (no preparsed entity store), so each call passes the slice the request
+  // touches: the data, purpose and recipient entities with their ancestors, and the subject's and
+  // the destination's region epoch entities with their groups (slices precomputed at load).
+  const cedar = require('@cedar-policy/cedar-wasm/nodejs');
+  const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'natural', 'cedar');
+  const text = fs.readFileSync(path.join(dir, 'policies.cedar'), 'utf8');
+  const parsed = cedar.preparsePolicySet('natural', { staticPolicies: text });
+  if (parsed.type !== 'success') throw new Error('cedar parse: ' + JSON.stringify(parsed.errors).slice(0, 2000));
+  rules = (text.match(/^(permit|forbid)/gm) || []).length;
+  const facts = JSON.parse(fs.readFileSync(path.join(encDir, 'facts.json'), 'utf8'));
+  const slices = {};  // type → id → [entity JSON of it and its ancestors]
+  for (const [kind, ty] of [['data', 'Data'], ['purpose', 'Purpose'], ['recipient', 'Recipient']]) {
+    const terms = facts.vocabulary[kind];
+    const ent = (id) => ({ uid: { type: ty, id }, parents: terms[id].parents.map((p) => ({ type: ty, id: p })),
+      attrs: terms[id].leaf ? { leaf: true } : {} });
+    slices[ty] = new Map(Object.keys(terms).map((id) => [id, terms[id].ancestors.map(ent)]));
+  }
+  const groups = Object.entries(facts.groups);
+  const epochs = new Map();  // region → [[from_day, [entity JSON…]]…]
+  for (const r of [...facts.regions, 'device']) {
+    const cuts = new Set([-(2 ** 40)]);
+    for (const [, m] of groups) for (const [lo, hi] of m[r] ?? []) { cuts.add(lo); cuts.add(hi); }
+    const list = [...cuts].sort((a, b) => a - b).map((from, k) => {
+      const gs = groups.filter(([, m]) => (m[r] ?? []).some(([lo, hi]) => lo <= from && from < hi)).map(([g]) => g);
+      const uid = { type: 'Region', id: `${r}#${k}` };
+      return [from, [{ uid, parents: gs.map((g) => ({ type: 'RegionGroup', id: g })), attrs: { code: r } },
+        ...gs.map((g) => ({ uid: { type: 'RegionGroup', id: g }, parents: [], attrs: {} }))]];
+    });
+    epochs.set(r, list);
+  }
+  const epoch = (r, day) => {
+    const list = epochs.get(r);
+    if (!list) return [{ type: 'Region', id: r }, []];
+    let lo = 0, hi = list.length;  // last epoch starting on or before day
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (list[mid][0] <= day) lo = mid; else hi = mid; }
+    return [list[lo][1][0].uid, list[lo][1]];
+  };
+  const slice = (ty, id) => slices[ty].get(id) ?? [];
+  decide = (q) => {
+    const s = q.signals;
+    const [subj, subjEnts] = epoch(q.subject.region, q.as_of_days);
+    const [dest, destEnts] = epoch(q.destination, q.as_of_days);
+    const context = {
+      purpose: { __entity: { type: 'Purpose', id: q.purpose } },
+      recipient: { __entity: { type: 'Recipient', id: q.recipient } },
+      destination: { __entity: dest }, as_of: q.as_of_days,
+      ads_personalization: s.ads_personalization, gpc: s.gpc, parental_consent: s.parental_consent ?? false,
+      consents: s.consents.map((c) => ({ __entity: { type: 'Purpose', id: c } })), features: s.features,
+    };
+    if (q.subject.age !== undefined) context.age = q.subject.age;
+    const ans = cedar.statefulIsAuthorized({
+      principal: subj, action: { type: 'Action', id: q.action }, resource: { type: 'Data', id: q.data },
+      context, preparsedPolicySetId: 'natural',
+      entities: [...slice('Data', q.data), ...slice('Purpose', q.purpose), ...slice('Recipient', q.recipient),
+        ...subjEnts, ...(dest === subj ? [] : destEnts.filter((e) => e.uid.type === 'Region' || !subjEnts.some((x) => x.uid.id === e.uid.id && x.uid.type === e.uid.type)))],
+    });
+    if (ans.type !== 'success') throw new Error('cedar: ' + JSON.stringify(ans.errors));
     return ans.response.decision === 'allow';
   };
 } else if (engine === 'casbin') {
