@@ -356,26 +356,24 @@ int main(int argc, char** argv) {
   options.require_signature = 1;
   options.trusted_keys = key;
   options.trusted_key_count = 1;
+  // The serial this app last ran is the first bundle's floor: a bundle file below it (an older
+  // signed policy copied over the current one) is refused at start-up as fg_reload refuses it at
+  // run time.
+  const uint64_t last_run = state_path.empty() ? 0 : read_serial(state_path);
   fg_holder* holder = nullptr;
-  if (fg_holder_open_file(bundle_path.c_str(), &options, &holder) != FG_OK) {
+  const fg_status opened = fg_holder_open_file_ex(bundle_path.c_str(), &options, last_run, &holder);
+  if (opened == FG_ERR_DOWNGRADE) {
+    std::fprintf(stderr,
+                 "camera_pipeline: bundle refused (a rollback): %s; fetch the current policy\n",
+                 fg_last_error());
+    return 2;
+  }
+  if (opened != FG_OK) {
     std::fprintf(stderr, "camera_pipeline: bundle refused: %s\n", fg_last_error());
     return 2;
   }
-  // The serial this app last ran: a bundle file below it (an older signed policy copied over the
-  // current one) is refused at start-up as fg_reload refuses it at run time.
   fg_bundle* first = fg_acquire(holder);
   const uint64_t serial = fg_bundle_serial(first);
-  const uint64_t last_run = state_path.empty() ? 0 : read_serial(state_path);
-  if (serial < last_run) {
-    std::fprintf(stderr,
-                 "camera_pipeline: bundle refused: its serial %" PRIu64
-                 " is below the serial %" PRIu64
-                 " this app last ran (a rollback); fetch the current policy\n",
-                 serial, last_run);
-    fg_close(first);
-    fg_holder_close(holder);
-    return 2;
-  }
   if (!state_path.empty() && serial > last_run && !write_serial(state_path, serial)) {
     std::fprintf(stderr, "camera_pipeline: cannot write %s\n", state_path.c_str());
   }
