@@ -438,9 +438,23 @@ ordered_json statements_json(const StatementDiff& s) {
                          {"citations", c.citations},
                          {"location", location_json(c.location)}});
   }
+  ordered_json periods = ordered_json::array();
+  for (const auto& c : s.periods) {
+    auto iso = [](const std::string& p) { return p.empty() ? ordered_json() : ordered_json(p); };
+    periods.push_back({{"kind", c.kind},
+                       {"summary", c.summary},
+                       {"statement", c.statement},
+                       {"id", c.ref.id},
+                       {"citations", c.ref.citations},
+                       {"location", location_json(c.ref.location)},
+                       {"weakens", c.loosened},
+                       {"before", iso(c.before)},
+                       {"after", iso(c.after)}});
+  }
   return {{"compared", s.compared}, {"rights_as_of", format_date(s.as_of)},
           {"rules", rules},         {"retention", retention},
-          {"rights", rights},       {"inventory", inventory}};
+          {"rights", rights},       {"inventory", inventory},
+          {"periods", periods}};
 }
 
 std::string render_json(const DiffReport& r) {
@@ -464,6 +478,7 @@ std::string render_json(const DiffReport& r) {
         {"retention_changes", s.retention.size()},
         {"rights_changes", s.rights.size()},
         {"inventory_changes", s.inventory.size()},
+        {"period_changes", s.periods.size()},
         {"weakening_changes", s.loosened}}},
       {"truncated", d.truncated},
       {"statements_compared", s.compared},
@@ -473,6 +488,7 @@ std::string render_json(const DiffReport& r) {
       {"retention", statements["retention"]},
       {"rights", statements["rights"]},
       {"inventory", statements["inventory"]},
+      {"periods", statements["periods"]},
       {"stats", {{"product_pairs", d.product_pairs}, {"milliseconds", r.ms}}}};
   return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
@@ -536,6 +552,12 @@ std::string render_sarif(const DiffReport& report) {
       rule("inventory-changed", "InventoryChanged",
            "The change alters the flows the app declares (data_inventory.yaml).",
            "Check that the policy allows each newly declared flow (flowgate lint).", "note"),
+      rule("period-changed", "RetentionPeriodChanged",
+           "The change alters how long data is kept (the period of an inventory item or a "
+           "retention entry).",
+           "Review the period named; a longer period, or none, keeps data longer: approve only "
+           "if that is intended and the record of processing says so.",
+           "warning"),
   };
   for (const auto& c : report.diff.changes) {
     SarifResult r;
@@ -594,6 +616,16 @@ std::string render_sarif(const DiffReport& report) {
                                 c.action, c.purpose, c.recipient, c.destination);
     run.results.push_back(std::move(r));
   }
+  for (const auto& c : report.statements.periods) {
+    SarifResult r;
+    r.rule_id = "period-changed";
+    r.level = c.loosened ? "warning" : "note";
+    r.message = fmt::format("Retention period of {} ({})", c.summary, c.kind);
+    r.locations.push_back(report.new_location(&c.ref.location, nullptr, c.statement));
+    r.properties = {{"kind", c.kind}, {"weakens", c.loosened ? "yes" : "no"}};
+    r.fingerprint = fmt::format("{}|{}|{}|{}", c.statement, c.ref.id, c.before, c.after);
+    run.results.push_back(std::move(r));
+  }
   return write_sarif(run);
 }
 
@@ -638,19 +670,21 @@ std::string render_markdown(const DiffReport& r) {
                         d.newly_allowed)
       : s.loosened > 0
           ? fmt::format(
-                ":warning: **{} retention or rights change(s) weaken what subjects get** — "
+                ":warning: **{} retention, rights or period change(s) weaken what subjects get** — "
                 "approval required",
                 s.loosened)
-      : d.changes.empty() && s.retention.empty() && s.rights.empty() && s.inventory.empty()
+      : d.changes.empty() && s.retention.empty() && s.rights.empty() && s.inventory.empty() &&
+              s.periods.empty()
           ? std::string(":white_check_mark: **No change to any decision**")
           : std::string(":information_source: **No flow is newly allowed**");
   std::string out = fmt::format("### flowgate diff: {} {} → {} {}\n\n{}\n\n", d.old_name,
                                 d.old_version, d.new_name, d.new_version, title);
   out += fmt::format(
       "`{}` → `{}`: {} newly allowed, {} newly denied, {} obligations changed, {} legal "
-      "basis changed; {} retention, {} rights, {} inventory change(s).\n\n",
+      "basis changed; {} retention, {} rights, {} inventory, {} period change(s).\n\n",
       r.before.label, r.after.label, d.newly_allowed, d.newly_denied, d.obligations_changed,
-      d.legal_basis_changed, s.retention.size(), s.rights.size(), s.inventory.size());
+      d.legal_basis_changed, s.retention.size(), s.rights.size(), s.inventory.size(),
+      s.periods.size());
   if (!s.rules.empty()) {
     out += "| rule | edit | flows |\n| --- | --- | --- |\n";
     for (const auto& rule : s.rules) {
@@ -675,6 +709,14 @@ std::string render_markdown(const DiffReport& r) {
   if (!s.inventory.empty()) {
     out += "**Declared flows (data_inventory.yaml)**\n\n";
     for (const auto& c : s.inventory) out += fmt::format("- {}\n", markdown_cell(c.summary));
+    out += "\n";
+  }
+  if (!s.periods.empty()) {
+    out += "**Retention periods**\n\n";
+    for (const auto& c : s.periods) {
+      out += fmt::format("- {}{} ({})\n", c.loosened ? ":warning: " : "", markdown_cell(c.summary),
+                         c.kind);
+    }
     out += "\n";
   }
   if (d.changes.empty()) return out;
@@ -731,7 +773,7 @@ std::string render_text(const DiffReport& r) {
       fmt::format("flowgate diff: {} {} ({}) → {} {} ({})\n", d.old_name, d.old_version,
                   r.before.label, d.new_name, d.new_version, r.after.label);
   bool nothing = d.changes.empty() && s.retention.empty() && s.rights.empty() &&
-                 s.inventory.empty() && s.rules.empty();
+                 s.inventory.empty() && s.periods.empty() && s.rules.empty();
   if (nothing) {
     out += s.compared ? "No change: every flow (verdict, obligations, legal basis), retention "
                         "answer, right and declared flow is alike.\n"
@@ -742,8 +784,8 @@ std::string render_text(const DiffReport& r) {
     if (d.newly_allowed)
       why.push_back(fmt::format("{} change(s) newly allow flows", d.newly_allowed));
     if (s.loosened) {
-      why.push_back(
-          fmt::format("{} retention or rights change(s) weaken what subjects get", s.loosened));
+      why.push_back(fmt::format("{} retention, rights or period change(s) weaken what subjects get",
+                                s.loosened));
     }
     out += fmt::format("✘ Needs approval: {}.\n", fmt::join(why, "; "));
   } else {
@@ -807,6 +849,13 @@ std::string render_text(const DiffReport& r) {
           out += fmt::format("  {} {} ({})\n", c.added ? "+" : "-", c.summary, where(c.location));
         });
   }
+  if (!s.periods.empty()) {
+    out += fmt::format("\nRetention periods ({}):\n", s.periods.size());
+    bounded(out, s.periods, kShort, r.verbose, "period changes", [&](const PeriodChange& c) {
+      out += fmt::format("  {} {} ({}, {})\n", c.loosened ? "✘" : "•", c.summary, c.kind,
+                         where(c.ref.location));
+    });
+  }
   if (!d.changes.empty()) {
     out += fmt::format("\nFlow changes ({}):\n", d.changes.size());
     bounded(out, d.changes, kShort, r.verbose, "flow changes",
@@ -815,9 +864,11 @@ std::string render_text(const DiffReport& r) {
   if (d.truncated) out += fmt::format("\n(truncated at {} cubes: --max-cubes)\n", r.max_cubes);
   out += fmt::format(
       "\n{} flow change(s): {} newly allowed, {} newly denied, {} obligations changed, {} "
-      "legal basis changed; {} retention, {} rights, {} inventory change(s) ({:.1f} ms)\n",
+      "legal basis changed; {} retention, {} rights, {} inventory, {} period change(s) ({:.1f} "
+      "ms)\n",
       d.changes.size(), d.newly_allowed, d.newly_denied, d.obligations_changed,
-      d.legal_basis_changed, s.retention.size(), s.rights.size(), s.inventory.size(), r.ms);
+      d.legal_basis_changed, s.retention.size(), s.rights.size(), s.inventory.size(),
+      s.periods.size(), r.ms);
   return out;
 }
 

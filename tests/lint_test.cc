@@ -125,6 +125,48 @@ TEST_SUITE("lint") {
     CHECK(find(findings, "shadowed-rule:scratch-media-to-cloud"));
   }
 
+  TEST_CASE("an item leaving the device without a retention period: GDPR Art. 30(1)(f)") {
+    ScratchPolicy scratch;
+    auto findings = lint_dir(scratch.dir().string());
+    const Finding* f = find(findings, "missing-retention-period:support-messages");
+    REQUIRE(f != nullptr);
+    CHECK(f->kind == FindingKind::kGap);
+    CHECK(f->severity == Severity::kWarning);
+    CHECK(f->location.file == "data_inventory.yaml");
+    CHECK(f->location.line > 0);
+    CHECK(f->citations == std::vector<std::string>{"§1.1"});
+    REQUIRE(f->related.size() == 1);
+    CHECK(f->related[0].role == "law");
+    CHECK(f->related[0].citations == std::vector<std::string>{"GDPR Art. 30(1)(f)"});
+    CHECK(f->related[0].quote.find("envisaged time limits for erasure") != std::string::npos);
+    CHECK(f->help.find("period:") != std::string::npos);
+    CHECK_FALSE(find(findings, "missing-retention-period:photos"));  // stays on the device
+    REQUIRE(find(findings, "missing-retention-period:store-user-id"));
+
+    // The item's own period, or a retention entry's period covering its data, answers it.
+    std::ifstream in(scratch.dir() / "data_inventory.yaml");
+    std::string inventory((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string item = "  - id: support-messages\n";
+    size_t at = inventory.find(item);
+    REQUIRE(at != std::string::npos);
+    inventory.insert(at + item.size(),
+                     "    period: {duration: P2Y, from: account_deleted, source: \"test\"}\n");
+    scratch.write("data_inventory.yaml", inventory);
+    scratch.write("rules/zz-period.yaml", R"(retention:
+  - id: zz-delete-payment-data
+    data: [payment]
+    event: account_deleted
+    outcome: delete
+    period: {duration: P6M}
+    citations: ["§7.3"]
+    quote: "Upon deleting your account, all your personal information will be deleted."
+)");
+    findings = lint_dir(scratch.dir().string());
+    CHECK_FALSE(find(findings, "missing-retention-period:support-messages"));
+    CHECK_FALSE(find(findings, "missing-retention-period:store-user-id"));
+    CHECK(find(findings, "missing-retention-period:device-identifiers"));
+  }
+
   TEST_CASE("the text names what nothing defines: a recipient §3 lists and no term describes") {
     ScratchPolicy scratch;
     CHECK_FALSE(find(lint_dir(scratch.dir().string()),

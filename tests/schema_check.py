@@ -60,6 +60,7 @@ SCHEMA_LEVEL = {
     "75-statute-rule-in-rules.yaml": "a statute block under rules/",
     "82-id-upper-case.yaml": "an upper-case id",
     "83-id-is-a-number.yaml": "an id that is a number",
+    "95-bad-retention-period.yaml": "a retention period that is not ISO 8601",
 }
 # ... and the ones they cannot see: they must pass the schema.
 SEMANTIC = {
@@ -107,6 +108,7 @@ SEMANTIC = {
     "81-quote-one-word.yaml": "how much of the policy text the quote holds",
     "85-quote-spans-sections.yaml": "where the quote lies in the policy text",
     "94-unknown-id-new-term.yaml": "an id the vocabulary does not define",
+    "96-unknown-period-event.yaml": "a period from an event the vocabulary does not define",
 }
 # ... and the YAML-level ones: the file is no YAML document a schema could be applied to (or the
 # mistake is in how it is written: a duplicate key, a tag), found by flowgate's YAML reader.

@@ -6,7 +6,11 @@
 //   disclosure-mismatch     a recipient, or data for a recipient, that one disclosure section (§3)
 //                           names and the other (the §11.2.2 table) does not, both ways;
 //   law-contradicts-policy  a rights entry `excluded` where the law in force grants the right
-//                           (note: where a law already enacted will grant it on a later date).
+//                           (note: where a law already enacted will grant it on a later date);
+//   missing-retention-period  an inventory item whose data leaves the device with no retention
+//                           period, its own or a retention entry's for its data, where the GDPR
+//                           applies: the record of processing lists erasure time limits (Art.
+//                           30(1)(f)). Data that stays on the device is not held by anyone.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,6 +18,7 @@
 #include <set>
 
 #include "analysis/lint_passes.h"
+#include "analysis/retention.h"
 #include "analysis/rights.h"
 #include "model/combine.h"
 #include "reference/reference_evaluator.h"
@@ -414,6 +419,53 @@ void law_gaps(const LintContext& context, std::vector<Finding>& out) {
   }
 }
 
+// The GDPR's words on retention in the record of processing, and the jurisdiction that makes them
+// apply (jurisdictions/eu/gdpr.yaml).
+constexpr const char* kGdprJurisdiction = "EU_EEA";
+constexpr const char* kArt30Section = "GDPR Art. 30(1)(f)";
+constexpr const char* kArt30Words =
+    "where possible, the envisaged time limits for erasure of the different categories of data";
+
+void retention_period_gaps(const LintContext& context, std::vector<Finding>& out) {
+  const Policy& policy = context.policy;
+  const Jurisdiction* gdpr = nullptr;
+  for (const Jurisdiction& j : policy.jurisdictions) {
+    if (j.id == kGdprJurisdiction) gdpr = &j;
+  }
+  if (!gdpr) return;
+  for (const InventoryItem& item : policy.inventory) {
+    bool leaves_device = std::any_of(item.flows.begin(), item.flows.end(),
+                                     [](const auto& f) { return f.action == Action::kTransmit; });
+    if (!leaves_device || item_period(policy, item).period) continue;
+    Finding f;
+    f.code = "missing-retention-period";
+    f.kind = FindingKind::kGap;
+    f.severity = Severity::kWarning;
+    f.subject = item.id;
+    f.location = item.location;
+    f.citations = sections_of(item.citations);
+    f.message = fmt::format(
+        "inventory item {} ({}) leaves the device but states no retention period; {} asks the "
+        "record of processing for \"{}\"",
+        item.id, item.data.id, kArt30Section, kArt30Words);
+    f.help = fmt::format(
+        "add `period: {{duration: P2Y, from: account_deleted, source: \"…\"}}` to the item in "
+        "data_inventory.yaml (an ISO 8601 duration; `from` an event of "
+        "rules/vocabulary/event.yaml; `source` where the period comes from), or a `period` to a "
+        "retention entry covering its data; where no period can be set, say why in {}",
+        kBaselineFile);
+    RelatedStatement law;
+    law.id = gdpr->id;
+    law.location = gdpr->location;
+    law.citations = {kArt30Section};
+    law.quote = kArt30Words;
+    law.role = "law";
+    f.related.push_back(std::move(law));
+    f.fingerprint = fmt::format("missing-retention-period:{}", item.id);
+    out.push_back(std::move(f));
+  }
+}
+
 }  // namespace
 
 void find_gaps(const LintContext& context, std::vector<Finding>& out) {
@@ -421,6 +473,7 @@ void find_gaps(const LintContext& context, std::vector<Finding>& out) {
   legal_basis_gaps(context, out);
   disclosure_gaps(context, out);
   law_gaps(context, out);
+  retention_period_gaps(context, out);
 }
 
 }  // namespace flowgate::lint

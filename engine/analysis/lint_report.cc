@@ -49,6 +49,9 @@ constexpr CodeInfo kCodes[] = {
     {"undefined-text-term", FindingKind::kGap, Severity::kWarning,
      "The policy text names a category, recipient, purpose, legal basis or right that no "
      "vocabulary term defines."},
+    {"missing-retention-period", FindingKind::kGap, Severity::kWarning,
+     "Data that leaves the device has no retention period, which the GDPR's record of "
+     "processing asks for (Art. 30(1)(f))."},
     {"unused-term", FindingKind::kHygiene, Severity::kNote, "A vocabulary term nothing uses."},
     {"missing-quote", FindingKind::kHygiene, Severity::kWarning,
      "A statement without the sentence of the policy it encodes."},

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "analysis/rights.h"
+#include "reference/reference_evaluator.h"
 
 namespace flowgate {
 namespace {
@@ -174,6 +175,20 @@ RetentionAnswer answer_retention(const Policy& policy, std::string_view data_id,
         answer.data, answer.event);
   }
   return answer;
+}
+
+ItemPeriod item_period(const Policy& policy, const InventoryItem& item) {
+  if (item.period) return {&*item.period, nullptr};
+  const Vocabulary& data = policy.vocabulary(VocabularyKind::kData);
+  for (const RetentionEntry& e : policy.retention) {
+    if (e.period && covers(e.data, data, item.data.id)) return {&*e.period, &e};
+  }
+  return {};
+}
+
+std::string describe_period(const RetentionPeriod& period) {
+  return fmt::format("{} ({}) from {}", format_duration(period.duration),
+                     describe_duration(period.duration), period.from.id);
 }
 
 }  // namespace flowgate

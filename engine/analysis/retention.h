@@ -49,4 +49,16 @@ struct RetentionAnswer {
 RetentionAnswer answer_retention(const Policy& policy, std::string_view data,
                                  std::string_view event);
 
+// The retention period that holds for an inventory item: its own `period`, else that of the first
+// retention entry with a period whose data covers the item's (`entry` says which); both null when
+// none is stated. The policy must have passed check_policy.
+struct ItemPeriod {
+  const RetentionPeriod* period = nullptr;
+  const RetentionEntry* entry = nullptr;  // set when the period is a retention entry's
+};
+ItemPeriod item_period(const Policy& policy, const InventoryItem& item);
+
+// "P2Y (2 years) from account_deleted"
+std::string describe_period(const RetentionPeriod& period);
+
 }  // namespace flowgate

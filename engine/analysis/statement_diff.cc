@@ -280,10 +280,13 @@ bool same_right(const RightSide& a, const RightSide& b) {
          a.extension == b.extension;
 }
 
+int64_t approximate_days(const Duration& d) {
+  return int64_t{d.years} * 365 + int64_t{d.months} * 30 + d.days;
+}
+
 int64_t approximate_days(const std::string& iso) {
   auto d = parse_duration(iso);
-  if (!d) return 0;
-  return int64_t{d->years} * 365 + int64_t{d->months} * 30 + d->days;
+  return d ? approximate_days(*d) : 0;
 }
 
 std::string right_text(const RightSide& s) {
@@ -441,12 +444,72 @@ std::vector<InventoryChange> inventory_changes(const Policy& before, const Polic
   return out;
 }
 
+// ---- retention periods
+
+std::string period_iso(const std::optional<RetentionPeriod>& p) {
+  return p ? fmt::format("{} from {}", format_duration(p->duration), p->from.id) : "";
+}
+
+std::string period_text(const std::optional<RetentionPeriod>& p) {
+  return p ? describe_period(*p) : "no period";
+}
+
+std::string period_kind(const std::optional<RetentionPeriod>& a,
+                        const std::optional<RetentionPeriod>& b) {
+  if (!a) return "period-added";
+  if (!b) return "period-removed";  // no limit stated any more
+  if (a->from.id != b->from.id) return "period-changed";
+  int64_t before = approximate_days(a->duration);
+  int64_t after = approximate_days(b->duration);
+  return after > before   ? "period-lengthened"
+         : after < before ? "period-shortened"
+                          : "period-changed";
+}
+
+// Statements of one kind by id: (OLD's, NEW's); either may be null.
+template <typename Statement>
+void period_changes(const std::vector<Statement>& before, const std::vector<Statement>& after,
+                    const char* statement, std::vector<PeriodChange>& out) {
+  std::map<std::string, std::pair<const Statement*, const Statement*>> by_id;
+  for (const auto& x : before) by_id[x.id].first = &x;
+  for (const auto& x : after) by_id[x.id].second = &x;
+  for (const auto& [id, sides] : by_id) {
+    const auto& [a, b] = sides;
+    if (!b) continue;  // removed statements are reported as such elsewhere
+    const std::optional<RetentionPeriod> none;
+    const auto& pa = a ? a->period : none;
+    const auto& pb = b->period;
+    if (period_iso(pa) == period_iso(pb)) continue;
+    PeriodChange c;
+    c.kind = period_kind(pa, pb);
+    c.statement = statement;
+    c.ref = {id, sections(b->citations), pb ? pb->location : b->location, a ? "edited" : "added"};
+    c.before = period_iso(pa);
+    c.after = period_iso(pb);
+    c.loosened = c.kind == "period-lengthened" || c.kind == "period-removed";
+    c.summary = fmt::format("{} {} ({}): {} → {}", statement, id, fmt::join(c.ref.citations, ", "),
+                            period_text(pa), period_text(pb));
+    out.push_back(std::move(c));
+  }
+}
+
+std::vector<PeriodChange> all_period_changes(const Policy& before, const Policy& after) {
+  std::vector<PeriodChange> out;
+  period_changes(before.inventory, after.inventory, "inventory item", out);
+  period_changes(before.retention, after.retention, "retention entry", out);
+  std::stable_sort(out.begin(), out.end(), [](const PeriodChange& x, const PeriodChange& y) {
+    return x.loosened > y.loosened;
+  });
+  return out;
+}
+
 // ---- which statements themselves differ
 
 std::string retention_signature(const RetentionEntry& e) {
   std::string out =
       id_set_text(e.data) + "|" + e.event.id + "|" + retention_outcome_name(e.outcome) + "|";
   for (const auto& x : e.except_when) out += x.id + ",";
+  out += "|" + period_iso(e.period);
   return out + "|" + fmt::format("{}", fmt::join(sections(e.citations), ",")) + "|" + e.quote;
 }
 
@@ -492,6 +555,7 @@ StatementDiff diff_statements(const Policy* before, const Policy* after, const D
   out.retention = retention_changes(*before, *after);
   out.rights = rights_changes(*before, *after, options);
   out.inventory = inventory_changes(*before, *after);
+  out.periods = all_period_changes(*before, *after);
   auto old_retention = signatures(before->retention, retention_signature);
   auto new_retention = signatures(after->retention, retention_signature);
   for (auto& c : out.retention) {
@@ -506,6 +570,7 @@ StatementDiff diff_statements(const Policy* before, const Policy* after, const D
   }
   for (const auto& c : out.retention) out.loosened += c.loosened;
   for (const auto& c : out.rights) out.loosened += c.loosened;
+  for (const auto& c : out.periods) out.loosened += c.loosened;
   return out;
 }
 

@@ -19,6 +19,8 @@
 // change, else the rules that differ between its two sides, else all), and those added, removed
 // or edited by id. Inventory:
 // declared flows (item, data, action, purpose, recipient, destination) added or removed.
+// Periods: the retention period of each inventory item and retention entry, by id (a period
+// lengthened or removed weakens, like a deadline lengthened).
 // Sides without a model (bundles) give the rules of the flow changes only; `compared` says so.
 #pragma once
 
@@ -99,6 +101,18 @@ struct InventoryChange {
   std::string summary;  // "declared: transmit technical.ads.identifier → advertiser.google (US) …"
 };
 
+// A retention period (an inventory item's or a retention entry's) that differs between the sides;
+// statements only one side has are not compared, except a new statement that states a period.
+struct PeriodChange {
+  std::string kind;           // period-added | period-removed | period-lengthened |
+                              // period-shortened | period-changed (the event it runs from changed)
+  std::string statement;      // "inventory item" | "retention entry"
+  StatementRef ref;           // NEW's statement, else OLD's
+  std::string before, after;  // "P2Y from account_deleted"; empty when none is stated
+  bool loosened = false;      // lengthened, or removed (no limit stated any more)
+  std::string summary;  // "inventory item support-messages (§1.1): 1 year from … → 2 years from …"
+};
+
 struct StatementDiffOptions {
   DiffOptions naming;  // region groups for naming sets of regions
   Date as_of;          // the date rights are answered on
@@ -111,7 +125,8 @@ struct StatementDiff {
   std::vector<RetentionChange> retention;
   std::vector<RightChange> rights;
   std::vector<InventoryChange> inventory;
-  size_t loosened = 0;  // retention and rights changes that weaken what a subject gets
+  std::vector<PeriodChange> periods;  // weakening first
+  size_t loosened = 0;  // retention, rights and period changes that weaken what a subject gets
 };
 
 // `before` or `after` may be null (a side read from a bundle). Both policies must have passed

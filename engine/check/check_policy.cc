@@ -419,6 +419,7 @@ class PolicyChecker {
     check_id_set(entry.data, VocabularyKind::kData, what);
     check_id(entry.event, VocabularyKind::kEvent, what);
     for (const auto& event : entry.except_when) check_id(event, VocabularyKind::kEvent, what);
+    if (entry.period) check_id(entry.period->from, VocabularyKind::kEvent, what);
     check_citations(entry.citations);
     check_quote(entry.quote, entry.quote_location, entry.citations);
   }
@@ -550,6 +551,7 @@ class PolicyChecker {
     std::string what = fmt::format("inventory item '{}'", item.id);
     claim_id(item.id, item.location, "inventory");
     check_leaf(item.data, VocabularyKind::kData, what);
+    if (item.period) check_id(item.period->from, VocabularyKind::kEvent, what);
     check_citations(item.citations);
     for (const auto& flow : item.flows) {
       check_leaf(flow.purpose, VocabularyKind::kPurpose, what);

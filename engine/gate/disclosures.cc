@@ -4,11 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "analysis/junit.h"
+#include "analysis/retention.h"
 #include "reference/reference_evaluator.h"
 
 namespace flowgate {
@@ -244,10 +246,32 @@ Disclosure emit_gdpr_art30(const Policy& policy, Date as_of, bool json) {
   }
   std::set<std::string> retention;
   for (const auto& r : policy.retention) {
-    retention.insert(fmt::format("{}: {} on {} ({})", r.id, retention_outcome_name(r.outcome),
-                                 r.event.id,
-                                 r.citations.empty() ? "" : r.citations.front().section));
+    retention.insert(fmt::format(
+        "{}: {} on {}{} ({})", r.id, retention_outcome_name(r.outcome), r.event.id,
+        r.period ? fmt::format(", within {}", describe_period(*r.period)) : std::string(),
+        r.citations.empty() ? "" : r.citations.front().section));
   }
+  // Art. 30(1)(f) by category: each item's period (its own or a retention entry's).
+  struct TimeLimit {
+    const InventoryItem* item;
+    ItemPeriod period;
+    bool on_device;
+  };
+  std::vector<TimeLimit> limits;
+  for (const auto& item : policy.inventory) {
+    bool on_device = std::none_of(item.flows.begin(), item.flows.end(),
+                                  [](const auto& f) { return f.action == Action::kTransmit; });
+    limits.push_back({&item, item_period(policy, item), on_device});
+  }
+  auto limit_source = [](const TimeLimit& l) {
+    if (!l.period.period) return std::string();
+    std::string source = l.period.period->source;
+    if (l.period.entry) {
+      source = fmt::format("retention entry {}{}", l.period.entry->id,
+                           source.empty() ? "" : ": " + source);
+    }
+    return source;
+  };
   if (json) {
     nlohmann::ordered_json j;
     j["controller"] = policy.info.name;
@@ -269,6 +293,18 @@ Disclosure emit_gdpr_art30(const Policy& policy, Date as_of, bool json) {
     }
     j["processing_activities"] = list;
     j["retention"] = std::vector<std::string>(retention.begin(), retention.end());
+    auto time_limits = nlohmann::ordered_json::array();
+    for (const auto& l : limits) {
+      const RetentionPeriod* p = l.period.period;
+      time_limits.push_back(
+          {{"item", l.item->id},
+           {"category", l.item->data.id},
+           {"period", p ? nlohmann::ordered_json(format_duration(p->duration)) : nullptr},
+           {"from", p ? nlohmann::ordered_json(p->from.id) : nullptr},
+           {"source", p ? nlohmann::ordered_json(limit_source(l)) : nullptr},
+           {"stays_on_device", l.on_device}});
+    }
+    j["erasure_time_limits"] = time_limits;
     out.text = j.dump(2) + "\n";
     return out;
   }
@@ -293,6 +329,17 @@ Disclosure emit_gdpr_art30(const Policy& policy, Date as_of, bool json) {
                       a.denied.empty() ? "—" : fmt::to_string(fmt::join(a.denied, "; ")));
   }
   md += "\n## Time limits for erasure (Art. 30(1)(f))\n\n";
+  md += "| Category of personal data | Time limit for erasure | Source of the period |\n";
+  md += "| --- | --- | --- |\n";
+  for (const auto& l : limits) {
+    md += fmt::format(
+        "| {} (`{}`) | {} | {} |\n", l.item->id, l.item->data.id,
+        l.period.period ? describe_period(*l.period.period)
+        : l.on_device   ? std::string("not stated (stays on the device)")
+                        : std::string("not stated"),
+        l.period.period && !limit_source(l).empty() ? limit_source(l) : std::string("—"));
+  }
+  md += "\nOn each event, what the retention entries do:\n\n";
   for (const auto& r : retention) md += "- " + r + "\n";
   return out;
 }

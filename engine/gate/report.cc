@@ -296,6 +296,7 @@ Report compute_report(const Policy& policy, const ReportOptions& options,
     r.rights.push_back({region, answer_rights(policy, region, options.as_of)});
   }
   for (const auto& entry : policy.retention) r.retention.push_back(&entry);
+  for (const auto& item : policy.inventory) r.periods.push_back({&item, item_period(policy, item)});
   r.coverage = compute_coverage(policy);
   r.coverage_by_section = by_section(r.coverage);
   return r;

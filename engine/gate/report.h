@@ -20,6 +20,7 @@
 
 #include "analysis/coverage.h"
 #include "analysis/lint_findings.h"
+#include "analysis/retention.h"
 #include "analysis/rights.h"
 #include "gate/flow_graph.h"
 #include "gate/gate_check.h"
@@ -94,6 +95,8 @@ struct Report {
   LintSummary lint;
   std::vector<RightsRow> rights;  // one per distinct region of the subject classes
   std::vector<const RetentionEntry*> retention;
+  // Every inventory item with the period that holds for it (analysis/retention.h, item_period).
+  std::vector<std::pair<const InventoryItem*, ItemPeriod>> periods;
   CoverageReport coverage;
   std::vector<SectionCoverage> coverage_by_section;  // in text order
 

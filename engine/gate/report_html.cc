@@ -342,7 +342,7 @@ void render_rights(const Report& r, std::string& out) {
 void render_retention(const Report& r, std::string& out) {
   out +=
       "<section id=\"retention\">\n<h2>6. Retention schedule</h2>\n<table>\n<thead><tr>"
-      "<th>entry</th><th>data</th><th>on</th><th>outcome</th><th>except when</th>"
+      "<th>entry</th><th>data</th><th>on</th><th>outcome</th><th>within</th><th>except when</th>"
       "<th>sentence</th></tr></thead>\n<tbody>\n";
   for (const RetentionEntry* e : r.retention) {
     std::vector<std::string> data;
@@ -354,9 +354,26 @@ void render_retention(const Report& r, std::string& out) {
     for (const auto& c : e->citations) cited.push_back(c.section);
     out += fmt::format(
         "<tr><td><code>{}</code><br><small>{}</small></td><td>{}</td><td><code>{}</code></td>"
-        "<td>{}</td><td>{}</td><td>{}<blockquote>{}</blockquote></td></tr>\n",
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}<blockquote>{}</blockquote></td></tr>\n",
         esc(e->id), esc(where(e->location)), code_list(data), esc(e->event.id),
-        retention_outcome_name(e->outcome), code_list(except), sections(cited), esc(e->quote));
+        retention_outcome_name(e->outcome), e->period ? esc(describe_period(*e->period)) : "—",
+        code_list(except), sections(cited), esc(e->quote));
+  }
+  out += "</tbody>\n</table>\n";
+  // GDPR Art. 30(1)(f): the time limit for erasure of each category the app holds.
+  out +=
+      "<h3>Retention periods by data (GDPR Art. 30(1)(f))</h3>\n<table>\n<thead><tr>"
+      "<th>inventory item</th><th>data</th><th>period</th><th>source</th></tr></thead>\n"
+      "<tbody>\n";
+  for (const auto& [item, p] : r.periods) {
+    std::string source = p.period ? p.period->source : "";
+    if (p.entry) source = "retention entry " + p.entry->id + (source.empty() ? "" : ": " + source);
+    out += fmt::format(
+        "<tr><td><code>{}</code><br><small>{}</small></td><td><code>{}</code></td>"
+        "<td>{}</td><td>{}</td></tr>\n",
+        esc(item->id), esc(where(p.period ? p.period->location : item->location)),
+        esc(item->data.id), p.period ? esc(describe_period(*p.period)) : "<em>not stated</em>",
+        esc(source));
   }
   out += "</tbody>\n</table>\n</section>\n";
 }

@@ -14,7 +14,8 @@ void read_inventory(const YamlNode& node, const SourceFile&, LoadState& state) {
     if (const YamlNode* id = item.is_map() ? item.find("id") : nullptr; id && id->is_scalar()) {
       what = fmt::format("inventory item '{}'", id->scalar);
     }
-    Fields fields(item, what, state.sink, {"id", "data", "source", "citations", "flows", "note"});
+    Fields fields(item, what, state.sink,
+                  {"id", "data", "source", "citations", "flows", "period", "note"});
     if (!fields.is_map()) continue;
     InventoryItem entry;
     entry.location = item.location;
@@ -30,6 +31,7 @@ void read_inventory(const YamlNode& node, const SourceFile&, LoadState& state) {
       entry.source = *source;
     }
     entry.citations = fields.citations("citations", true);
+    entry.period = read_period(fields, nullptr);
     entry.note = fields.string("note", false).value_or("");
     if (const YamlNode* flows = fields.require("flows")) {
       if (const auto* list = read_list(*flows, fmt::format("'flows' of {}", what), state.sink)) {

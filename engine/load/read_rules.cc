@@ -119,13 +119,31 @@ void read_rules(const YamlNode& node, const SourceFile& file, Place place, LoadS
   }
 }
 
+std::optional<RetentionPeriod> read_period(const Fields& fields, const IdRef* own_event) {
+  const YamlNode* node = fields.get("period");
+  if (!node) return std::nullopt;
+  Fields p(*node, fmt::format("'period' of {}", fields.what()), fields.sink(),
+           {"duration", "from", "source"});
+  if (!p.is_map()) return std::nullopt;
+  RetentionPeriod period;
+  period.location = node->location;
+  auto duration = p.duration("duration", true);
+  auto from = p.id("from", own_event == nullptr);
+  period.source = p.string("source", false).value_or("");
+  if (!duration || (!from && !own_event)) return std::nullopt;
+  period.duration = *duration;
+  period.from = from ? *from : *own_event;
+  return period;
+}
+
 void read_retention(const YamlNode& node, const SourceFile&, LoadState& state) {
   const auto* items = read_list(node, "'retention'", state.sink);
   if (!items) return;
   for (size_t i = 0; i < items->size(); ++i) {
     const YamlNode& item = (*items)[i];
-    Fields fields(item, entry_label(item, "retention entry", i), state.sink,
-                  {"id", "data", "event", "outcome", "except_when", "citations", "quote", "note"});
+    Fields fields(
+        item, entry_label(item, "retention entry", i), state.sink,
+        {"id", "data", "event", "outcome", "except_when", "period", "citations", "quote", "note"});
     if (!fields.is_map()) continue;
     RetentionEntry entry;
     entry.location = item.location;
@@ -142,6 +160,7 @@ void read_retention(const YamlNode& node, const SourceFile&, LoadState& state) {
       entry.outcome = *outcome;
     }
     entry.except_when = fields.id_list("except_when", false);
+    entry.period = read_period(fields, entry.event.id.empty() ? nullptr : &entry.event);
     entry.citations = fields.citations("citations", true);
     read_quote(fields, entry.quote, entry.quote_location);
     entry.note = fields.string("note", false).value_or("");

@@ -2,6 +2,7 @@
 // dispatches a file's top-level keys to them. Internal to the loader.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "diagnostic/source_file.h"
@@ -45,6 +46,10 @@ void read_region_groups(const YamlNode& node, const SourceFile& file, LoadState&
 void read_jurisdiction(const YamlNode& node, const SourceFile& file, LoadState& state);
 void read_digital_consent_ages(const YamlNode& node, const SourceFile& file, LoadState& state);
 void read_inventory(const YamlNode& node, const SourceFile& file, LoadState& state);
+
+// `period: {duration: P2Y, from: <event>, source: "..."}` of an inventory item or a retention
+// entry; a retention entry's period runs from its own event unless `from` says otherwise.
+std::optional<RetentionPeriod> read_period(const Fields& fields, const IdRef* own_event);
 
 // The quote and its location, shared by rules, retention and rights entries.
 void read_quote(const Fields& fields, std::string& quote, SourceLocation& location);

@@ -82,6 +82,16 @@ struct Rule {
   }
 };
 
+// How long data is kept: an ISO 8601 duration counted from an event of the `event` vocabulary.
+// Periods are data the officer adds (the policy's statements stay as written); `source` says where
+// the period comes from: the policy's words, a legal obligation, a decision of the controller.
+struct RetentionPeriod {
+  Duration duration;
+  IdRef from;  // an event id; a retention entry's period runs from its own event unless given
+  std::string source;
+  SourceLocation location;
+};
+
 enum class RetentionOutcome : uint8_t { kDelete, kAnonymize, kDeleteOrAnonymize, kRetain };
 const char* retention_outcome_name(RetentionOutcome outcome);
 
@@ -92,6 +102,7 @@ struct RetentionEntry {
   IdRef event;
   RetentionOutcome outcome = RetentionOutcome::kDeleteOrAnonymize;
   std::vector<IdRef> except_when;
+  std::optional<RetentionPeriod> period;  // the outcome is due this long after `event`
   std::vector<Citation> citations;
   std::string quote;
   SourceLocation quote_location;
@@ -214,6 +225,7 @@ struct InventoryItem {
   DataSource source = DataSource::kAutomatic;
   std::vector<Citation> citations;
   std::vector<InventoryFlow> flows;
+  std::optional<RetentionPeriod> period;  // how long the item is kept (GDPR Art. 30(1)(f))
   std::string note;
 };
 
