@@ -50,19 +50,21 @@ scripts/ci-example all --flowgate "$fg" --out "$work/reports" >"$work/all.txt" 2
 rc=$?
 cat "$work/all.txt" | tail -12
 [ $rc -eq 0 ] || fail "scripts/ci-example all exited $rc on this repository (output: $work/all.txt)"
-[ "$(grep -c '^  pass  ' "$work/all.txt")" -eq 7 ] || fail "not every step passed"
+summary=$(sed -n '/^== ci-example: /,$p' "$work/all.txt")
+[ "$(printf '%s\n' "$summary" | grep -c '^  pass  ')" -eq 7 ] || fail "not every step passed"
 for f in check.json lint.sarif diff.sarif policy-tests.xml gate.sarif gate.xml report.html \
     PrivacyInfo.generated.xcprivacy gdpr-art30.md; do
   [ -s "$work/reports/$f" ] || fail "report $f not written"
 done
 
 # A failing step: the later ones still run and write their reports; the run fails at the end.
-: >"$work/empty-baseline.yaml"
+echo "baseline: []" >"$work/empty-baseline.yaml"
 FLOWGATE_GATE_BASELINE="$work/empty-baseline.yaml" \
   scripts/ci-example all --flowgate "$fg" --out "$work/failing" >"$work/failing.txt" 2>&1
 rc=$?
 [ $rc -eq 1 ] || fail "a failing gate step gave exit $rc, not 1"
-grep -q '^  FAIL  gate (exit 1)$' "$work/failing.txt" || fail "the summary does not name the gate"
+sed -n '/^== ci-example: /,$p' "$work/failing.txt" | grep -q '^  FAIL  gate (exit 1)$' ||
+  fail "the summary does not name the gate"
 [ -s "$work/failing/report.html" ] || fail "the step after the failing one did not run"
 [ -s "$work/failing/gate.sarif" ] || fail "the failing step's SARIF was not written"
 
