@@ -11,6 +11,12 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const [, , engine, encDir, queriesPath, decisionsPath] = process.argv;
 const queries = fs.readFileSync(queriesPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+// A collect is decided on the device (recipient and destination are the device's), as flowgate's
+// runtime does; the diagram-path encodings follow the compiled diagram, so their drivers map the
+// query the same way (the natural encodings state it in their rules instead).
+if (engine !== 'cedar_natural') {
+  for (const q of queries) if (q.action === 'collect') { q.recipient = 'device'; q.destination = 'device'; }
+}
 
 const rss0 = process.memoryUsage().rss;
 // Region classes: the compiler's partition of regions (dated group memberships flattened); every

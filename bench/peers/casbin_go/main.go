@@ -209,6 +209,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
+		// A collect is decided on the device (recipient and destination are the device's), as
+		// flowgate's runtime does; the diagram-path encoding follows the compiled diagram.
+		if q.Action == "collect" {
+			q.Recipient, q.Destination = "device", "device"
+		}
 		qs = append(qs, q)
 	}
 	decide := func(q *query) bool {
