@@ -38,13 +38,13 @@ LABELS = {
     "flat": "flat array of classes (C++)",
     "reference": "reference evaluator (C++)",
     "opa_native": "OPA 1.22 (Go, prepared query), natural Rego",
-    "cedar_native": "Cedar (Rust crate), natural policies",
+    "cedar_native": "Cedar 4.14 (Rust crate), natural policies",
     "casbin_go_natural": "casbin (Go, conditions as functions), natural model",
     "cedar_wasm_natural": "Cedar 4.13 (wasm, Node), natural policies",
-    "cedar": "Cedar 4.13 (wasm, Node)",
-    "casbin": "casbin 5.51 (Node)",
-    "casbin_go": "casbin 2.60 (Go)",
-    "json_rules_engine": "json-rules-engine 7.3 (Node)",
+    "cedar": "Cedar 4.13 (wasm, Node), diagram paths",
+    "casbin": "casbin 5.51 (Node), diagram paths",
+    "casbin_go": "casbin 2.60 (Go), diagram paths",
+    "json_rules_engine": "json-rules-engine 7.3 (Node), diagram paths",
 }
 
 
