@@ -246,9 +246,9 @@ JNIEXPORT jbyteArray JNICALL Java_dev_flowgate_Native_digest(JNIEnv* env, jclass
 }
 
 // Interns, decides and returns the decision's record (the layout above), or null when the query
-// could not be read or decided: then Native.lastError() says why. Consent and feature ids the
-// bundle does not know are ignored (no rule names them, so they grant nothing), as the runtime's
-// string queries do.
+// could not be read or decided: then Native.lastError() says why. A consent or feature id the
+// bundle does not know is a mistake, denied as unknown-id naming its field, as the runtime's
+// string queries do (a misspelt consent must not read as "not consented").
 JNIEXPORT jbyteArray JNICALL Java_dev_flowgate_Native_decide(
     JNIEnv* env, jclass, jlong b, jbyteArray id_block, jint consent_count, jint feature_count,
     jboolean collect, jint age, jint as_of_days, jint flags, jint tcf_consents, jint tcf_li,
@@ -288,11 +288,18 @@ JNIEXPORT jbyteArray JNICALL Java_dev_flowgate_Native_decide(
     q.tcf_purpose_legitimate_interests = static_cast<uint32_t>(tcf_li);
     q.gpp_opt_outs = static_cast<uint32_t>(gpp_opt_outs);
     const size_t features_at = 5 + static_cast<size_t>(consent_count);
+    int32_t unknown_list_field = 0;  // the first consent or feature id the bundle does not know
     for (size_t i = 5; i < ids.size(); ++i) {
       const bool is_consent = i < features_at;
       const int32_t index = is_consent ? fg_intern_purpose(bundle, ids[i].data())
                                        : fg_intern_feature(bundle, ids[i].data());
-      if (index < 0 || index >= 64) continue;
+      if (index < 0 || index >= 64) {
+#ifdef FG_FIELD_NONE
+        if (unknown_list_field == 0)
+          unknown_list_field = is_consent ? FG_FIELD_CONSENT : FG_FIELD_FEATURE;
+#endif
+        continue;
+      }
       (is_consent ? q.consent_mask : q.feature_mask) |= uint64_t{1} << index;
     }
     // The TC and GPP strings, decoded into the signal fields. One that does not decode leaves the
@@ -317,7 +324,16 @@ JNIEXPORT jbyteArray JNICALL Java_dev_flowgate_Native_decide(
 #endif
     }
     fg_decision d;
-    const fg_status code = fg_decide(bundle, &q, &d);
+    fg_status code = fg_decide(bundle, &q, &d);
+#ifdef FG_FIELD_NONE
+    // Every scalar id known, a consent or feature id not: the unknown-id deny, naming that list
+    // (the runtime checks the scalar fields first, so an unknown one of those keeps its name).
+    if (code == FG_OK && d.unknown_field == FG_FIELD_NONE && unknown_list_field != 0) {
+      q.data = -1;
+      code = fg_decide(bundle, &q, &d);
+      d.unknown_field = unknown_list_field;
+    }
+#endif
     if (code != FG_OK) {
       // Only a query the C API denies on purpose (a date that does not exist, a consent string
       // that does not decode) comes back with a decision; anything else is not decided.

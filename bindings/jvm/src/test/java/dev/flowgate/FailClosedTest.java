@@ -107,10 +107,14 @@ class FailClosedTest {
         assertEquals(Arrays.asList("unknown-id"), d.getRules(), d.toString());
         assertFalse(d.getReason().isEmpty());
       }
-      // A consent or feature the bundle does not know grants nothing and changes nothing.
-      Query plain = allowedTransmit().build();
-      Query extra = allowedTransmit().consent("no.such.purpose").feature("no.such.feature").build();
-      assertEquals(b.decide(plain), b.decide(extra));
+      // A consent or feature the bundle does not know is a mistake (a misspelt consent must not
+      // read as "not consented"): the unknown-id deny, naming its list.
+      Decision consent = b.decide(allowedTransmit().consent("analytcs").build());
+      assertEquals(Arrays.asList("unknown-id"), consent.getRules(), consent.toString());
+      assertEquals("signals.consents", consent.getUnknownField());
+      Decision feature = b.decide(allowedTransmit().feature("no.such.feature").build());
+      assertEquals(Arrays.asList("unknown-id"), feature.getRules(), feature.toString());
+      assertEquals("signals.features", feature.getUnknownField());
     }
   }
 
