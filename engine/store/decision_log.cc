@@ -42,7 +42,7 @@ int64_t now_ms() {
 void append_text(Entry& e, size_t field, size_t& used, std::string_view s) {
   size_t room = Entry::kTextCapacity - used;
   size_t n = std::min(room, s.size());
-  std::memcpy(e.text + used, s.data(), n);
+  if (n > 0) std::memcpy(e.text + used, s.data(), n);  // an empty view may hold a null pointer
   used += n;
   e.text_end[field] = static_cast<uint16_t>(used);
 }
