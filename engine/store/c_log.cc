@@ -99,7 +99,7 @@ void copy_text(std::string_view text, char (&out)[N]) {
   if (n < text.size()) {
     while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
   }
-  std::memcpy(out, text.data(), n);
+  if (n > 0) std::memcpy(out, text.data(), n);  // an empty view may hold a null pointer
   out[n] = '\0';
 }
 
