@@ -143,7 +143,7 @@ def check_log(log, schema, base, size=0):
 
 
 def run_flowgate(flowgate, args, cwd):
-    p = subprocess.run([flowgate] + args, cwd=cwd, capture_output=True, text=True, timeout=120)
+    p = subprocess.run([flowgate] + args, cwd=cwd, capture_output=True, text=True, timeout=600)
     if p.returncode not in (0, 1):
         sys.exit(f"flowgate {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
     return p.stdout
