@@ -181,7 +181,7 @@ std::optional<json> scale_row(const fs::path& src, const fs::path& work, size_t 
               {"regions", r},
               {"load_check_ms", loaded.load_check_ms},
               {"compile_ms", compile_ms},
-              {"rule_sets", stats.rule_sets},
+              {"combinations", stats.combinations},
               {"diagram_nodes", stats.diagram_nodes},
               {"decisions", stats.decisions}};
   std::cerr << "scale: " << n << " rules: compile " << compile_ms << " ms, " << stats.diagram_nodes

@@ -96,7 +96,7 @@ int run_compile(const CompileOptions& o) {
                                 {"signed", bundle->is_signed()},
                                 {"bytes", bytes.size()},
                                 {"rules", stats.rules},
-                                {"rule_sets", stats.rule_sets},
+                                {"combinations", stats.combinations},
                                 {"diagram_nodes", stats.diagram_nodes},
                                 {"builder_nodes", stats.builder_nodes},
                                 {"decisions", stats.decisions},
@@ -115,9 +115,9 @@ int run_compile(const CompileOptions& o) {
           format_version(bytes));
     }
     fmt::print(
-        "  {} rules, {} distinct rule sets, {} diagram nodes ({} built), {} decision "
+        "  {} rules, {} distinct combinations, {} diagram nodes ({} built), {} decision "
         "records, compiled in {:.1f} ms\n",
-        stats.rules, stats.rule_sets, stats.diagram_nodes, stats.builder_nodes, stats.decisions,
+        stats.rules, stats.combinations, stats.diagram_nodes, stats.builder_nodes, stats.decisions,
         stats.milliseconds);
   }
   return kExitClean;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 
@@ -174,10 +175,11 @@ TEST_SUITE("compiler") {
           }) == 1);
   }
 
-  // The compile budget (nodes, time) is a diagnostic naming the rules, never a run-away compile:
-  // the shipped policy fits the default budget; the same policy under a budget it cannot fit, and
-  // an adversarial one (300 one-line denies, each on its own age threshold and date), stop with
-  // compile-budget at a rule of theirs. Sizes run out, not time: no timing assertion here.
+  // The compile budget (nodes, combinations, time) is a diagnostic naming the rules, never a
+  // run-away compile: the shipped policy fits the default budget; the same policy under a budget
+  // it cannot fit, and an adversarial one (24 allows, each on a feature and with an obligation of
+  // its own: 2^24 combinations of obligations), stop with compile-budget at a rule of theirs.
+  // Sizes run out, not time: no timing assertion here.
   TEST_CASE("a policy too costly to compile is a compile-budget diagnostic naming its rules") {
     auto budget_errors = [](const DiagnosticSink& sink) {
       std::vector<Diagnostic> found;
@@ -202,20 +204,28 @@ TEST_SUITE("compiler") {
     CHECK(errors[0].location.line > 0);
     CHECK(errors[0].message.find("2000 diagram nodes") != std::string::npos);
 
-    // Each rule splits ages at a threshold of its own and dates at a day of its own: every pair of
-    // the two sets up a distinct set of matching rules (4.5 million; 25 s to compile before the
-    // budget).
     ScratchPolicy scratch;
-    std::string rules = "rules:\n";
-    for (int i = 0; i < 300; ++i) {
+    std::string features, obligations, rules = "rules:\n";
+    for (int i = 0; i < 24; ++i) {
+      features += fmt::format(
+          "  - id: adversarial_{}\n    description: A feature.\n    citations: [\"§1.3\"]\n", i);
+      obligations += fmt::format(
+          "  - id: adversarial_{}\n    description: An obligation.\n    citations: [\"§5\"]\n", i);
       rules += fmt::format(
-          "  - id: adversarial-{}\n    effect: deny\n    match: {{action: any}}\n"
-          "    when: \"subject.age < {} or as_of >= 2027-01-{:02d}\"\n"
-          "    citations: [\"§11.1.2\"]\n"
-          "    quote: \"If you are a minor under the age of 16, you are not permitted to use our "
-          "Services in the EU/EEA.\"\n",
-          i, i + 1, i % 28 + 1);
+          "  - id: adversarial-{}\n    effect: allow\n    match: {{action: any}}\n"
+          "    when: 'feature(\"adversarial_{}\")'\n    obligations: [adversarial_{}]\n"
+          "    citations: [\"§5\"]\n"
+          "    quote: \"We employ advanced security technologies including encrypted transmission "
+          "and storage, access control, and HTTPS protocols.\"\n",
+          i, i, i);
     }
+    auto append = [&](const char* file, const std::string& terms) {
+      std::ifstream in(scratch.dir() / file);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      scratch.write(file, text + terms);
+    };
+    append("rules/vocabulary/feature.yaml", features);
+    append("rules/vocabulary/obligation.yaml", obligations);
     scratch.write("rules/adversarial.yaml", rules);
     Checked adversarial = load_and_check(scratch.dir().string());
     for (const auto& d : adversarial.diagnostics) {
@@ -227,8 +237,36 @@ TEST_SUITE("compiler") {
     errors = budget_errors(sink);
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].location.file.find("adversarial.yaml") != std::string::npos);
-    CHECK(errors[0].message.find("adversarial-0") != std::string::npos);
-    CHECK(errors[0].message.find("draw age thresholds") != std::string::npos);
+    CHECK(errors[0].message.find("1048576 distinct combinations") != std::string::npos);
+    CHECK(errors[0].message.find("at rule 'adversarial-") != std::string::npos);
+    CHECK(errors[0].message.find("in the most: adversarial-") != std::string::npos);
+  }
+
+  // What the rule-set fold could not compile: 300 one-line denies, each on an age threshold and a
+  // day of its own, made 4.5 million sets of matching rules (25 s, then the budget). Folded into
+  // combinations, the first deny decides each (age, day) cell: a few hundred leaves, and the
+  // diagram still agrees with the reference evaluator.
+  TEST_CASE("rules each drawing their own age threshold and day compile, and agree") {
+    ScratchPolicy scratch;
+    std::string rules = "rules:\n";
+    for (int i = 0; i < 300; ++i) {
+      rules += fmt::format(
+          "  - id: threshold-{}\n    effect: deny\n    match: {{action: any}}\n"
+          "    when: \"subject.age < {} or as_of >= 2027-01-{:02d}\"\n"
+          "    citations: [\"§11.1.2\"]\n"
+          "    quote: \"If you are a minor under the age of 16, you are not permitted to use our "
+          "Services in the EU/EEA.\"\n",
+          i, i + 1, i % 28 + 1);
+    }
+    scratch.write("rules/thresholds.yaml", rules);
+    Checked thresholds = load_and_check(scratch.dir().string());
+    REQUIRE(thresholds.errors == 0);
+    DiagnosticSink sink;
+    CHECK(within_compile_budget(*thresholds.policy, sink));
+    CompileStats stats;
+    CompiledPolicy compiled = compile_policy(*thresholds.policy, &stats);
+    CHECK(stats.combinations < 1'000);
+    compare_on_random_queries(*thresholds.policy, compiled, random_query_count(100'000) / 10);
   }
 
   TEST_CASE("the diagram agrees with the reference evaluator on random queries") {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <variant>
 
 #include "analysis/lint_passes.h"
 #include "model/combine.h"
@@ -35,14 +36,15 @@ bool at_or_above(Severity s, Severity threshold) {
 
 namespace lint {
 
-LintContext::LintContext(const Policy& p, const LintOptions& o)
-    : policy(p), options(o), diagram(compile_rule_sets(p)) {
+LintContext::LintContext(const Policy& p, const LintOptions& o, RuleSetDiagram d)
+    : policy(p), options(o), diagram(std::move(d)) {
   const CompiledPolicy& shape = diagram.domains.shape;
   // Every leaf reachable from the root: nodes are exported children first, so each node's
   // children are plain indices to visit.
   std::vector<bool> seen_set(diagram.rule_sets.size(), false);
   std::vector<bool> seen_node(shape.nodes.size(), false);
-  std::vector<uint32_t> stack{shape.root};
+  std::vector<uint32_t> stack;
+  if (!diagram.rule_sets.empty()) stack.push_back(shape.root);  // empty: not analysed
   while (!stack.empty()) {
     uint32_t ref = stack.back();
     stack.pop_back();
@@ -199,11 +201,28 @@ std::vector<const Rule*> rules_of(const Policy& policy, const std::vector<uint16
 std::vector<Finding> lint_policy(const Policy& policy, const LintOptions& options,
                                  LintStats* stats) {
   auto start = std::chrono::steady_clock::now();
-  lint::LintContext context(policy, options);
   std::vector<Finding> findings;
-  lint::find_contradictions(context, findings);
-  lint::find_dead_rules(context, findings);
-  lint::find_gaps(context, findings);
+  auto folded = compile_rule_sets(policy);
+  if (auto* over = std::get_if<Diagnostic>(&folded)) {
+    // Contradictions, dead rules and gaps need the sets of rules that match together; the rules'
+    // own checks do not, and still run.
+    Finding f;
+    f.code = over->code;
+    f.kind = FindingKind::kHygiene;
+    f.severity = Severity::kError;
+    f.location = over->location;
+    f.message = over->message + "; contradictions, dead rules and gaps were not analysed";
+    f.help = over->help;
+    f.fingerprint = f.code;
+    findings.push_back(std::move(f));
+  }
+  auto* diagram = std::get_if<RuleSetDiagram>(&folded);
+  lint::LintContext context(policy, options, diagram ? std::move(*diagram) : RuleSetDiagram{});
+  if (diagram) {
+    lint::find_contradictions(context, findings);
+    lint::find_dead_rules(context, findings);
+    lint::find_gaps(context, findings);
+  }
   lint::find_hygiene(context, findings);
   lint::find_undefined_text_terms(context, findings);
   auto rank = [](Severity s) {

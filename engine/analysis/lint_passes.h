@@ -25,7 +25,9 @@ struct LintContext {
   // Pairs (rule, rule) that match some flow together, for any effects (first < second).
   std::set<std::pair<uint16_t, uint16_t>> co_matching;
 
-  LintContext(const Policy& p, const LintOptions& o);
+  // `d`: the rule-set diagram, or empty when the policy passed the analysis budget (then only the
+  // passes that read the rules alone run).
+  LintContext(const Policy& p, const LintOptions& o, RuleSetDiagram d);
 
   // The leaf reached by a full assignment (one value per variable): an index into rule_sets.
   uint32_t leaf(const std::vector<uint32_t>& values) const;

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <map>
 #include <numeric>
@@ -31,24 +32,21 @@ class Compiler {
         d_(std::move(domains)),
         builder_(builder_domains(d_)),
         predicates_(policy_, d_, builder_) {
+    combinations_.emplace_back();  // combination 0: no rule matches
+    combination_index_.emplace(combination_key(combinations_[0]), 0);
     sets_.push_back({0, 0});  // set 0: no rule matches
   }
 
   CompiledPolicy run(CompileStats* stats) {
     const uint32_t date = d_.variable(VariableKind::kDate);
-    Ref acc = fold_rules();
-    // One more member of the sets, after every rule: the flow's purpose was consented to.
-    const auto consented_marker = static_cast<uint16_t>(policy_.rules.size());
-    if (std::any_of(d_.shape.bits.begin(), d_.shape.bits.end(),
-                    [](const Bit& b) { return b.kind == Bit::Kind::kConsentForPurpose; })) {
-      Ref consented = predicates_.bit(Bit::Kind::kConsentForPurpose);
-      acc = builder_.apply(
-          acc, consented,
-          [&](uint32_t set, uint32_t holds) {
-            return holds == kTrue ? with_rule(set, consented_marker) : set;
-          },
-          kFalse);
-    }
+    Ref acc = fold_combinations();
+    // Whether consent to the flow's purpose is a variable (a rule reads it), and its predicate,
+    // taken before the domains move into the output.
+    const bool reads_consent =
+        std::any_of(d_.shape.bits.begin(), d_.shape.bits.end(),
+                    [](const Bit& b) { return b.kind == Bit::Kind::kConsentForPurpose; });
+    const Ref consented =
+        reads_consent ? predicates_.bit(Bit::Kind::kConsentForPurpose) : DiagramBuilder::leaf(0);
     CompiledPolicy out = std::move(d_.shape);
     std::unordered_map<std::string, uint32_t> record_index;
     auto intern_record = [&](Decision record) {
@@ -58,20 +56,21 @@ class Compiler {
       if (fresh) out.decisions.push_back(std::move(record));
       return it->second;
     };
-    std::vector<uint32_t> decision_of_set(sets_.size());
-    for (uint32_t s = 0; s < sets_.size(); ++s) {
-      std::vector<const Rule*> matched;
-      bool purpose_consented = false;
-      for (uint16_t r : rules_in(s)) {
-        if (r == consented_marker) {
-          purpose_consented = true;
-        } else {
-          matched.push_back(&policy_.rules[r]);
-        }
-      }
-      decision_of_set[s] = intern_record(combine(matched, purpose_consented));
+    // Each combination's decision, without and with consent to the flow's purpose (which changes
+    // only the legal basis reported); the consent test is in the diagram only where it does.
+    std::vector<std::array<uint32_t, 2>> decision_of(combinations_.size());
+    for (uint32_t c = 0; c < combinations_.size(); ++c) {
+      for (bool consented : {false, true})
+        decision_of[c][consented] = intern_record(decide(combinations_[c], consented));
     }
-    Ref decided = builder_.map_leaves(acc, [&](uint32_t set) { return decision_of_set[set]; });
+    Ref decided;
+    if (reads_consent) {
+      decided = builder_.apply(acc, consented, [&](uint32_t c, uint32_t holds) {
+        return decision_of[c][holds == kTrue];
+      });
+    } else {  // no rule reads the consent: the subject's consent cannot be told apart
+      decided = builder_.map_leaves(acc, [&](uint32_t c) { return decision_of[c][false]; });
+    }
     if (policy_.info.effective) {  // date class 0 is every day before the policy took effect
       uint32_t not_in_force = intern_record(not_in_force_decision(policy_.info));
       Ref before = builder_.tabulate(
@@ -87,7 +86,7 @@ class Compiler {
     out.root = export_diagram(decided, out);
     if (stats) {
       stats->rules = policy_.rules.size();
-      stats->rule_sets = sets_.size();
+      stats->combinations = combinations_.size();
       stats->builder_nodes = builder_.node_count();
       stats->diagram_nodes = out.nodes.size();
       stats->decisions = out.decisions.size();
@@ -96,18 +95,39 @@ class Compiler {
     return out;
   }
 
-  // The fold alone, under `limits` (within_compile_budget).
-  void fold_within(const DiagramBuilder::Limits& limits, size_t max_rule_sets) {
+  // The fold alone (within_compile_budget), under `limits` and at most `max_leaves`
+  // combinations.
+  void fold_within(const DiagramBuilder::Limits& limits, size_t max_leaves) {
     builder_.set_limits(limits);
-    max_rule_sets_ = max_rule_sets;
-    fold_rules();
+    max_leaves_ = max_leaves;
+    fold_combinations();
   }
   // While folding: the rule being folded.
   uint16_t folding() const { return folding_; }
+  // Per rule, how many of the fold's leaves so far it is in: the rules in the most leaves are the
+  // ones multiplying them.
+  std::vector<size_t> leaves_holding() const {
+    std::vector<size_t> count(policy_.rules.size(), 0);
+    auto index = [&](const Rule* rule) { return static_cast<size_t>(rule - policy_.rules.data()); };
+    for (const Combination& c : combinations_) {
+      std::set<size_t> in;
+      for (const Rule* rule : {c.deny, c.allow, c.requirement}) {
+        if (rule) in.insert(index(rule));
+      }
+      for (const auto* givers : {&c.obligations, &c.bases}) {
+        for (const auto& giver : *givers) in.insert(index(giver.second));
+      }
+      for (size_t r : in) ++count[r];
+    }
+    for (size_t s = 1; s < sets_.size(); ++s) ++count[sets_[s].rule];
+    return count;
+  }
 
-  // The rule-set diagram of run(), exported before combining (compile_rule_sets).
-  RuleSetDiagram rule_sets() {
-    Ref acc = fold_rules();
+  // The rule-set diagram (compile_rule_sets), under `limits` and at most `max_leaves` sets.
+  RuleSetDiagram rule_sets(const DiagramBuilder::Limits& limits, size_t max_leaves) {
+    builder_.set_limits(limits);
+    max_leaves_ = max_leaves;
+    Ref acc = fold_rule_sets();
     RuleSetDiagram out{std::move(d_), {}};
     for (uint32_t s = 0; s < sets_.size(); ++s) out.rule_sets.push_back(rules_in(s));
     out.domains.shape.root = export_diagram(acc, out.domains.shape);
@@ -115,18 +135,27 @@ class Compiler {
   }
 
  private:
-  // Every rule's predicate folded in order: a leaf is the set of rules matching there.
-  Ref fold_rules() {
+  // Every rule's predicate folded in order: where it holds, a leaf becomes step(leaf, rule).
+  template <typename Step>
+  Ref fold_rules(Step step) {
     Ref acc = DiagramBuilder::leaf(0);
     for (uint16_t i = 0; i < policy_.rules.size(); ++i) {
       folding_ = i;
       Ref predicate = predicates_.rule(policy_.rules[i]);
       acc = builder_.apply(
           acc, predicate,
-          [&](uint32_t set, uint32_t holds) { return holds == kTrue ? with_rule(set, i) : set; },
+          [&](uint32_t leaf, uint32_t holds) { return holds == kTrue ? step(leaf, i) : leaf; },
           kFalse);
     }
     return acc;
+  }
+  // Leaves are combinations (model/combine.h): what compile needs.
+  Ref fold_combinations() {
+    return fold_rules([this](uint32_t c, uint16_t rule) { return with_rule_combined(c, rule); });
+  }
+  // Leaves are the sets of matching rules: what lint needs.
+  Ref fold_rule_sets() {
+    return fold_rules([this](uint32_t set, uint16_t rule) { return with_rule_in_set(set, rule); });
   }
 
   static std::string record_key(const Decision& r) {
@@ -138,14 +167,45 @@ class Compiler {
     return key + '\x1e' + r.reason;
   }
 
+  // The combination's rules as indices, and its obligation and basis ids.
+  std::string combination_key(const Combination& c) const {
+    auto index = [&](const Rule* rule) {
+      return rule ? std::to_string(rule - policy_.rules.data()) : std::string("-");
+    };
+    std::string key = index(c.deny) + ',' + index(c.allow) + ',' + index(c.requirement);
+    for (const auto* givers : {&c.obligations, &c.bases}) {
+      key += '\x1e';
+      for (const auto& [id, rule] : *givers) key += id + '\x1f' + index(rule) + '\x1f';
+    }
+    return key;
+  }
+
+  void count_leaf(size_t leaves) const {
+    if (leaves >= max_leaves_)
+      throw DiagramBuilder::BudgetExceeded{DiagramBuilder::BudgetExceeded::kLeaves};
+  }
+
+  // The combination `c` with `rule` matched too, memoised by (c, rule).
+  uint32_t with_rule_combined(uint32_t c, uint16_t rule) {
+    auto [step, fresh] = combination_steps_.emplace((uint64_t{c} << 16) | rule, 0);
+    if (!fresh) return step->second;
+    Combination next = with_rule(combinations_[c], policy_.rules[rule]);
+    auto [it, added] = combination_index_.emplace(combination_key(next),
+                                                  static_cast<uint32_t>(combinations_.size()));
+    if (added) {
+      count_leaf(combinations_.size());
+      combinations_.push_back(std::move(next));
+    }
+    return step->second = it->second;
+  }
+
   // The set with `rule` added. Rules are folded in order, so `rule` is the set's largest and
   // (set, rule) names the result: no set is compared or copied while folding.
-  uint32_t with_rule(uint32_t set, uint16_t rule) {
+  uint32_t with_rule_in_set(uint32_t set, uint16_t rule) {
     auto [it, fresh] =
         set_index_.emplace((uint64_t{set} << 16) | rule, static_cast<uint32_t>(sets_.size()));
     if (fresh) {
-      if (sets_.size() >= max_rule_sets_)
-        throw DiagramBuilder::BudgetExceeded{DiagramBuilder::BudgetExceeded::kRuleSets};
+      count_leaf(sets_.size());
       sets_.push_back({set, rule});
     }
     return it->second;
@@ -182,6 +242,9 @@ class Compiler {
   Domains d_;
   DiagramBuilder builder_;
   Predicates predicates_;
+  std::vector<Combination> combinations_;
+  std::unordered_map<std::string, uint32_t> combination_index_;  // combination_key → index
+  std::unordered_map<uint64_t, uint32_t> combination_steps_;     // (c << 16 | rule) → c'
   // A rule set is the set it extends (an earlier index) and the rule added to it.
   struct SetLink {
     uint32_t parent;
@@ -190,7 +253,7 @@ class Compiler {
   std::vector<SetLink> sets_;
   std::unordered_map<uint64_t, uint32_t> set_index_;  // (parent << 16 | rule) → set
   uint16_t folding_ = 0;
-  size_t max_rule_sets_ = SIZE_MAX;
+  size_t max_leaves_ = SIZE_MAX;
 };
 
 // Rule sets hold rule indices as 16 bits, one value kept for the consent marker: kMaxRules, which
@@ -219,46 +282,66 @@ CompiledPolicy compile_policy(const Policy& policy, CompileStats* stats) {
   return out;
 }
 
-RuleSetDiagram compile_rule_sets(const Policy& policy) {
-  check_rule_count(policy);
-  return Compiler(policy, analyse_domains(policy)).rule_sets();
-}
-
 namespace {
 
-std::string what_ran_out(DiagramBuilder::BudgetExceeded::What what, const CompileBudget& budget) {
+std::string what_ran_out(DiagramBuilder::BudgetExceeded::What what, const CompileBudget& budget,
+                         const char* leaves) {
   switch (what) {
     case DiagramBuilder::BudgetExceeded::kNodes:
       return fmt::format("{} diagram nodes", budget.max_nodes);
-    case DiagramBuilder::BudgetExceeded::kRuleSets:
-      return fmt::format("{} distinct sets of matching rules", budget.max_rule_sets);
+    case DiagramBuilder::BudgetExceeded::kLeaves:
+      return fmt::format("{} {}", budget.max_leaves, leaves);
     case DiagramBuilder::BudgetExceeded::kTime:
       break;
   }
   return fmt::format("{} s of work", budget.max_time.count() / 1000.0);
 }
 
-}  // namespace
+// "id (file:line), id (file:line), id (file:line), 4 more"
+std::string rule_list(const std::vector<const Rule*>& rules) {
+  std::vector<std::string> named;
+  for (size_t i = 0; i < std::min<size_t>(rules.size(), 3); ++i) {
+    named.push_back(
+        fmt::format("{} ({}:{})", rules[i]->id, rules[i]->location.file, rules[i]->location.line));
+  }
+  if (rules.size() > named.size())
+    named.push_back(fmt::format("{} more", rules.size() - named.size()));
+  return fmt::format("{}", fmt::join(named, ", "));
+}
 
-bool within_compile_budget(const Policy& policy, DiagnosticSink& sink,
-                           const CompileBudget& budget) {
-  check_rule_count(policy);
-  Compiler compiler(policy, analyse_domains(policy));
-  try {
-    compiler.fold_within({budget.max_nodes, std::chrono::steady_clock::now() + budget.max_time},
-                         budget.max_rule_sets);
-    return true;
-  } catch (const DiagramBuilder::BudgetExceeded& exceeded) {
-    // The rule being folded is rarely the cause: the classes every rule is compiled over multiply
-    // across the query's fields, and the rules that draw boundaries no other rule shares add them.
-    const Rule& stopped = policy.rules[compiler.folding()];
-    const Domains d = analyse_domains(policy);
-    auto classes = [&](VariableKind kind) {
-      const uint32_t v = d.variable(kind);
-      return v == UINT32_MAX ? 1u : d.shape.variables[v].domain;
-    };
-    const uint32_t ages = classes(VariableKind::kAge), days = classes(VariableKind::kDate),
-                   places = classes(VariableKind::kRegion);
+// The diagnostic for a fold that passed the budget at rule `stopped_at`. That rule is rarely the
+// cause. Past the leaves budget, the rules in the most leaves (`leaves_holding`) multiply them.
+// Past nodes or time, the classes every rule is folded over multiply across the query's fields,
+// and the rules that draw boundaries no other rule shares add them.
+Diagnostic over_budget(const Policy& policy, uint16_t stopped_at,
+                       const std::vector<size_t>& leaves_holding,
+                       DiagramBuilder::BudgetExceeded::What what, const CompileBudget& budget,
+                       const char* code, const char* task, const char* leaves) {
+  const Rule& stopped = policy.rules[stopped_at];
+  const Domains d = analyse_domains(policy);
+  auto classes = [&](VariableKind kind) {
+    const uint32_t v = d.variable(kind);
+    return v == UINT32_MAX ? 1u : d.shape.variables[v].domain;
+  };
+  const uint32_t ages = classes(VariableKind::kAge), days = classes(VariableKind::kDate),
+                 places = classes(VariableKind::kRegion);
+  std::string message = fmt::format(
+      "the policy is too costly to {}: at rule '{}' ({} of {}) it passes {} (the compile budget)",
+      task, stopped.id, stopped_at + 1, policy.rules.size(), what_ran_out(what, budget, leaves));
+  std::vector<const Rule*> culprits;
+  if (what == DiagramBuilder::BudgetExceeded::kLeaves) {
+    std::vector<size_t> order(policy.rules.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return leaves_holding[a] > leaves_holding[b]; });
+    for (size_t r : order) {
+      if (leaves_holding[r] > 0) culprits.push_back(&policy.rules[r]);
+    }
+    message += fmt::format(
+        ". The rules up to it overlap in more ways than a decision diagram can hold (each leaf "
+        "is one way: which rules, obligations and legal bases hold together); in the most: {}",
+        rule_list(culprits));
+  } else {
     // The field with the most classes, and the rules that draw its boundaries.
     const char* field = "age thresholds";
     size_t Boundaries::*drawn = &Boundaries::ages;
@@ -269,28 +352,51 @@ bool within_compile_budget(const Policy& policy, DiagnosticSink& sink,
       field = "places";
       drawn = &Boundaries::places;
     }
-    std::vector<const Rule*> drawing;
     const std::vector<Boundaries> boundaries = boundaries_by_rule(policy);
     for (size_t r = 0; r < policy.rules.size(); ++r) {
-      if (boundaries[r].*drawn > 0) drawing.push_back(&policy.rules[r]);
+      if (boundaries[r].*drawn > 0) culprits.push_back(&policy.rules[r]);
     }
-    std::vector<std::string> named;
-    for (size_t i = 0; i < std::min<size_t>(drawing.size(), 3); ++i) {
-      named.push_back(fmt::format("{} ({}:{})", drawing[i]->id, drawing[i]->location.file,
-                                  drawing[i]->location.line));
-    }
-    if (drawing.size() > named.size())
-      named.push_back(fmt::format("{} more", drawing.size() - named.size()));
-    sink.error(
-        "compile-budget", drawing.empty() ? stopped.location : drawing.front()->location,
-        fmt::format("the policy is too costly to compile: at rule '{}' ({} of {}) it passes {} "
-                    "(the compile budget). Rules are compiled over every combination of {} age "
-                    "bands, {} date classes and {} region classes; {} rules draw {}: {}",
-                    stopped.id, compiler.folding() + 1, policy.rules.size(),
-                    what_ran_out(exceeded.what, budget), ages, days, places, drawing.size(), field,
-                    fmt::join(named, ", ")),
-        "share age thresholds, dates and region lists between rules (one age band, one region "
-        "group), merge rules that differ only in their match lists, or split the policy");
+    message += fmt::format(
+        ". Rules are folded over every combination of {} age bands, {} date classes and {} region "
+        "classes; {} rules draw {}: {}",
+        ages, days, places, culprits.size(), field, rule_list(culprits));
+  }
+  return Diagnostic{
+      Severity::kError, code, culprits.empty() ? stopped.location : culprits.front()->location,
+      std::move(message),
+      "share age thresholds, dates and region lists between rules (one age band, one region "
+      "group), merge rules that differ only in their match lists or conditions, or split the "
+      "policy"};
+}
+
+}  // namespace
+
+std::variant<RuleSetDiagram, Diagnostic> compile_rule_sets(const Policy& policy,
+                                                           const CompileBudget& budget) {
+  check_rule_count(policy);
+  Compiler compiler(policy, analyse_domains(policy));
+  try {
+    return compiler.rule_sets(
+        {budget.max_nodes, std::chrono::steady_clock::now() + budget.max_time}, budget.max_leaves);
+  } catch (const DiagramBuilder::BudgetExceeded& exceeded) {
+    return over_budget(policy, compiler.folding(), compiler.leaves_holding(), exceeded.what, budget,
+                       "analysis-budget", "analyse as a whole",
+                       "distinct sets of rules matching together");
+  }
+}
+
+bool within_compile_budget(const Policy& policy, DiagnosticSink& sink,
+                           const CompileBudget& budget) {
+  check_rule_count(policy);
+  Compiler compiler(policy, analyse_domains(policy));
+  try {
+    compiler.fold_within({budget.max_nodes, std::chrono::steady_clock::now() + budget.max_time},
+                         budget.max_leaves);
+    return true;
+  } catch (const DiagramBuilder::BudgetExceeded& exceeded) {
+    sink.report(over_budget(policy, compiler.folding(), compiler.leaves_holding(), exceeded.what,
+                            budget, "compile-budget", "compile",
+                            "distinct combinations of matching rules"));
     return false;
   }
 }

@@ -28,7 +28,7 @@ class DiagramBuilder {
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   };
   struct BudgetExceeded {
-    enum What { kNodes, kTime, kRuleSets } what;  // kRuleSets: the compiler's own limit
+    enum What { kNodes, kTime, kLeaves } what;  // kLeaves: the compiler's own limit
   };
 
   explicit DiagramBuilder(std::vector<uint32_t> domains)

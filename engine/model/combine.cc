@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 namespace flowgate {
@@ -44,39 +45,57 @@ std::vector<std::string> cited_sections(const Rule& rule) {
   return out;
 }
 
-Decision combine(const std::vector<const Rule*>& matched, bool purpose_consented) {
-  std::vector<const Rule*> allows, denies, obliges, bases, requirements;
-  for (const Rule* rule : matched) {
-    switch (rule->effect) {
-      case Effect::kAllow:
-        allows.push_back(rule);
-        break;
-      case Effect::kDeny:
-        denies.push_back(rule);
-        break;
-      case Effect::kOblige:
-        obliges.push_back(rule);
-        break;
-      case Effect::kBasis:
-        bases.push_back(rule);
-        break;
-      case Effect::kRequireBasis:
-        requirements.push_back(rule);
-        break;
-    }
+namespace {
+
+// Records `rule` as the giver of `id` unless an earlier rule gave it.
+void first_giver(std::vector<std::pair<std::string, const Rule*>>& givers, const std::string& id,
+                 const Rule& rule) {
+  auto at =
+      std::lower_bound(givers.begin(), givers.end(), id,
+                       [](const auto& giver, const std::string& key) { return giver.first < key; });
+  if (at == givers.end() || at->first != id) givers.insert(at, {id, &rule});
+}
+
+// Adds `rule` to `named` unless it is there; `named` stays in precedence order (rules are
+// elements of policy.rules, so their addresses are in that order).
+void name(std::vector<const Rule*>& named, const Rule* rule) {
+  auto at = std::lower_bound(named.begin(), named.end(), rule, std::less<const Rule*>());
+  if (at == named.end() || *at != rule) named.insert(at, rule);
+}
+
+}  // namespace
+
+Combination with_rule(Combination c, const Rule& rule) {
+  if (c.deny) return c;
+  switch (rule.effect) {
+    case Effect::kDeny:
+      // Any one deny decides, and the decision names the first in precedence order, so the law is
+      // named where the policy alone would have allowed the flow. Explain lists every rule that
+      // also denies.
+      return Combination{&rule, nullptr, nullptr, {}, {}};
+    case Effect::kAllow:
+      if (!c.allow) c.allow = &rule;
+      for (const auto& o : rule.obligations) first_giver(c.obligations, o.id, rule);
+      break;
+    case Effect::kOblige:
+      for (const auto& o : rule.obligations) first_giver(c.obligations, o.id, rule);
+      break;
+    case Effect::kBasis:
+      for (const auto& b : rule.bases) first_giver(c.bases, b.id, rule);
+      break;
+    case Effect::kRequireBasis:
+      if (!c.requirement) c.requirement = &rule;
+      break;
   }
-  if (!denies.empty()) {
-    // Any one deny decides, and the decision names the first in precedence order: the policy's
-    // own rules in file order, then the rules the model derives from them, then the statutes'
-    // (federal before state), so the law is named where the policy alone would have allowed the
-    // flow. Explain lists every rule that also denies. Naming each combination of denies would
-    // make a decision record per combination: with the statutes beside the policy, thousands,
-    // past what an app can ship in its bundle.
-    const Rule* first = denies.front();
-    return decided_by(false, {first},
-                      fmt::format("Denied by {}: \"{}\"", list({first}), first->quote));
+  return c;
+}
+
+Decision decide(const Combination& c, bool purpose_consented) {
+  if (c.deny) {
+    return decided_by(false, {c.deny},
+                      fmt::format("Denied by {}: \"{}\"", list({c.deny}), c.deny->quote));
   }
-  if (allows.empty()) {
+  if (!c.allow) {
     Decision d;
     d.rules = {"default-deny"};
     d.citations = {"§0"};
@@ -85,36 +104,49 @@ Decision combine(const std::vector<const Rule*>& matched, bool purpose_consented
         "describes (\"We process your personal information only as described in this Policy.\")";
     return d;
   }
-  if (!requirements.empty() && bases.empty()) {
-    return decided_by(
-        false, requirements,
-        fmt::format("Denied by {}: the subject's jurisdiction requirements a legal basis "
-                    "and no row of the policy's legal-basis table covers this data "
-                    "and purpose",
-                    list(requirements)));
-  }
-  std::vector<const Rule*> deciding = allows;
-  deciding.insert(deciding.end(), bases.begin(), bases.end());
-  deciding.insert(deciding.end(), obliges.begin(), obliges.end());
-  Decision d = decided_by(true, deciding, fmt::format("Allowed by {}", list(allows)));
-  std::set<std::string> obligations, legal_basis;
-  for (const Rule* rule : allows) {
-    for (const auto& o : rule->obligations) obligations.insert(o.id);
-  }
-  for (const Rule* rule : obliges) {
-    for (const auto& o : rule->obligations) obligations.insert(o.id);
-  }
-  if (!requirements.empty()) {
-    for (const Rule* rule : bases) {
-      for (const auto& b : rule->bases) {
-        if (b.id != "consent" || purpose_consented) legal_basis.insert(b.id);
-      }
+  // The bases that hold, each with the first row giving it. Without one, a requirement denies
+  // (a row whose only basis is consent matches only when that consent is given, so a matched row
+  // always gives one; this also fails closed should that ever change).
+  std::vector<std::string> legal_basis;
+  std::vector<const Rule*> rows;
+  if (c.requirement) {
+    for (const auto& [basis, row] : c.bases) {
+      if (basis == "consent" && !purpose_consented) continue;
+      legal_basis.push_back(basis);
+      name(rows, row);
     }
-    d.reason += fmt::format(", on the legal basis of {}", list(bases));
+    if (rows.empty()) {
+      return decided_by(false, {c.requirement},
+                        fmt::format("Denied by {}: the subject's jurisdiction requires a legal "
+                                    "basis and no row of the policy's legal-basis table covers "
+                                    "this data and purpose",
+                                    list({c.requirement})));
+    }
   }
-  d.obligations.assign(obligations.begin(), obligations.end());
-  d.legal_basis.assign(legal_basis.begin(), legal_basis.end());
+  // Named: the first allow, then in precedence order the rows giving the bases and the first rule
+  // giving each obligation.
+  std::vector<const Rule*> others = rows;
+  std::vector<std::string> obligations;
+  for (const auto& [obligation, giver] : c.obligations) {
+    obligations.push_back(obligation);
+    name(others, giver);
+  }
+  std::vector<const Rule*> named{c.allow};
+  for (const Rule* rule : others) {
+    if (rule != c.allow) named.push_back(rule);
+  }
+  std::string reason = fmt::format("Allowed by {}", list({c.allow}));
+  if (c.requirement) reason += fmt::format(", on the legal basis of {}", list(rows));
+  Decision d = decided_by(true, named, std::move(reason));
+  d.obligations = std::move(obligations);
+  d.legal_basis = std::move(legal_basis);
   return d;
+}
+
+Decision combine(const std::vector<const Rule*>& matched, bool purpose_consented) {
+  Combination c;
+  for (const Rule* rule : matched) c = with_rule(std::move(c), *rule);
+  return decide(c, purpose_consented);
 }
 
 Decision unknown_id_decision(const std::string& what, const std::string& id) {

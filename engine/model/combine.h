@@ -10,12 +10,37 @@
 
 namespace flowgate {
 
-// `matched` are the rules whose match and condition hold for one flow (a basis row whose only
-// basis is consent matches only when that purpose's consent is given; in rule order). Default
-// deny; any deny wins, and the first deny is the one named; a require_basis rule denies unless a
-// basis rule matched; obligations of allow and oblige rules are added up. The legal basis reported
-// is what holds: consent only when the subject gave it for the flow's purpose
-// (`purpose_consented`), the row's other bases always.
+// What the rules matching a flow decide, taken one rule at a time in precedence order (the order of
+// policy.rules: the policy's own rules in file order, then the rules the model derives, then the
+// statutes'): only what the decision needs. The first deny decides and the rest is dropped; of the
+// allows only the first is named; obligations and legal bases are kept by id, each with the first
+// rule giving it. So the combinations a policy can produce grow with what its decisions can differ
+// in, not with the sets of rules that can match together — the compiler folds rules into these,
+// and a diagram whose leaves were rule sets would grow exponentially with overlapping rules.
+// Which other rules matched is for explain, which matches every rule again on request.
+struct Combination {
+  const Rule* deny = nullptr;         // the first deny
+  const Rule* allow = nullptr;        // the first allow
+  const Rule* requirement = nullptr;  // the first require_basis rule
+  // Per obligation id (of allow and oblige rules) and per basis id (of basis rows): the first rule
+  // giving it, sorted by id.
+  std::vector<std::pair<std::string, const Rule*>> obligations;
+  std::vector<std::pair<std::string, const Rule*>> bases;
+  friend bool operator==(const Combination&, const Combination&) = default;
+};
+
+// `c` with `rule` matched too; `rule` comes after every rule already in `c` in precedence order.
+Combination with_rule(Combination c, const Rule& rule);
+
+// The decision for a combination. Default deny; any deny wins, named alone; a require_basis rule
+// denies unless a basis row matched; else the first allow decides, with every obligation of the
+// allow and oblige rules that matched. The legal basis reported is what holds: consent only when
+// the subject gave it for the flow's purpose (`purpose_consented`), a row's other bases always
+// (a basis row whose only basis is consent matches only when that consent is given).
+Decision decide(const Combination& c, bool purpose_consented);
+
+// `matched` are the rules whose match and condition hold for one flow, in rule order: their
+// combination, decided.
 Decision combine(const std::vector<const Rule*>& matched, bool purpose_consented);
 
 // What a decision by `rule` cites: the policy sections, then the statute's section.
