@@ -1,6 +1,6 @@
 // `flowgate explain`: why a query is decided as it is — the path through the compiled diagram,
-// the decision, and every rule whose match and condition hold, marked as deciding or overridden,
-// with the sentence of the policy it encodes.
+// the decision, and every rule whose match and condition hold, marked as deciding, agreeing or
+// overridden, with the sentence of the policy it encodes.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -65,12 +65,16 @@ int run_explain(const ExplainOptions& o) {
       if (rule_matches(rule, *policy, query)) matched.push_back(&rule);
     }
   }
-  // A rule named by the decision decided it; another deny also denies (the decision names the
-  // first, combine.h); any other rule that matched a denied flow was overridden.
+  // A rule named by the decision decided it. Another deny also denies (the decision names the
+  // first, combine.h); on an allowed flow another allow also allows, and an oblige or basis rule
+  // whose obligations and bases an earlier rule already gave also applies. Any other rule that
+  // matched a denied flow was overridden.
   auto role = [&](const Rule* rule) -> std::string {
     if (std::find(decision.rules.begin(), decision.rules.end(), rule->id) != decision.rules.end())
       return "decided";
-    return rule->effect == Effect::kDeny ? "also denies" : "overridden";
+    if (rule->effect == Effect::kDeny) return "also denies";
+    if (!decision.allow) return "overridden";
+    return rule->effect == Effect::kAllow ? "also allows" : "also applies";
   };
 
   if (o.format == "json") {
@@ -121,8 +125,11 @@ int run_explain(const ExplainOptions& o) {
     if (matched.empty()) fmt::print("  none — the default deny (§0) applies\n");
     for (const Rule* rule : matched) {
       std::string r = role(rule);
-      fmt::print("  {} {:<11} {} [{}] ({}) {}:{}\n", r == "decided" ? "✔" : "✘", r, rule->id,
-                 effect_name(rule->effect), fmt::join(cited_sections(*rule), ", "),
+      fmt::print("  {} {:<12} {} [{}] ({}) {}:{}\n",
+                 r == "decided"      ? "✔"
+                 : r == "overridden" ? "✘"
+                                     : "·",
+                 r, rule->id, effect_name(rule->effect), fmt::join(cited_sections(*rule), ", "),
                  rule->location.file, rule->location.line);
       if (const auto& s = rule->statute) {
         fmt::print("      law: {}, {} ({}); {}\n", s->law, s->section, in_force_text(*s),
