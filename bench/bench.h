@@ -4,6 +4,7 @@
 //   flowgate_bench encode  --policy DIR --out FILE --classes-out FILE       encode_command.cc
 //   flowgate_bench measure --policy DIR --queries FILE --decisions FILE     measure_command.cc
 //   flowgate_bench scale   --policy DIR --work DIR --n 100,1000,10000       scale_command.cc
+//   flowgate_bench scale   --policy DIR --work DIR --shapes NAME,…           scale_shapes.cc
 //   flowgate_bench facts   --policy DIR --out FILE                          facts_command.cc
 //
 // This header holds what they share (bench_common.cc): the policy loaded and checked, the query
@@ -36,6 +37,7 @@ int cmd_gen(Args a);
 int cmd_encode(Args a);
 int cmd_measure(Args a);
 int cmd_scale(Args a);
+int cmd_scale_shapes(Args a);  // scale --shapes: scale_shapes.cc
 int cmd_facts(Args a);
 
 double ms_since(Clock::time_point t0);

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     if (cmd == "gen") return bench::cmd_gen(a);
     if (cmd == "encode") return bench::cmd_encode(a);
     if (cmd == "measure") return bench::cmd_measure(a);
+    if (cmd == "scale" && a.count("--shapes")) return bench::cmd_scale_shapes(a);
     if (cmd == "scale") return bench::cmd_scale(a);
     if (cmd == "facts") return bench::cmd_facts(a);
   } catch (const std::exception& e) {
