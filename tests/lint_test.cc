@@ -125,6 +125,28 @@ TEST_SUITE("lint") {
     CHECK(find(findings, "shadowed-rule:scratch-media-to-cloud"));
   }
 
+  // Lint's analyses fold the sets of rules matching together, which can multiply past any memory
+  // (compile folds combinations instead): past the budget, one analysis-budget error naming the
+  // rules, and only the per-rule checks run.
+  TEST_CASE("past the analysis budget: analysis-budget, and no cross-rule findings") {
+    auto checked = load_and_check(testing::source_dir());
+    REQUIRE(checked.errors == 0);
+    LintOptions options{kAsOf};
+    options.budget.max_leaves = 100;
+    auto findings = lint_policy(*checked.policy, options);
+    const Finding* f = find(findings, "analysis-budget");
+    REQUIRE(f != nullptr);
+    CHECK(f->severity == Severity::kError);
+    CHECK(f->location.line > 0);
+    CHECK(f->message.find("100 distinct sets of rules matching together") != std::string::npos);
+    CHECK(f->message.find("were not analysed") != std::string::npos);
+    for (const auto& other : findings) {
+      CHECK(other.kind != FindingKind::kContradiction);
+      CHECK(other.kind != FindingKind::kDeadRule);
+    }
+    CHECK(find(lint_dir(testing::source_dir()), "analysis-budget") == nullptr);
+  }
+
   TEST_CASE("an item leaving the device without a retention period: GDPR Art. 30(1)(f)") {
     ScratchPolicy scratch;
     auto findings = lint_dir(scratch.dir().string());
@@ -283,7 +305,8 @@ TEST_SUITE("lint") {
       f.location = {"rules/" + subject + ".yaml", 3, 5};
       f.message = "about " + subject;
       f.help = "fix " + f.code;
-      for (auto& id : related) f.related.push_back({id, {"rules/" + id + ".yaml", 1, 1}, {}, "", ""});
+      for (auto& id : related)
+        f.related.push_back({id, {"rules/" + id + ".yaml", 1, 1}, {}, "", ""});
       f.fingerprint = f.code + ":" + subject;
       return f;
     };
@@ -336,7 +359,8 @@ TEST_SUITE("lint") {
     CHECK(text.find("= fix: fix missing-legal-basis") != std::string::npos);
     // The full report still lists each of them.
     std::string verbose = render_lint_text(findings, summary, Severity::kWarning, false);
-    for (const char* region : {"R00", "R25", "R49"}) CHECK(verbose.find(region) != std::string::npos);
+    for (const char* region : {"R00", "R25", "R49"})
+      CHECK(verbose.find(region) != std::string::npos);
   }
 }
 

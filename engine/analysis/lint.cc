@@ -202,7 +202,7 @@ std::vector<Finding> lint_policy(const Policy& policy, const LintOptions& option
                                  LintStats* stats) {
   auto start = std::chrono::steady_clock::now();
   std::vector<Finding> findings;
-  auto folded = compile_rule_sets(policy);
+  auto folded = compile_rule_sets(policy, options.budget);
   if (auto* over = std::get_if<Diagnostic>(&folded)) {
     // Contradictions, dead rules and gaps need the sets of rules that match together; the rules'
     // own checks do not, and still run.

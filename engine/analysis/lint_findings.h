@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "compile/compiler.h"
 #include "flowgate/diagnostic.h"
 #include "model/calendar.h"
 
@@ -65,6 +66,9 @@ struct Finding {
 
 struct LintOptions {
   Date as_of;  // the law in force on this date (default: today, set by the caller)
+  // What the analyses that need the sets of rules matching together may cost; past it lint
+  // reports analysis-budget and runs the per-rule checks only (compile/compiler.h).
+  CompileBudget budget = {};
 };
 
 struct LintStats {
@@ -118,7 +122,8 @@ struct BaselineMatch {
   std::vector<const BaselineEntry*> entries;
   std::vector<BaselineEntry> stale;
 };
-BaselineMatch match_baseline(const Baseline& baseline, const std::vector<std::string>& fingerprints);
+BaselineMatch match_baseline(const Baseline& baseline,
+                             const std::vector<std::string>& fingerprints);
 // The baseline for these (fingerprint, message) pairs, in order, keeping the reasons of
 // `previous`; new entries get kBaselineTodo.
 Baseline updated_baseline(const Baseline& previous,
