@@ -4,6 +4,7 @@
 //   flowgate_bench encode  --policy DIR --out FILE --classes-out FILE       encode_command.cc
 //   flowgate_bench measure --policy DIR --queries FILE --decisions FILE     measure_command.cc
 //   flowgate_bench scale   --policy DIR --work DIR --n 100,1000,10000       scale_command.cc
+//   flowgate_bench scale   --policy DIR --work DIR --apps 20 --regions 60   scale_command.cc
 //   flowgate_bench scale   --policy DIR --work DIR --shapes NAME,…           scale_shapes.cc
 //   flowgate_bench facts   --policy DIR --out FILE                          facts_command.cc
 //

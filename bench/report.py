@@ -133,6 +133,9 @@ def report(work, form):
         print(f"{'rules':>7} {'categories':>10} {'regions':>8} {'load+check':>11} {'compile':>10} "
               f"{'nodes':>8} {'bundle':>10} {'decide p50':>11} {'p99':>9}")
         for r in out["scaling"]:
+            if r.get("policy") == "multi-app":
+                print_multi_app(r)
+                continue
             if "timeout_s" in r:
                 print(f"{r['rules']:>7}  did not compile within {r['timeout_s']} s")
                 continue
@@ -146,6 +149,22 @@ def report(work, form):
                   f"{r['load_check_ms']:>9.0f}ms {r['compile_ms']:>8.0f}ms {r['diagram_nodes']:>8} "
                   f"{r['bundle_bytes']:>10,} {fmt_ns(r['decide_p50_ns']):>11} "
                   f"{fmt_ns(r['decide_p99_ns']):>9}")
+
+
+def print_multi_app(r):
+    """The multi-app row (flowgate_bench scale --apps): its own line, with lint and diff."""
+    if "timeout_s" in r:
+        print(f"multi-app policy: did not finish within {r['timeout_s']} s")
+        return
+    bundle = (f"bundle {r['bundle_bytes']:,} bytes, decide p50 {fmt_ns(r['decide_p50_ns'])}, p99 "
+              f"{fmt_ns(r['decide_p99_ns'])}" if "bundle_bytes" in r else r.get("bundle_error", ""))
+    lint = (f"lint {r['lint_ms']:.0f} ms" + (f" (not analysed: {r['lint_error'][:60]}…)"
+                                             if "lint_error" in r else ""))
+    cli = ", ".join(f"{k[4:-3]} {r[k]:,} ms" for k in ("cli_lint_ms", "cli_diff_ms") if k in r)
+    print(f"multi-app: {r['rules']:,} rules ({r['apps']} apps × {r['regions']} regions), load+check "
+          f"{r['load_check_ms']:.0f} ms, compile {r['compile_ms']:.0f} ms, {r['diagram_nodes']:,} "
+          f"nodes, {r['decisions']:,} decision records, {bundle}; {lint} (target ≤ 2,000), diff "
+          f"{r['diff_ms']:.0f} ms (target ≤ 1,000)" + (f"; CLI end to end: {cli}" if cli else ""))
 
 
 if __name__ == "__main__":

@@ -260,14 +260,7 @@ flowgate::DiffOptions diff_options(const Side& before, const Side& after, size_t
   flowgate::DiffOptions options;
   options.max_cubes = max_cubes;
   if (const Policy* named = after.policy ? after.policy.get() : before.policy.get()) {
-    Date on = today();
-    for (const auto& [id, group] : named->regions.groups()) {
-      std::set<std::string> members;
-      for (const auto& [region, name] : named->regions.regions()) {
-        if (named->regions.contains(id, region, on)) members.insert(region);
-      }
-      options.region_groups.emplace_back(id, std::move(members));
-    }
+    options.region_groups = region_groups_on(*named, today());
   }
   return options;
 }

@@ -98,10 +98,19 @@ uint32_t LintContext::age_band(int age) const {
 }
 
 std::vector<std::string> leaves_covered(const IdSet& set, const Vocabulary& vocabulary) {
+  // The set's ids are looked up once; each leaf is then a bit test per id (covers() would look
+  // every id up again for every leaf, and the passes call this for every pair of rules).
+  std::vector<Vocabulary::Index> under;
+  for (const auto& ref : set.ids) {
+    if (auto t = vocabulary.find(ref.id)) under.push_back(*t);
+  }
   std::vector<std::string> out;
-  for (Vocabulary::Index leaf : vocabulary.leaves()) {
-    const std::string& id = vocabulary.term(leaf).id;
-    if (covers(set, vocabulary, id)) out.push_back(id);
+  for (Vocabulary::Index t = 0; t < vocabulary.size(); ++t) {
+    if (!vocabulary.is_leaf(t)) continue;
+    if (set.any || std::any_of(under.begin(), under.end(),
+                               [&](Vocabulary::Index u) { return vocabulary.is_under(t, u); })) {
+      out.push_back(vocabulary.term(t).id);
+    }
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -110,31 +119,58 @@ std::vector<std::string> leaves_covered(const IdSet& set, const Vocabulary& voca
 std::string compact_ids(const Vocabulary& vocabulary, const std::vector<std::string>& leaves) {
   std::set<std::string> wanted(leaves.begin(), leaves.end());
   if (wanted.empty()) return "nothing";
-  if (wanted.size() == vocabulary.leaves().size()) return "any";
-  auto inside = [&](Vocabulary::Index t) {
-    for (Vocabulary::Index leaf : vocabulary.leaves_under(t)) {
-      if (!wanted.count(vocabulary.term(leaf).id)) return false;
+  // Whether every leaf under a term is wanted, from its children's answers (memoised over the
+  // DAG): one pass over the terms, where asking leaves_under of every term costs a pass each.
+  enum : uint8_t { kUnknown, kInside, kOutside };
+  std::vector<uint8_t> state(vocabulary.size(), kUnknown);
+  std::function<bool(Vocabulary::Index)> inside = [&](Vocabulary::Index t) {
+    if (state[t] == kUnknown) {
+      bool all = vocabulary.is_leaf(t) ? wanted.count(vocabulary.term(t).id) > 0 : true;
+      for (Vocabulary::Index c : vocabulary.children(t)) all = inside(c) && all;
+      state[t] = all ? kInside : kOutside;
     }
-    return true;
+    return state[t] == kInside;
   };
-  // Candidates: terms wholly inside the set; greedily the largest first.
-  std::vector<std::pair<size_t, Vocabulary::Index>> candidates;
+  size_t leaf_count = 0;
+  bool every_leaf = true;
   for (Vocabulary::Index t = 0; t < vocabulary.size(); ++t) {
-    if (inside(t)) candidates.emplace_back(vocabulary.leaves_under(t).size(), t);
+    if (!vocabulary.is_leaf(t)) continue;
+    ++leaf_count;
+    every_leaf = every_leaf && inside(t);
+  }
+  if (every_leaf && wanted.size() == leaf_count) return "any";
+  // Candidates: terms wholly inside the set, with their leaves (walked down the children, which
+  // costs the term's own part of the DAG); greedily the largest first.
+  std::vector<uint32_t> seen(vocabulary.size(), 0);
+  uint32_t stamp = 0;
+  auto leaves_under = [&](Vocabulary::Index top) {
+    std::vector<Vocabulary::Index> out, stack{top};
+    ++stamp;
+    while (!stack.empty()) {
+      Vocabulary::Index t = stack.back();
+      stack.pop_back();
+      if (seen[t] == stamp) continue;
+      seen[t] = stamp;
+      if (vocabulary.is_leaf(t)) out.push_back(t);
+      for (Vocabulary::Index c : vocabulary.children(t)) stack.push_back(c);
+    }
+    return out;
+  };
+  std::vector<std::pair<Vocabulary::Index, std::vector<Vocabulary::Index>>> candidates;
+  for (Vocabulary::Index t = 0; t < vocabulary.size(); ++t) {
+    if (inside(t)) candidates.emplace_back(t, leaves_under(t));
   }
   std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
-  std::set<std::string> covered;
+                   [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
+  std::vector<bool> covered(vocabulary.size(), false);
   std::vector<std::string> parts;
-  for (const auto& [size, t] : candidates) {
+  for (const auto& [t, under] : candidates) {
     bool adds = false;
-    for (Vocabulary::Index leaf : vocabulary.leaves_under(t)) {
-      if (!covered.count(vocabulary.term(leaf).id)) adds = true;
+    for (Vocabulary::Index leaf : under) {
+      adds = adds || !covered[leaf];
+      covered[leaf] = true;
     }
     if (!adds) continue;
-    for (Vocabulary::Index leaf : vocabulary.leaves_under(t)) {
-      covered.insert(vocabulary.term(leaf).id);
-    }
     const Term& term = vocabulary.term(t);
     parts.push_back(vocabulary.is_leaf(t) ? term.id : term.id + ".*");
   }

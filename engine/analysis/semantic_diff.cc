@@ -14,6 +14,7 @@
 
 #include "compile/diagram_walk.h"
 #include "model/calendar.h"
+#include "model/policy.h"
 
 namespace flowgate {
 namespace {
@@ -550,7 +551,8 @@ void count_changes(DiffResult& result) {
 
 }  // namespace
 
-std::string name_id_set(const std::vector<bool>& selected, const std::vector<std::string>& universe) {
+std::string name_id_set(const std::vector<bool>& selected,
+                        const std::vector<std::string>& universe) {
   if (std::all_of(selected.begin(), selected.end(), [](bool b) { return b; })) return "any";
   std::vector<std::string> names;
   for (size_t i = 0; i < universe.size(); ++i) {
@@ -577,6 +579,18 @@ std::string name_id_set(const std::vector<bool>& selected, const std::vector<std
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
+std::vector<std::pair<std::string, std::set<std::string>>> region_groups_on(const Policy& policy,
+                                                                            Date on) {
+  std::vector<std::pair<std::string, std::set<std::string>>> groups;
+  for (const auto& [id, group] : policy.regions.groups()) {
+    std::set<std::string> members;
+    for (const auto& [region, name] : policy.regions.regions()) {
+      if (policy.regions.contains(id, region, on)) members.insert(region);
+    }
+    groups.emplace_back(id, std::move(members));
+  }
+  return groups;
+}
 
 namespace {
 

@@ -29,8 +29,11 @@
 #include <vector>
 
 #include "compile/compiled_policy.h"
+#include "model/calendar.h"
 
 namespace flowgate {
+
+struct Policy;
 
 struct DiffOptions {
   // Region groups for naming sets of regions in cubes ("EU_EEA" rather than 30 ids): name and
@@ -78,10 +81,16 @@ struct DiffResult {
   size_t refined_classes = 0;  // values of the common refinement, summed over its variables
 };
 
+// The region groups of `policy` with their members on `on`: what DiffOptions::region_groups names
+// regions by (the CLI passes NEW's, else OLD's, as of today).
+std::vector<std::pair<std::string, std::set<std::string>>> region_groups_on(const Policy& policy,
+                                                                            Date on);
+
 // Sets named for people, as the cubes name them. Ids: a dotted prefix whose every id is selected
 // becomes "prefix.*"; all of them "any". Regions: "any", "any except EU_EEA", else the largest
 // groups of options.region_groups that fit, then the rest (at most 12 listed). `chosen` ⊆ `all`.
-std::string name_id_set(const std::vector<bool>& selected, const std::vector<std::string>& universe);
+std::string name_id_set(const std::vector<bool>& selected,
+                        const std::vector<std::string>& universe);
 std::string name_region_set(const std::set<std::string>& chosen, const std::set<std::string>& all,
                             const DiffOptions& options);
 
