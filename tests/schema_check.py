@@ -109,6 +109,7 @@ SEMANTIC = {
     "85-quote-spans-sections.yaml": "where the quote lies in the policy text",
     "94-unknown-id-new-term.yaml": "an id the vocabulary does not define",
     "96-unknown-period-event.yaml": "a period from an event the vocabulary does not define",
+    "97-region-name-in-condition.yaml": "a region written by its name inside a condition",
 }
 # ... and the YAML-level ones: the file is no YAML document a schema could be applied to (or the
 # mistake is in how it is written: a duplicate key, a tag), found by flowgate's YAML reader.

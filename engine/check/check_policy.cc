@@ -305,18 +305,11 @@ class PolicyChecker {
 
   // A region written by its name (`Japan`) or in the wrong case (`jp`) gets its ISO code.
   std::string place_help(const std::string& place) const {
-    auto fold = [](std::string s) {
-      std::transform(s.begin(), s.end(), s.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      return s;
-    };
-    const std::string folded = fold(place);
-    for (const auto& [id, name] : policy_.regions.regions()) {
-      if (fold(id) == folded || fold(name) == folded) {
-        return fmt::format("write '{}' ({}): regions are ISO codes, listed in "
-                           "jurisdictions/regions.yaml",
-                           id, name);
-      }
+    if (std::string code = policy_.regions.code_for(place); !code.empty()) {
+      return fmt::format(
+          "write '{}' ({}): regions are ISO codes, listed in "
+          "jurisdictions/regions.yaml",
+          code, policy_.regions.regions().at(code));
     }
     return "regions are ISO codes listed in jurisdictions/regions.yaml (JP, US-CA)";
   }

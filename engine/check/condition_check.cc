@@ -89,6 +89,14 @@ class Checker {
 
   bool check_region_literal(const Expr& e) {
     if (policy_.regions.is_region(e.text) || e.text == "device") return true;
+    // A region written by its name (`Japan`) or in lower case (`jp`) gets its ISO code.
+    if (std::string code = policy_.regions.code_for(e.text); !code.empty()) {
+      fail(e, fmt::format("'{}' is not a region code", e.text),
+           fmt::format("write '{}' ({}): regions are ISO codes, listed in "
+                       "jurisdictions/regions.yaml",
+                       code, policy_.regions.regions().at(code)));
+      return false;
+    }
     fail(e, fmt::format("'{}' is not a region code", e.text),
          "regions are ISO 3166-1 alpha-2 codes (DE, JP) or ISO 3166-2:US codes (US-CA), as "
          "listed in jurisdictions/regions.yaml");

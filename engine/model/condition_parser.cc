@@ -14,6 +14,7 @@
 // that names what was expected at that character.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/fusion/include/at_c.hpp>
 #include <boost/fusion/include/std_tuple.hpp>
 #include <boost/spirit/home/x3.hpp>
@@ -238,9 +239,10 @@ const x3::rule<class group_rule, std::string> group_id = "a region group id such
 const auto name_def =
     x3::lexeme[!any_keyword >> (x3::alpha | x3::char_('_')) >> *(x3::alnum | x3::char_("_."))];
 const auto group_id_def = x3::lexeme[x3::upper >> *(x3::upper | x3::digit | x3::char_('_'))];
+// Any word: check_policy says which words are not region codes, with the ISO code of a region
+// written by its name (`Japan`), where the parser could only say what it expected.
 const auto region_item_def =
-    x3::lexeme[x3::raw[x3::upper >> x3::upper >> -(x3::lit('-') >> +(x3::upper | x3::digit))]]
-              [Leaf<ExprKind::kString>{}];
+    x3::lexeme[x3::raw[x3::alpha >> *(x3::alnum | x3::char_('-'))]][Leaf<ExprKind::kString>{}];
 const auto string_literal_def =
     x3::raw[x3::lexeme['"' > *(('\\' > x3::char_) | ~x3::char_("\"\\")) > '"'] |
             x3::lexeme['\'' > *(~x3::char_('\'')) > '\'']][Leaf<ExprKind::kString>{}];
@@ -374,10 +376,17 @@ std::variant<Expr, ConditionSyntaxError> parse_condition(std::string_view text,
   } catch (const x3::expectation_failure<Iterator>& e) {
     Iterator where = e.where();
     while (where != last && std::isspace(static_cast<unsigned char>(*where))) ++where;
+    // The word found, not its first character: "found 'Japan'" says what was written.
+    Iterator end = where;
+    auto in_word = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    };
+    while (end != last && end - where < 20 && in_word(*end)) ++end;
+    if (end == where && where != last) ++end;
     std::string found = where == last ? std::string("the end of the condition")
-                                      : fmt::format("'{}'", std::string(1, *where));
-    return ConditionSyntaxError{static_cast<uint32_t>(where - text.begin()),
-                                fmt::format("expected {}, found {}", e.which(), found)};
+                                      : fmt::format("'{}'", std::string(where, end));
+    std::string message = fmt::format("expected {}, found {}", e.which(), found);
+    return ConditionSyntaxError{static_cast<uint32_t>(where - text.begin()), std::move(message)};
   }
   return result;
 }

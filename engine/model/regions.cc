@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <functional>
 
 namespace flowgate {
@@ -22,6 +24,20 @@ bool RegionCatalog::add_group(RegionGroup group, DiagnosticSink& sink) {
   std::string id = group.id;
   groups_.emplace(std::move(id), std::move(group));
   return true;
+}
+
+std::string RegionCatalog::code_for(std::string_view code_or_name) const {
+  auto fold = [](std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+  };
+  const std::string wanted = fold(code_or_name);
+  for (const auto& [id, name] : names_) {
+    if (fold(id) == wanted || fold(name) == wanted) return id;
+  }
+  return {};
 }
 
 SourceLocation RegionCatalog::location_of(std::string_view region) const {

@@ -46,6 +46,9 @@ class RegionCatalog {
   const std::map<std::string, std::string>& regions() const { return names_; }
   // Where a region is defined; an empty location for an unknown id.
   SourceLocation location_of(std::string_view region) const;
+  // The ISO code of the region whose code or name this is, ignoring case ("Japan", "jp" → JP);
+  // empty when none is.
+  std::string code_for(std::string_view code_or_name) const;
 
   // Resolves includes (reporting unknown groups and include cycles); call once after adding.
   void resolve(DiagnosticSink& sink);
