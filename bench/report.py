@@ -77,10 +77,13 @@ def report(work, form):
     out["stream"] = fg["stream"]
     out["scaling"] = json.load(open(os.path.join(work, "scaling.json")))
     out["machine"] = json.load(open(os.path.join(work, "extras.json")))
-    out["method"] = ("one fixed-seed stream; every engine decides every query; batches of 1,000 "
-                     "decisions are timed and p50/p99 are over the batches' per-decision means "
-                     "(wall clock); decisions/s = decisions / total batch time; flowgate's C++ "
-                     "engines repeat the stream until ≥ 1 s has been timed")
+    out["method"] = ("one fixed-seed stream; batches of decisions (C++: 1,000, peers: 100) are "
+                     "timed and p50/p99 are over the batches' per-decision means (wall clock); "
+                     "decisions/s = decisions / total batch time; flowgate's C++ engines repeat "
+                     "the stream until ≥ 1 s has been timed; a Node peer is timed on the prefix it "
+                     "decides within BENCH_PEER_SECONDS (decisions_timed); each peer's allow/deny "
+                     "is cross-checked on the queries it decided (compared), which is the whole "
+                     "stream except for the diagram-path Node peers without --full-agreement")
     if form == "json":
         print(json.dumps(out, indent=2))
         return
@@ -111,7 +114,9 @@ def report(work, form):
               f"{r['ratio_p50_vs_flowgate']:>8.1f}× {r['ratio_p50_vs_flowgate_strings']:>8.1f}× "
               f"{r.get('disagreements', '-'):>9}"
               + (f"  (first {r['compared']:,} of {r['stream']:,} queries: time budget)"
-                 if r.get('compared', 0) < r.get('stream', 0) else ""))
+                 if r.get('compared', 0) < r.get('stream', 0) else
+                 f"  (timed: first {r['decisions_timed']:,}; checked: all {r['compared']:,})"
+                 if r.get('decisions_timed', r.get('compared', 0)) < r.get('compared', 0) else ""))
     print(f"\nflowgate on two threads: {fg['flowgate']['two_threads_decisions_per_s']:,.0f} "
           "decisions/s (interned ids)")
     print("memory: RSS delta across load (Go: heap delta); * flowgate: the bundle it holds; flat: "
