@@ -22,9 +22,10 @@ std::unique_ptr<const runtime::Bundle> open_bundle(const BundleSource& source,
       return nullptr;
     }
   } else {
-    auto policy = load_checked_policy(source.policy_dir, "nothing is decided");
+    CompiledPolicy compiled;
+    auto policy = load_checked_policy(source.policy_dir, "nothing is decided", nullptr, &compiled);
     if (!policy) return nullptr;
-    runtime::Status status = runtime::Bundle::load(encode_bundle(compile_policy(*policy)), &bundle);
+    runtime::Status status = runtime::Bundle::load(encode_bundle(compiled), &bundle);
     if (!status.ok()) {
       fmt::print(stderr, "flowgate: error: compiled bundle refused: {}\n", status.message());
       return nullptr;

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "compile/compiled_policy.h"
 #include "flowgate/toolchain.h"
 #include "model/calendar.h"
 
@@ -25,9 +26,11 @@ std::optional<std::string> locate_policy(const std::string& explicit_dir);
 
 // The policy in `dir`, located as locate_policy does, loaded and checked. When it has errors they
 // are printed with "the policy has errors; <consequence>" and the result is empty. `root`, when
-// given, receives the folder it was found in.
+// given, receives the folder it was found in; `compiled`, when given, the compiled policy (from the
+// fold the compile budget is checked on: commands that decide compile once).
 std::unique_ptr<Policy> load_checked_policy(const std::string& dir, std::string_view consequence,
-                                            std::string* root = nullptr);
+                                            std::string* root = nullptr,
+                                            CompiledPolicy* compiled = nullptr);
 
 // The date an --as-of option names: today when it is empty; nullopt, with a message, when it is
 // not a YYYY-MM-DD date.

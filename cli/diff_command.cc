@@ -62,10 +62,10 @@ struct Side {
 };
 
 bool load_rules(const std::string& dir, Side& side) {
-  side.policy = load_checked_policy(dir, fmt::format("{} is not compared", side.label));
+  side.policy = load_checked_policy(dir, fmt::format("{} is not compared", side.label), nullptr,
+                                    &side.compiled);
   if (!side.policy) return false;
   if (side.temp_dir.empty()) side.source_root = fs::absolute(dir).lexically_normal().string();
-  side.compiled = compile_policy(*side.policy);
   return true;
 }
 

@@ -35,7 +35,8 @@ std::string in_force_text(const Statute& s) {
 }
 
 int run_explain(const ExplainOptions& o) {
-  auto policy = load_checked_policy(o.policy_dir, "nothing is explained");
+  CompiledPolicy compiled;
+  auto policy = load_checked_policy(o.policy_dir, "nothing is explained", nullptr, &compiled);
   if (!policy) return kExitInputError;
   auto date = query_date(o.query);
   if (!date) return kExitInputError;
@@ -52,7 +53,6 @@ int run_explain(const ExplainOptions& o) {
     fmt::print(stderr, "flowgate: error: malformed query: {}\n", e.what());
     return kExitInputError;
   }
-  CompiledPolicy compiled = compile_policy(*policy);
   Walk walk = walk_diagram(compiled, query);
   Decision decision = compiled.decisions[walk.decision];
   // An unknown id: which field held which value, with the nearest ids (as decide says it).

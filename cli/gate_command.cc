@@ -54,7 +54,8 @@ std::string where(const SourceLocation& l) {
 // A finding group in one line: where, which SDK, the rule, what and why, then the fix.
 std::string group_line(const GateGroup& g) {
   return fmt::format("  {}: {}{}{}[{}]: {} — fix: {}\n", where(g.location), g.component,
-                     g.component.empty() ? "" : ": ", level_name(g.level), g.rule, g.summary, g.fix);
+                     g.component.empty() ? "" : ": ", level_name(g.level), g.rule, g.summary,
+                     g.fix);
 }
 
 std::string counts_text(const GateSdkLine& line) {
@@ -70,7 +71,8 @@ std::string counts_text(const GateSdkLine& line) {
 }
 
 // The footer every text report ends with: baseline counts, stale entries, the verdict.
-std::string render_footer(const GateSummary& s, const std::string& baseline_path, bool input_errors) {
+std::string render_footer(const GateSummary& s, const std::string& baseline_path,
+                          bool input_errors) {
   std::string out;
   if (s.baselined > 0) {
     out += fmt::format("Baselined: {} finding group{} accepted in {}{}.\n", s.baselined,
@@ -101,8 +103,8 @@ std::string render_footer(const GateSummary& s, const std::string& baseline_path
 }
 
 // The default: one line per SDK, then one per failing finding group, each with its fix.
-std::string render_brief(const GateReport& r, const GateSummary& s, const std::string& baseline_path,
-                         bool input_errors) {
+std::string render_brief(const GateReport& r, const GateSummary& s,
+                         const std::string& baseline_path, bool input_errors) {
   std::string out = fmt::format(
       "Gated {} SDK{} as of {} for {} subject classes (--verbose: every reading and subject "
       "class).\n",
@@ -115,8 +117,8 @@ std::string render_brief(const GateReport& r, const GateSummary& s, const std::s
     std::string what = comp.flows.empty() && line.errors + line.warnings == 0
                            ? "declares no data collection"
                            : counts_text(line);
-    out += fmt::format("  {}  {:<{}}  {}{}\n", line.failed ? "FAIL" : "pass", comp.name, width, what,
-                       comp.package.empty() ? "" : fmt::format("  ({})", comp.package));
+    out += fmt::format("  {}  {:<{}}  {}{}\n", line.failed ? "FAIL" : "pass", comp.name, width,
+                       what, comp.package.empty() ? "" : fmt::format("  ({})", comp.package));
   }
   size_t shown = 0;
   for (const auto& g : s.groups) shown += g.level == Severity::kError && !g.baseline;
@@ -149,8 +151,7 @@ std::string render_verbose(const GateReport& r, const FlowGraph& g, const GateSu
       // A consistent entry fails only because the SDK is not routed: say so, not "consistent".
       std::string status = policheck_name(e.policheck);
       if (e.fails) {
-        status = e.policheck == PoliCheckClass::kConsistent ? "FAIL: unrouted"
-                                                            : "FAIL: " + status;
+        status = e.policheck == PoliCheckClass::kConsistent ? "FAIL: unrouted" : "FAIL: " + status;
       }
       out += fmt::format("  {:<16} {}\n", status, comp.entries[e.entry]);
       for (const auto& f : r.flows) {
@@ -580,10 +581,13 @@ void add_gate_command(CLI::App& app, int& exit_code) {
       "  flowgate gate                                   # the inventory\n"
       "  flowgate gate Pods sdks                         # every manifest below Pods/ and sdks/\n"
       "  flowgate gate Pods --format sarif -o gate.sarif\n"
-      "  flowgate gate Pods --baseline gate-baseline.yaml --write-baseline   # adopt: accept today's\n"
-      "  flowgate gate Pods --baseline gate-baseline.yaml                    # fail on new ones only\n"
+      "  flowgate gate Pods --baseline gate-baseline.yaml --write-baseline   # adopt: accept "
+      "today's\n"
+      "  flowgate gate Pods --baseline gate-baseline.yaml                    # fail on new ones "
+      "only\n"
       "  flowgate gate --emit privacy-manifest -o PrivacyInfo.xcprivacy\n"
-      "  flowgate gate --app PrivacyInfo.xcprivacy       # the app's own manifest vs the inventory");
+      "  flowgate gate --app PrivacyInfo.xcprivacy       # the app's own manifest vs the "
+      "inventory");
   c->add_option("manifests", o->manifests,
                 "PrivacyInfo.xcprivacy files, SDK manifests (.yaml) and folders holding them");
   c->add_option("--app", o->app_manifest,

@@ -36,14 +36,14 @@ std::optional<std::string> locate_policy(const std::string& explicit_dir) {
 }
 
 std::unique_ptr<Policy> load_checked_policy(const std::string& dir, std::string_view consequence,
-                                            std::string* root) {
+                                            std::string* root, CompiledPolicy* compiled) {
   auto found = locate_policy(dir);
   if (!found) return nullptr;
   if (root) *root = *found;
   DiagnosticSink sink;
   auto policy = load_policy(*found, sink);
   check_policy(*policy, sink);
-  if (!sink.has_errors() && within_compile_budget(*policy, sink)) return policy;
+  if (!sink.has_errors() && within_compile_budget(*policy, sink, {}, compiled)) return policy;
   fmt::print(stderr, "{}", render_text(sink.sorted(), policy.get(), false));
   fmt::print(stderr, "flowgate: error: the policy has errors (see `flowgate check`); {}\n",
              consequence);

@@ -60,14 +60,16 @@ std::string render_test_text(const PolicyTestRun& run, size_t files, bool verbos
   }
   out += "; no test exercises:\n";
   for (const Rule* rule : run.uncovered) {
-    out += fmt::format("  {} [{}] {}\n", rule->id, effect_name(rule->effect), where(rule->location));
+    out +=
+        fmt::format("  {} [{}] {}\n", rule->id, effect_name(rule->effect), where(rule->location));
   }
   return out;
 }
 
 int run_test(const TestOptions& o) {
   std::string dir;
-  auto policy = load_checked_policy(o.policy_dir, "nothing is tested", &dir);
+  CompiledPolicy compiled;
+  auto policy = load_checked_policy(o.policy_dir, "nothing is tested", &dir, &compiled);
   if (!policy) return kExitInputError;
   auto default_date = as_of_date(o.as_of);
   if (!default_date) return kExitInputError;
@@ -83,7 +85,6 @@ int run_test(const TestOptions& o) {
     fmt::print(stderr, "{}", render_text(test_sink.sorted(), nullptr, false));
     return kExitInputError;
   }
-  CompiledPolicy compiled = compile_policy(*policy);
   PolicyTestRun run = run_policy_tests(*policy, compiled, tests);
 
   if (o.format == "junit") {

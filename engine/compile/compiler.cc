@@ -37,9 +37,12 @@ class Compiler {
     sets_.push_back({0, 0});  // set 0: no rule matches
   }
 
-  CompiledPolicy run(CompileStats* stats) {
+  CompiledPolicy run(CompileStats* stats) { return finish(fold_combinations(), stats); }
+
+  // The compile from a fold's diagram: each combination decided, the policy's effective date,
+  // the export.
+  CompiledPolicy finish(Ref acc, CompileStats* stats) {
     const uint32_t date = d_.variable(VariableKind::kDate);
-    Ref acc = fold_combinations();
     // Whether consent to the flow's purpose is a variable (a rule reads it), and its predicate,
     // taken before the domains move into the output.
     const bool reads_consent =
@@ -96,11 +99,11 @@ class Compiler {
   }
 
   // The fold alone (within_compile_budget), under `limits` and at most `max_leaves`
-  // combinations.
-  void fold_within(const DiagramBuilder::Limits& limits, size_t max_leaves) {
+  // combinations; finish() makes the compile of it.
+  Ref fold_within(const DiagramBuilder::Limits& limits, size_t max_leaves) {
     builder_.set_limits(limits);
     max_leaves_ = max_leaves;
-    fold_combinations();
+    return fold_combinations();
   }
   // While folding: the rule being folded.
   uint16_t folding() const { return folding_; }
@@ -385,13 +388,14 @@ std::variant<RuleSetDiagram, Diagnostic> compile_rule_sets(const Policy& policy,
   }
 }
 
-bool within_compile_budget(const Policy& policy, DiagnosticSink& sink,
-                           const CompileBudget& budget) {
+bool within_compile_budget(const Policy& policy, DiagnosticSink& sink, const CompileBudget& budget,
+                           CompiledPolicy* compiled) {
   check_rule_count(policy);
   Compiler compiler(policy, analyse_domains(policy));
   try {
-    compiler.fold_within({budget.max_nodes, std::chrono::steady_clock::now() + budget.max_time},
-                         budget.max_leaves);
+    const auto acc = compiler.fold_within(
+        {budget.max_nodes, std::chrono::steady_clock::now() + budget.max_time}, budget.max_leaves);
+    if (compiled) *compiled = compiler.finish(acc, nullptr);
     return true;
   } catch (const DiagramBuilder::BudgetExceeded& exceeded) {
     sink.report(over_budget(policy, compiler.folding(), compiler.leaves_holding(), exceeded.what,

@@ -54,9 +54,10 @@ struct CompileBudget {
 // Folds the rules (the costly part of compile_policy) under `budget`. When the fold passes it,
 // reports `compile-budget` at the rule being folded, naming the rules that draw the most classes,
 // and returns false; then nothing should be compiled. The CLI runs it after check_policy for every
-// command, so what check passes, compile compiles within the budget.
+// command, so what check passes, compile compiles within the budget. Given `compiled`, a fold that
+// fits is finished into it (what compile_policy gives), so a caller that compiles folds once.
 bool within_compile_budget(const Policy& policy, DiagnosticSink& sink,
-                           const CompileBudget& budget = {});
+                           const CompileBudget& budget = {}, CompiledPolicy* compiled = nullptr);
 
 // For analysis (lint): a diagram whose leaves are the sets of rules matching there. Its nodes are
 // in domains.shape (nodes, children, root; no decisions); a leaf's value indexes rule_sets, each
