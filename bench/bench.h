@@ -71,19 +71,21 @@ std::vector<StreamQuery> read_stream(const std::string& path);  // a JSONL file 
 Query to_query(const StreamQuery& s);                           // the reference evaluator's form
 runtime::InternedQuery intern(const runtime::Bundle& b, const StreamQuery& s);
 
-// ---- timing: batches of 1,000 decisions are timed; p50/p99 are over the batches' per-decision
-// means.
+// ---- timing: batches of 100 decisions are timed; p50/p99 are over the batches' per-decision
+// means (bench/README.md, "How the decisions are timed").
 
 struct Timing {
   double p50_ns = 0, p99_ns = 0, decisions_per_s = 0;
   size_t batches = 0, decisions = 0;
 };
 
-// Runs `decide_range(begin, end)` over [0, n) in batches, at least `min_passes` times and for at
-// least `min_seconds`.
+// Runs `decide_range(begin, end)` over [0, n) once untimed (the warm-up: the stream's pages, the
+// caches and the branch predictors), then in batches, at least `min_passes` times and for at least
+// `min_seconds`.
 template <class F>
 Timing time_batches(size_t n, size_t min_passes, double min_seconds, F&& decide_range) {
-  constexpr size_t kBatch = 1000;
+  constexpr size_t kBatch = 100;
+  decide_range(0, n);
   std::vector<double> per;
   double total_ns = 0;
   size_t decisions = 0, passes = 0;

@@ -338,6 +338,64 @@ TEST_SUITE("bundle") {
     CHECK(encode_bundle(test_policy(true)).size() == encode_bundle(test_policy(false)).size());
   }
 
+  // The runtime takes a walk's first steps from a table over the leading variables (the prefix of
+  // the variable order made of data, purpose, action and recipient), built at load by walking the
+  // diagram in that order; a diagram in another order, which its walks do not follow, decides
+  // alike.
+  TEST_CASE("the runtime agrees with the compiled diagram in any variable order") {
+    // The test policy's variables by their index there, in a new order.
+    const std::vector<std::vector<uint32_t>> orders = {
+        {12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0},  // a bit first: no leading variable
+        {3, 2, 0, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12},  // all four lead; walked data, then action
+        {0, 1, 5, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12},  // the region after data and purpose
+    };
+    const CompiledPolicy base = test_policy();
+    for (const std::vector<uint32_t>& order : orders) {
+      CompiledPolicy policy = base;
+      std::vector<uint32_t> position(order.size());
+      for (uint32_t i = 0; i < order.size(); ++i) {
+        policy.variables[i] = base.variables[order[i]];
+        position[order[i]] = i;
+      }
+      for (DiagramNode& n : policy.nodes) n.variable = position[n.variable];
+      auto bundle = load_ok(encode_bundle(policy));
+      size_t disagreements = 0;
+      for (const Case& c : all_cases(policy))
+        disagreements += bundle->decide(c.query) != c.expected;
+      CHECK(disagreements == 0);
+    }
+  }
+
+  // Interning hashes an id's length and its first and last bytes (8 of each, fewer below 8) and
+  // compares the rest; ids of every length, and ids that share length and ends (so share a hash),
+  // each intern to their own index, and no id one byte away from one interns to it.
+  TEST_CASE("interning: ids of every length, and ids alike but for their middle") {
+    std::vector<std::string> ids;
+    for (size_t n = 1; n <= 41; ++n) ids.push_back(std::string(n, 'a'));
+    for (char c = 'b'; c <= 'i'; ++c) {
+      ids.push_back("technical." + std::string(8, c) + ".identifier");
+    }
+    for (char c = 'b'; c <= 'e'; ++c) {
+      ids.push_back("prefix__" + std::string(18, 'm') + c + std::string(5, 'm') + "__suffix");
+    }
+    CompiledPolicy policy = test_policy();
+    policy.region_ids = ids;
+    policy.region_class.assign(ids.size(), 0);
+    policy.destination_class.assign(ids.size(), 1);
+    auto bundle = load_ok(encode_bundle(policy));
+    for (size_t i = 0; i < ids.size(); ++i) {
+      CAPTURE(ids[i]);
+      CHECK(bundle->region_index(ids[i]) == i);
+      CHECK_FALSE(bundle->region_index(ids[i] + "z").has_value());
+      for (size_t at = 0; at < ids[i].size(); ++at) {
+        std::string near = ids[i];
+        near[at] ^= 0x20;
+        const std::optional<uint16_t> found = bundle->region_index(near);
+        CHECK((!found || ids[*found] == near));
+      }
+    }
+  }
+
   TEST_CASE("encode_bundle refuses a compiled policy the runtime could not load") {
     CompiledPolicy cyclic = test_policy();
     cyclic.children[cyclic.nodes[0].first_child] = static_cast<uint32_t>(cyclic.nodes.size() - 1);
