@@ -77,10 +77,10 @@ def report(work, form):
     out["stream"] = fg["stream"]
     out["scaling"] = json.load(open(os.path.join(work, "scaling.json")))
     out["machine"] = json.load(open(os.path.join(work, "extras.json")))
-    out["method"] = ("one fixed-seed stream; batches of decisions (C++: 1,000, peers: 100) are "
-                     "timed and p50/p99 are over the batches' per-decision means (wall clock); "
-                     "decisions/s = decisions / total batch time; flowgate's C++ engines repeat "
-                     "the stream until ≥ 1 s has been timed; a Node peer is timed on the prefix it "
+    out["method"] = ("one fixed-seed stream; batches of 100 decisions are timed and p50/p99 are "
+                     "over the batches' per-decision means (wall clock); decisions/s = decisions / "
+                     "total batch time; flowgate's C++ engines decide the stream once untimed, then "
+                     "repeat it until ≥ 1 s has been timed; a Node peer is timed on the prefix it "
                      "decides within BENCH_PEER_SECONDS (decisions_timed); each peer's allow/deny "
                      "is cross-checked on the queries it decided (compared), which is the whole "
                      "stream except for the diagram-path Node peers without --full-agreement")
@@ -91,8 +91,8 @@ def report(work, form):
     print(f"flowgate bench — {out['stream']['queries']} queries (seed {m['seed']}, "
           f"{out['stream']['allows']} allowed), {m['nproc']} cores, {m['cpu']}, load average "
           f"{m['loadavg']}, node {m['node']}, {m['go']}")
-    print("p50/p99: over timed batches (C++: 1,000 decisions; peers: 100), each batch's "
-          "per-decision mean (wall clock)\n")
+    print("p50/p99: over timed batches of 100 decisions, each batch's per-decision mean "
+          "(wall clock)\n")
     hdr = f"{'engine':50} {'p50':>10} {'p99':>10} {'decisions/s':>12} {'load':>10} {'memory':>10} " \
           f"{'p50 ÷ fg':>9} {'÷ fg str':>9} {'disagree':>9}"
     print(hdr)
