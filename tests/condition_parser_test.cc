@@ -91,9 +91,13 @@ TEST_CASE("syntax errors name what was expected, at the offending character") {
   CHECK(e.offset == 43);
   CHECK(e.message.find("')'") != std::string::npos);
 
-  e = error_of("subject.region in [de]");
-  CHECK(e.offset == 19);
-  CHECK(e.message.find("region codes") != std::string::npos);
+  // A region list takes any word (check says which are not region codes, with the ISO code of a
+  // name: bad input 97); a list item must still start with a letter.
+  CHECK(canonical("subject.region in [de, Japan]") == "subject.region in [de, Japan]");
+  e = error_of("subject.region in [DE, 12]");
+  CHECK(e.offset == 23);  // at the item, not at the comma
+  CHECK(e.message.find("region code") != std::string::npos);
+  CHECK(e.message.find("found '12'") != std::string::npos);
 
   e = error_of("subject.region in eu");
   CHECK(e.offset == 18);

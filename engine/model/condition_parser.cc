@@ -258,7 +258,8 @@ const auto operand_def =
     ('(' > or_expr > ')')[Assign{}] | date_literal[Leaf<ExprKind::kDate>{}] | int_literal |
     string_literal[Assign{}] | bool_literal[Leaf<ExprKind::kBool>{}] |
     ((name_token >> '(') > call_argument > close_paren)[MakeCall{}] | path[Assign{}];
-const auto region_list_def = region_item % ',';
+// After a comma a region must follow: the error is at the item, not at the comma.
+const auto region_list_def = region_item >> *(',' > region_item);
 const auto set_def =
     (open_bracket > region_list > close_bracket)[MakeList{}] | x3::raw[group_id][MakeGroup{}];
 const auto compare_def = operand[Assign{}] >> -((compare_symbols > operand)[MakeCompare{}] |
