@@ -66,13 +66,21 @@ int run_explain(const ExplainOptions& o) {
     }
   }
   // A rule named by the decision decided it. Another deny also denies (the decision names the
-  // first, combine.h); on an allowed flow another allow also allows, and an oblige or basis rule
-  // whose obligations and bases an earlier rule already gave also applies. Any other rule that
-  // matched a denied flow was overridden.
+  // first, combine.h; so does another requirement of a legal basis); on an allowed flow another
+  // allow also allows, and an oblige or basis rule whose obligations and bases an earlier rule
+  // already gave also applies. Any other rule that matched a denied flow was overridden.
+  // Denied for want of a legal basis (the decision names a requirement): every requirement that
+  // matched asks for one.
+  const bool basis_missing =
+      !decision.allow && std::any_of(matched.begin(), matched.end(), [&](const Rule* rule) {
+        return rule->effect == Effect::kRequireBasis && !decision.rules.empty() &&
+               decision.rules.front() == rule->id;
+      });
   auto role = [&](const Rule* rule) -> std::string {
     if (std::find(decision.rules.begin(), decision.rules.end(), rule->id) != decision.rules.end())
       return "decided";
     if (rule->effect == Effect::kDeny) return "also denies";
+    if (rule->effect == Effect::kRequireBasis && basis_missing) return "also denies";
     if (!decision.allow) return "overridden";
     return rule->effect == Effect::kAllow ? "also allows" : "also applies";
   };

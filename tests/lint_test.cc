@@ -144,6 +144,15 @@ TEST_SUITE("lint") {
       CHECK(other.kind != FindingKind::kContradiction);
       CHECK(other.kind != FindingKind::kDeadRule);
     }
+    // The baseline: the budget finding cannot be accepted, an entry for a finding that was not
+    // looked for is not stale, and an update keeps every entry.
+    Baseline baseline;
+    baseline.exists = true;
+    baseline.entries = {{"analysis-budget", "accepted", "", 1},
+                        {"contradiction:a:b", "reviewed", "", 2}};
+    CHECK(apply_baseline(baseline, findings).empty());
+    CHECK_FALSE(find(findings, "analysis-budget")->baselined);
+    CHECK(updated_baseline(baseline, findings, Severity::kWarning).entries.size() == 2);
     CHECK(find(lint_dir(testing::source_dir()), "analysis-budget") == nullptr);
   }
 

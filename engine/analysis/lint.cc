@@ -243,7 +243,7 @@ std::vector<Finding> lint_policy(const Policy& policy, const LintOptions& option
     // Contradictions, dead rules and gaps need the sets of rules that match together; the rules'
     // own checks do not, and still run.
     Finding f;
-    f.code = over->code;
+    f.code = kAnalysisBudgetCode;
     f.kind = FindingKind::kHygiene;
     f.severity = Severity::kError;
     f.location = over->location;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -148,16 +149,30 @@ BaselineMatch match_baseline(const Baseline& baseline,
   return out;
 }
 
+namespace {
+
+// Whether lint passed its analysis budget and so did not look for contradictions, dead rules or
+// gaps (lint.cc).
+bool partly_analysed(const std::vector<Finding>& findings) {
+  return std::any_of(findings.begin(), findings.end(),
+                     [](const Finding& f) { return f.code == kAnalysisBudgetCode; });
+}
+
+}  // namespace
+
 std::vector<BaselineEntry> apply_baseline(const Baseline& baseline,
                                           std::vector<Finding>& findings) {
   std::vector<std::string> fingerprints;
   for (const Finding& f : findings) fingerprints.push_back(f.fingerprint);
   BaselineMatch match = match_baseline(baseline, fingerprints);
   for (size_t i = 0; i < findings.size(); ++i) {
-    if (!match.entries[i]) continue;
+    // A policy too costly to analyse stays a failure: a baseline cannot accept it.
+    if (!match.entries[i] || findings[i].code == kAnalysisBudgetCode) continue;
     findings[i].baselined = true;
     findings[i].baseline_reason = match.entries[i]->reason;
   }
+  // Entries for findings that were not looked for are not stale.
+  if (partly_analysed(findings)) return {};
   return match.stale;
 }
 
@@ -179,6 +194,13 @@ Baseline updated_baseline(const Baseline& previous,
 
 Baseline updated_baseline(const Baseline& previous, const std::vector<Finding>& findings,
                           Severity threshold) {
+  // Writing a baseline from a partial analysis would drop the reviewed entries of the findings
+  // it did not look for: the previous baseline stays as it is.
+  if (partly_analysed(findings)) {
+    Baseline kept = previous;
+    kept.exists = true;
+    return kept;
+  }
   std::vector<std::pair<std::string, std::string>> listed;
   for (const Finding& f : findings) {
     if (at_or_above(f.severity, threshold)) listed.emplace_back(f.fingerprint, f.message);

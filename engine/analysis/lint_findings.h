@@ -64,6 +64,10 @@ struct Finding {
   std::string baseline_reason;
 };
 
+// The finding lint gives when the sets of rules matching together pass its budget: it is never
+// baselined, and while it stands no baseline entry is stale and --update-baseline keeps the file.
+inline constexpr const char* kAnalysisBudgetCode = "analysis-budget";
+
 struct LintOptions {
   Date as_of;  // the law in force on this date (default: today, set by the caller)
   // What the analyses that need the sets of rules matching together may cost; past it lint

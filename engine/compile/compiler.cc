@@ -1,4 +1,5 @@
-// compile_policy: rule predicates → rule-set diagram → decision diagram.
+// compile_policy: rule predicates → a diagram of combinations → decision diagram; and the rule-set
+// diagram lint needs (compile_rule_sets).
 #include "compile/compiler.h"
 
 #include <fmt/format.h>
@@ -105,6 +106,11 @@ class Compiler {
     max_leaves_ = max_leaves;
     return fold_combinations();
   }
+  CompiledPolicy finish_unbounded(Ref acc) {
+    builder_.set_limits({});
+    max_leaves_ = SIZE_MAX;
+    return finish(acc, nullptr);
+  }
   // While folding: the rule being folded.
   uint16_t folding() const { return folding_; }
   // Per rule, how many of the fold's leaves so far it is in: the rules in the most leaves are the
@@ -122,7 +128,10 @@ class Compiler {
       }
       for (size_t r : in) ++count[r];
     }
-    for (size_t s = 1; s < sets_.size(); ++s) ++count[sets_[s].rule];
+    // Each set is its last rule added to an earlier set: count every rule of the chain.
+    for (uint32_t s = 1; s < sets_.size(); ++s) {
+      for (uint32_t in = s; in != 0; in = sets_[in].parent) ++count[sets_[in].rule];
+    }
     return count;
   }
 
@@ -259,7 +268,7 @@ class Compiler {
   size_t max_leaves_ = SIZE_MAX;
 };
 
-// Rule sets hold rule indices as 16 bits, one value kept for the consent marker: kMaxRules, which
+// Combinations' memo and rule sets key rule indices as 16 bits: kMaxRules, which
 // check_policy enforces as `too-many-rules`. Reaching here with more is a caller's bug (an
 // unchecked policy), reported as the compiler's other precondition failures are.
 static_assert(kMaxRules < UINT16_MAX);
@@ -329,8 +338,9 @@ Diagnostic over_budget(const Policy& policy, uint16_t stopped_at,
   const uint32_t ages = classes(VariableKind::kAge), days = classes(VariableKind::kDate),
                  places = classes(VariableKind::kRegion);
   std::string message = fmt::format(
-      "the policy is too costly to {}: at rule '{}' ({} of {}) it passes {} (the compile budget)",
-      task, stopped.id, stopped_at + 1, policy.rules.size(), what_ran_out(what, budget, leaves));
+      "the policy is too costly to {}: at rule '{}' ({} of {}) it passes {} (the {} budget)", task,
+      stopped.id, stopped_at + 1, policy.rules.size(), what_ran_out(what, budget, leaves),
+      code == std::string("compile-budget") ? "compile" : "analysis");
   std::vector<const Rule*> culprits;
   if (what == DiagramBuilder::BudgetExceeded::kLeaves) {
     std::vector<size_t> order(policy.rules.size());
@@ -395,7 +405,9 @@ bool within_compile_budget(const Policy& policy, DiagnosticSink& sink, const Com
   try {
     const auto acc = compiler.fold_within(
         {budget.max_nodes, std::chrono::steady_clock::now() + budget.max_time}, budget.max_leaves);
-    if (compiled) *compiled = compiler.finish(acc, nullptr);
+    // The budget is the fold's, as check sees it: finishing (a few passes over the result) runs
+    // without limits, as compile_policy does.
+    if (compiled) *compiled = compiler.finish_unbounded(acc);
     return true;
   } catch (const DiagramBuilder::BudgetExceeded& exceeded) {
     sink.report(over_budget(policy, compiler.folding(), compiler.leaves_holding(), exceeded.what,
