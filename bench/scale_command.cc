@@ -425,7 +425,8 @@ std::optional<CompiledPolicy> compile_and_time(const Policy& policy, json& row) 
             << stats.diagram_nodes << " nodes, " << stats.decisions << " decision records\n";
   std::string bytes;
   try {
-    bytes = encode_bundle(c);
+    // As `flowgate compile` writes it: with a serial, so with the narrowest children it allows.
+    bytes = encode_bundle(c, EncodeOptions{.serial = 1});
   } catch (const std::exception& e) {
     // A policy past the bundle format's limits (its size, its ids) is a row that says so.
     row["bundle_error"] = e.what();

@@ -107,7 +107,11 @@ int run_compile(const CompileOptions& o) {
                policy->info.version, o.output, bytes.size(), bundle->is_signed() ? ", signed" : "",
                sha.substr(0, 16));
     if (bundle->serial() != 0) {
-      fmt::print("  serial {} (format version {})\n", bundle->serial(), format_version(bytes));
+      const uint32_t version = format_version(bytes);
+      fmt::print("  serial {} (format version {}{})\n", bundle->serial(), version,
+                 version >= 5 ? ": 3-byte children for a diagram this large; runtimes before "
+                                "version 5 refuse it, and --serial 0 writes one they read"
+                              : "");
     } else {
       fmt::print(
           "  no serial (format version {}: runtimes before version 4 read it; a holder "

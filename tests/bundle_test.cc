@@ -448,7 +448,7 @@ TEST_SUITE("bundle") {
     CHECK(load_status(magic).message() ==
           "bundle corrupt: bad magic number (not a flowgate bundle)");
     std::string version = bytes;
-    put_u32(version, 8, 5);
+    put_u32(version, 8, 6);
     CHECK(load_status(version).code() == Status::Code::kNotSupported);
   }
 
@@ -522,6 +522,98 @@ TEST_SUITE("bundle") {
     // The flag on a version-2 stamp is refused before anything is read with it.
     CHECK(damaged([&](std::string& b) { put_u32(b, 8, 2); }) ==
           "bundle corrupt: narrow children need format version 3");
+  }
+
+  TEST_CASE(
+      "3-byte children (format version 5): smaller than u32, decided alike, checked at load") {
+    const CompiledPolicy policy = test_policy();
+    const std::string wide = encode_bundle(policy, {.width = ChildWidth::kWide, .serial = 9});
+    const std::string medium = encode_bundle(policy, {.width = ChildWidth::kMedium, .serial = 9});
+    CHECK(get_u32(medium, 8) == 5);
+    CHECK((get_u32(medium, 44) & 6) == 4);
+    CHECK(section_count(medium, 14) == section_count(wide, 14));
+    CHECK(get_u32(medium, 88 + 16 * 14 + 4) == 3 * section_count(medium, 14));
+    CHECK_THROWS_WITH_AS(encode_bundle(policy, ChildWidth::kMedium),
+                         "cannot bundle the compiled policy: 3-byte children need a serial "
+                         "(format version 5)",
+                         std::invalid_argument);
+    auto bundle = load_ok(medium);
+    CHECK(bundle->serial() == 9);
+    size_t disagreements = 0;
+    for (const Case& c : all_cases(policy)) disagreements += bundle->decide(c.query) != c.expected;
+    CHECK(disagreements == 0);
+    auto damaged = [&](auto edit) {
+      std::string b = medium;
+      edit(b);
+      return load_status(reseal(b, b.size())).message();
+    };
+    const size_t children = section_offset(medium, 14);
+    const size_t nodes = section_offset(medium, 13);
+    const uint32_t root = get_u32(medium, 72);
+    const uint32_t root_first = get_u32(medium, nodes + 8 * root + 4);
+    auto put_u24 = [](std::string& b, size_t at, uint32_t v) {
+      for (int k = 0; k < 3; ++k) b[at + k] = static_cast<char>(v >> (8 * k));
+    };
+    CHECK(damaged([&](std::string& b) {
+            put_u24(b, children + 3 * root_first, 0x80'0063);
+          }).find("is decision 99, not below 6") != std::string::npos);
+    CHECK(damaged([&](std::string& b) {
+            put_u24(b, children + 3 * root_first, 0x7F'0000);
+          }).find("refers to node 8323072, which is not below it") != std::string::npos);
+    // The flag is refused on a version-4 stamp, and beside the narrow flag, before anything is
+    // read with it.
+    CHECK(damaged([&](std::string& b) { put_u32(b, 8, 4); }) ==
+          "bundle corrupt: 3-byte children need format version 5");
+    CHECK(damaged([&](std::string& b) { put_u32(b, 44, 6); }) ==
+          "bundle corrupt: children both narrow and 3-byte (flags 0x00000006)");
+    // Every truncation and every byte flip is refused.
+    for (size_t n = 0; n < medium.size(); ++n) CHECK_FALSE(load_status(medium.substr(0, n)).ok());
+    for (size_t i = 0; i < medium.size(); ++i) {
+      std::string b = medium;
+      b[i] = static_cast<char>(b[i] ^ 0x10);
+      CAPTURE(i);
+      CHECK_FALSE(load_status(b).ok());
+    }
+  }
+
+  // A diagram past u16 refs: the test policy under a chain of 40,000 nodes on the feature bit
+  // (feature in use: down the chain to the policy's root; not in use: straight there).
+  TEST_CASE("the writer picks 3-byte children for a large diagram with a serial, u32 without") {
+    const CompiledPolicy base = test_policy();
+    CompiledPolicy policy = base;
+    const uint32_t feature_variable = 12;
+    REQUIRE(policy.variables[feature_variable].kind == VariableKind::kBit);
+    uint32_t below = base.root;
+    for (uint32_t k = 0; k < 40000; ++k) {
+      policy.nodes.push_back({feature_variable, static_cast<uint32_t>(policy.children.size())});
+      policy.children.push_back(base.root);
+      policy.children.push_back(below);
+      below = static_cast<uint32_t>(policy.nodes.size() - 1);
+    }
+    policy.root = below;
+    const std::string medium = encode_bundle(policy, EncodeOptions{.serial = 3});
+    const std::string wide = encode_bundle(policy);
+    CHECK(get_u32(medium, 8) == 5);
+    CHECK((get_u32(medium, 44) & 6) == 4);
+    CHECK(get_u32(wide, 8) == 1);
+    CHECK((get_u32(wide, 44) & 6) == 0);
+    const size_t children = section_count(medium, 14);
+    CHECK(children == base.children.size() + 80000);
+    CHECK(get_u32(medium, 88 + 16 * 14 + 4) == 3 * children);
+    CHECK(get_u32(wide, 88 + 16 * 14 + 4) == 4 * children);
+    auto medium_bundle = load_ok(medium);
+    auto wide_bundle = load_ok(wide);
+    size_t compared = 0, disagreements = 0;
+    const std::vector<Case> cases = all_cases(base);
+    for (size_t i = 0; i < cases.size(); ++i) {
+      // A case with the feature walks the whole chain: a sample of those.
+      if (cases[i].query.feature_mask != 0 && i % 1009 != 0) continue;
+      ++compared;
+      disagreements += medium_bundle->decide(cases[i].query) != cases[i].expected;
+      disagreements += wide_bundle->decide(cases[i].query) != cases[i].expected;
+    }
+    MESSAGE(compared << " queries compared on a diagram of " << policy.nodes.size() << " nodes");
+    CHECK(disagreements == 0);
   }
 
   TEST_CASE("serial (format version 4): a section of its own, digested, signed, checked at load") {
@@ -653,8 +745,8 @@ TEST_SUITE("bundle") {
           std::string::npos);
     CHECK(damaged([&](std::string& b) { b[strings + 2] = '\0'; }).find("holds a NUL byte") !=
           std::string::npos);
-    CHECK(damaged([&](std::string& b) { put_u32(b, 44, 4); }) ==
-          "bundle corrupt: unknown flags 0x00000004");
+    CHECK(damaged([&](std::string& b) { put_u32(b, 44, 8); }) ==
+          "bundle corrupt: unknown flags 0x00000008");
   }
 
   TEST_CASE("signatures: right key, wrong key, unsigned, tampered") {
@@ -776,9 +868,9 @@ TEST_SUITE("bundle") {
     std::string v1 = bytes;
     put_u32(v1, 8, 1);
     CHECK(load_status(v1).message() == "bundle corrupt: bit 5: kind 5 needs format version 2");
-    std::string v5 = bytes;
-    put_u32(v5, 8, 5);
-    CHECK(load_status(v5).code() == Status::Code::kNotSupported);
+    std::string v6 = bytes;
+    put_u32(v6, 8, 6);
+    CHECK(load_status(v6).code() == Status::Code::kNotSupported);
     // The writer loads what it wrote: a purpose out of range never reaches a file.
     CompiledPolicy bad = consent_string_policy();
     bad.bits[5].id = "25";

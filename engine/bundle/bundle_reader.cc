@@ -24,6 +24,9 @@ class Reader {
 
   const bf::Header& header() const { return header_; }
   uint32_t count(bf::Section s) const { return sections_[s].count; }
+  const unsigned char* section(bf::Section s) const {
+    return reinterpret_cast<const unsigned char*>(bytes_.data()) + sections_[s].offset;
+  }
 
   template <typename T>
   T at(bf::Section s, uint32_t i) const {
@@ -103,12 +106,9 @@ runtime::Status decode_bundle(const std::string& bytes, CompiledPolicy* out) {
     auto n = r.at<bf::NodeRecord>(bf::kNodes, i);
     c.nodes.push_back({n.variable, n.first_child});
   }
-  if (r.header().flags & bf::kFlagNarrowChildren) {
-    for (uint16_t ref : r.array<uint16_t>(bf::kChildren))
-      c.children.push_back(bf::widen_child(ref));
-  } else {
-    c.children = r.array<uint32_t>(bf::kChildren);
-  }
+  const uint32_t width = bf::element_size(bf::kChildren, r.header().flags);
+  for (uint32_t i = 0; i < r.count(bf::kChildren); ++i)
+    c.children.push_back(bf::child_at(r.section(bf::kChildren), i, width));
   c.root = r.header().root;
   for (uint32_t i = 0; i < r.count(bf::kDecisions); ++i) {
     auto d = r.at<bf::DecisionRecord>(bf::kDecisions, i);

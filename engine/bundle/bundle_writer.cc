@@ -178,7 +178,7 @@ uint32_t bit_id(const Bit& b, StringTable& strings) {
 }
 
 // The lowest version that holds the bundle's bits, so runtimes of the older version still load it;
-// encode_bundle raises it for narrow children (3) and a serial (4).
+// encode_bundle raises it for narrow children (3), a serial (4) and 3-byte children (5).
 uint32_t format_version_of(const CompiledPolicy& p) {
   uint32_t version = bf::kOldestFormatVersion;
   for (const Bit& b : p.bits) {
@@ -239,12 +239,19 @@ std::string encode_bundle(const CompiledPolicy& p, const EncodeOptions& options)
   bf::Header h{};
   std::memcpy(h.magic, bf::kMagic, 8);
   h.format_version = format_version_of(p);
-  if (options.width == ChildWidth::kNarrowWhenPossible && p.nodes.size() < bf::kLeaf16 &&
-      p.decisions.size() < bf::kLeaf16) {
+  const auto fits = [&](uint32_t limit) {
+    return p.nodes.size() < limit && p.decisions.size() < limit;
+  };
+  const bool smallest = options.width == ChildWidth::kNarrowWhenPossible;
+  if (smallest && fits(bf::kLeaf16)) {
     h.flags |= bf::kFlagNarrowChildren;
     h.format_version = std::max(h.format_version, 3u);
+  } else if ((smallest && options.serial != 0) || options.width == ChildWidth::kMedium) {
+    if (options.serial == 0) bad("3-byte children need a serial (format version 5)");
+    if (fits(bf::kLeaf24)) h.flags |= bf::kFlagMediumChildren;
   }
-  if (options.serial != 0) h.format_version = bf::kFirstSerialVersion;
+  if (options.serial != 0) h.format_version = std::max(h.format_version, bf::kFirstSerialVersion);
+  if (h.flags & bf::kFlagMediumChildren) h.format_version = bf::kFirstMediumVersion;
   const uint32_t section_count = bf::section_count(h.format_version);
   h.header_size = bf::header_size(h.format_version);
   h.section_count = section_count;
@@ -293,15 +300,19 @@ std::string encode_bundle(const CompiledPolicy& p, const EncodeOptions& options)
   Diagram diagram = order_bottom_up(p);
   h.root = diagram.root;
   put(bf::kNodes, bytes_of(diagram.nodes), diagram.nodes.size());
-  if (h.flags & bf::kFlagNarrowChildren) {
-    std::vector<uint16_t> narrow;
-    for (uint32_t ref : diagram.children) {
-      narrow.push_back(static_cast<uint16_t>(
-          ref & CompiledPolicy::kLeaf ? bf::kLeaf16 | (ref & ~CompiledPolicy::kLeaf) : ref));
-    }
-    put(bf::kChildren, bytes_of(narrow), narrow.size());
-  } else {
+  const uint32_t width = bf::element_size(bf::kChildren, h.flags);
+  if (width == 4) {
     put(bf::kChildren, bytes_of(diagram.children), diagram.children.size());
+  } else {
+    // The leaf bit moves from kLeaf to the top bit of the narrow ref (bf::child_at's inverse).
+    const uint32_t leaf = 1u << (8 * width - 1);
+    std::string narrow;
+    narrow.reserve(diagram.children.size() * width);
+    for (uint32_t ref : diagram.children) {
+      if (ref & CompiledPolicy::kLeaf) ref = leaf | (ref & ~CompiledPolicy::kLeaf);
+      for (uint32_t b = 0; b < width; ++b) narrow.push_back(static_cast<char>(ref >> (8 * b)));
+    }
+    put(bf::kChildren, std::move(narrow), diagram.children.size());
   }
 
   std::vector<uint32_t> lists;

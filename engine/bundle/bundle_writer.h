@@ -23,9 +23,11 @@ namespace flowgate {
 // in that case. The result is loaded back before it is returned, so a policy the runtime would
 // refuse is never written: throws std::invalid_argument naming the problem (a compiler bug, not
 // bad user input).
-// Children are written as u16 when the diagram allows (format version 3); kWide keeps u32 and the
-// lowest version the policy's bits need, as older runtimes read.
-enum class ChildWidth { kNarrowWhenPossible, kWide };
+// Children are written as u16 when the diagram allows (format version 3), else as 3 bytes when the
+// bundle has a serial and the diagram allows (version 5), else as u32. kMedium writes 3 bytes
+// whenever the diagram allows (it needs a serial); kWide keeps u32 and the lowest version the
+// policy's bits and serial need, as older runtimes read.
+enum class ChildWidth { kNarrowWhenPossible, kMedium, kWide };
 struct EncodeOptions {
   ChildWidth width = ChildWidth::kNarrowWhenPossible;
   // The bundle's serial (format version 4): a release number that only grows, covered by the

@@ -318,11 +318,17 @@ class Loader {
       return corrupt("section count " + str(h_.section_count) + ", expected " + str(sections_) +
                      " in format version " + str(h_.format_version));
     }
-    if ((h_.flags & ~(bf::kFlagSigned | bf::kFlagNarrowChildren)) != 0) {
+    if ((h_.flags & ~(bf::kFlagSigned | bf::kFlagNarrowChildren | bf::kFlagMediumChildren)) != 0) {
       return corrupt("unknown flags 0x" + hex32(h_.flags));
     }
     if ((h_.flags & bf::kFlagNarrowChildren) && h_.format_version < 3) {
       return corrupt("narrow children need format version 3");
+    }
+    if ((h_.flags & bf::kFlagMediumChildren) && h_.format_version < bf::kFirstMediumVersion) {
+      return corrupt("3-byte children need format version 5");
+    }
+    if ((h_.flags & bf::kFlagNarrowChildren) && (h_.flags & bf::kFlagMediumChildren)) {
+      return corrupt("children both narrow and 3-byte (flags 0x" + hex32(h_.flags) + ")");
     }
     if (h_.reserved != 0) return corrupt("reserved header field is not zero");
     const uint64_t total = uint64_t{h_.total_size_hi} << 32 | h_.total_size_lo;
@@ -695,14 +701,12 @@ class Loader {
     if (n > bf::kMaxNodes) return corrupt("too many nodes");
     std::vector<bf::NodeRecord> records(n);
     copy_section(bf::kNodes, records.data());
-    r_.children.resize(sec_[bf::kChildren].count);
-    if (h_.flags & bf::kFlagNarrowChildren) {
-      std::vector<uint16_t> narrow(sec_[bf::kChildren].count);
-      copy_section(bf::kChildren, narrow.data());
-      std::transform(narrow.begin(), narrow.end(), r_.children.begin(), bf::widen_child);
-    } else {
-      copy_section(bf::kChildren, r_.children.data());
-    }
+    // Narrow refs are widened once here, so deciding reads u32 refs whatever the file holds.
+    const bf::SectionEntry& children = sec_[bf::kChildren];
+    const uint32_t width = bf::element_size(bf::kChildren, h_.flags);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(data_.data()) + children.offset;
+    r_.children.resize(children.count);
+    for (uint32_t i = 0; i < children.count; ++i) r_.children[i] = bf::child_at(bytes, i, width);
     const uint32_t decisions = static_cast<uint32_t>(r_.decisions.size());
     r_.nodes.resize(n);
     for (uint32_t i = 0; i < n; ++i) {

@@ -7,7 +7,7 @@
 //   8       4     format_version (kOldestFormatVersion … kFormatVersion)
 //   12      32    digest: SHA-256 of bytes [44, total_size)
 //   44      4     flags (bit 0: a signature block follows; bit 1: children are u16, from version 3;
-//                 other bits zero)
+//                 bit 2: children are 3 bytes, from version 5; other bits zero)
 //   48      4     header_size (header_size(format_version): 360, or 376 from version 4)
 //   52      4     section_count (section_count(format_version): 17, or 18 from version 4)
 //   56      8     total_size: header and sections, without the signature block
@@ -46,8 +46,10 @@ inline constexpr char kMagic[8] = {'F', 'L', 'O', 'W', 'G', 'A', 'T', 'E'};
 // release, so that a holder can refuse a rollback to an older bundle (BundleHolder). Bundles of
 // versions 1–3 have no serial: Bundle::serial() is 0 for them. The writer stamps version 4 only
 // when it is given a serial.
-inline constexpr uint32_t kFormatVersion = 4;
+// Version 5 added kFlagMediumChildren, and otherwise has version 4's layout (the serial too).
+inline constexpr uint32_t kFormatVersion = 5;
 inline constexpr uint32_t kFirstSerialVersion = 4;
+inline constexpr uint32_t kFirstMediumVersion = 5;
 inline constexpr uint32_t kOldestFormatVersion = 1;
 inline constexpr uint32_t kFlagSigned = 1u << 0;
 // Children as u16 — a node index below 0x8000, or kLeaf16 | a decision index below 0x8000 — when
@@ -55,6 +57,11 @@ inline constexpr uint32_t kFlagSigned = 1u << 0;
 // version 3.
 inline constexpr uint32_t kFlagNarrowChildren = 1u << 1;
 inline constexpr uint16_t kLeaf16 = 0x8000u;
+// Children as 3 bytes — a node index below 2^23, or kLeaf24 | a decision index below 2^23 — when
+// the diagram is too large for u16 refs (tens of thousands of nodes): three quarters of the u32
+// layout's largest section. From version 5, so only in bundles with a serial.
+inline constexpr uint32_t kFlagMediumChildren = 1u << 2;
+inline constexpr uint32_t kLeaf24 = 0x80'0000u;
 inline constexpr size_t kDigestOffset = 12;
 inline constexpr size_t kDigestSize = 32;
 inline constexpr size_t kDigestedFrom = kDigestOffset + kDigestSize;  // 44
@@ -184,7 +191,7 @@ struct SignatureBlock {
 static_assert(sizeof(SignatureBlock) == 80 && std::is_trivially_copyable_v<SignatureBlock>);
 
 // Element sizes per section, in enum order (kStringData counts bytes); kChildren is 2 bytes a
-// child under kFlagNarrowChildren (element_size).
+// child under kFlagNarrowChildren and 3 under kFlagMediumChildren (element_size).
 inline constexpr uint32_t kElementSize[kSectionCount] = {sizeof(StringEntry),
                                                          1,
                                                          4,
@@ -205,12 +212,20 @@ inline constexpr uint32_t kElementSize[kSectionCount] = {sizeof(StringEntry),
                                                          8};
 
 constexpr uint32_t element_size(uint32_t section, uint32_t flags) {
-  return section == kChildren && (flags & kFlagNarrowChildren) ? 2 : kElementSize[section];
+  if (section != kChildren) return kElementSize[section];
+  if (flags & kFlagNarrowChildren) return 2;
+  return (flags & kFlagMediumChildren) ? 3 : 4;
 }
 
-// A u16 child reference as the u32 one the loader keeps in memory.
-constexpr uint32_t widen_child(uint16_t ref) {
-  return (ref & kLeaf16) ? (kLeaf | (ref & ~uint32_t{kLeaf16})) : ref;
+// Child ref `i` of a children section whose refs are `width` bytes (element_size), as the u32 ref
+// the loader keeps in memory: the leaf bit moves from the top of the narrow ref to kLeaf.
+inline uint32_t child_at(const unsigned char* section, size_t i, uint32_t width) {
+  const unsigned char* p = section + i * width;
+  uint32_t ref = 0;
+  for (uint32_t b = 0; b < width; ++b) ref |= uint32_t{p[b]} << (8 * b);
+  if (width == 4) return ref;
+  const uint32_t leaf = 1u << (8 * width - 1);
+  return (ref & leaf) ? (kLeaf | (ref & ~leaf)) : ref;
 }
 
 inline constexpr const char* kSectionName[kSectionCount] = {
