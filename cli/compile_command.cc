@@ -26,6 +26,7 @@ struct CompileOptions {
   std::string secret_key;
   uint64_t serial = 0;
   bool serial_given = false;  // --serial, else default_serial()
+  uint32_t max_format_version = EncodeOptions{}.max_format_version;
   std::string format = "text";
 };
 
@@ -65,7 +66,8 @@ int run_compile(const CompileOptions& o) {
   if (!serial) return kExitInputError;
   CompileStats stats;
   std::string bytes =
-      encode_bundle(compile_policy(*policy, &stats), EncodeOptions{.serial = *serial});
+      encode_bundle(compile_policy(*policy, &stats),
+                    EncodeOptions{.serial = *serial, .max_format_version = o.max_format_version});
   if (!o.secret_key.empty()) {
     SecretKey key;
     if (runtime::Status s = read_secret_key_file(o.secret_key, &key); !s.ok()) {
@@ -110,7 +112,8 @@ int run_compile(const CompileOptions& o) {
       const uint32_t version = format_version(bytes);
       fmt::print("  serial {} (format version {}{})\n", bundle->serial(), version,
                  version >= 5 ? ": 3-byte children for a diagram this large; runtimes before "
-                                "version 5 refuse it, and --serial 0 writes one they read"
+                                "version 5 refuse it, and --max-format-version 4 writes one "
+                                "they read"
                               : "");
     } else {
       fmt::print(
@@ -154,6 +157,8 @@ void add_compile_command(CLI::App& app, int& exit_code) {
       "It carries a serial that the app's hot reload (fg_reload) requires to grow, so that an\n"
       "older signed bundle cannot be swapped back in: --serial N, else SOURCE_DATE_EPOCH, else\n"
       "the UTC time of the compile in seconds. Give each release a serial above the last one's.\n"
+      "A diagram past 32,767 nodes is written with 3-byte child refs (format version 5); while\n"
+      "apps still run a version-4 runtime, pass --max-format-version 4 (4-byte refs, larger).\n"
       "Examples:\n"
       "  flowgate compile -o policy.fgb\n"
       "  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) flowgate compile -o policy.fgb\n"
@@ -166,6 +171,10 @@ void add_compile_command(CLI::App& app, int& exit_code) {
       "--serial", o->serial,
       "The bundle's serial, above every earlier release's (default: SOURCE_DATE_EPOCH, "
       "else the UTC time in seconds); 0 writes none");
+  c->add_option("--max-format-version", o->max_format_version,
+                "The newest bundle format to write: 4 for runtimes that read versions 1 to 4")
+      ->check(CLI::Range(4u, EncodeOptions{}.max_format_version))
+      ->capture_default_str();
   c->add_option("--policy", o->policy_dir, "Policy folder (default: found from here upward)");
   c->add_option("--format", o->format, "Report format")
       ->check(CLI::IsMember({"text", "json"}))

@@ -2,7 +2,7 @@
  * write_test_bundle, refuse the ones the options forbid, intern, decide, read decisions; hold a
  * bundle and reload it, refusing a rollback to a lower serial unless asked to.
  *   c_api_test DIR   (DIR holds test.fgb, test-signed.fgb, test.pub, other.pub, serial-1.fgb,
- *                     serial-2.fgb, serial-2-other.fgb)
+ *                     serial-2.fgb, serial-2-other.fgb, test-medium.fgb)
  * Exits non-zero on the first failed check. */
 #include <stdint.h>
 #include <stdio.h>
@@ -85,6 +85,58 @@ static int allows_capture(const fg_bundle* b) {
   q.region = fg_intern_region(b, "DE");
   return fg_decide(b, &q, &d) == FG_OK && fg_decision_allow(&d) == 1 &&
          item_is(fg_decision_rule_at, &d, 0, "collect-on-device");
+}
+
+/* test-medium.fgb (3-byte children, format version 5) decides every query of a grid over the test
+ * policy's ids and classes as test.fgb (u16 children) does: the widening at load is the same on
+ * every target. */
+static void check_medium_children(const char* dir) {
+  char* narrow_path = path_in(dir, "test.fgb");
+  char* medium_path = path_in(dir, "test-medium.fgb");
+  fg_bundle* narrow = NULL;
+  fg_bundle* medium = NULL;
+  CHECK(fg_open_file(narrow_path, NULL, &narrow) == FG_OK);
+  CHECK(fg_open_file(medium_path, NULL, &medium) == FG_OK);
+  free(narrow_path);
+  free(medium_path);
+  if (narrow == NULL || medium == NULL) return;
+  CHECK(fg_bundle_serial(medium) == 1);
+  const int32_t destinations[] = {0, 1, 2, 3, FG_DEVICE};
+  const int32_t ages[] = {-1, 10, 40};
+  long compared = 0, disagreements = 0;
+  for (int32_t data = 0; data < 3; ++data)
+    for (int32_t purpose = 0; purpose < 3; ++purpose)
+      for (int32_t action = 0; action < 2; ++action)
+        for (int32_t recipient = 0; recipient < 3; ++recipient)
+          for (int di = 0; di < 5; ++di)
+            for (int32_t region = 0; region < 4; ++region)
+              for (int ai = 0; ai < 3; ++ai)
+                for (int bits = 0; bits < 16; ++bits)
+                  for (uint64_t consents = 0; consents < 8; ++consents) {
+                    fg_query q;
+                    fg_query_init(&q);
+                    q.data = data;
+                    q.purpose = purpose;
+                    q.action = action == 0 ? FG_COLLECT : FG_TRANSMIT;
+                    q.recipient = recipient;
+                    q.destination = destinations[di];
+                    q.region = region;
+                    q.age = ages[ai];
+                    q.as_of_days = (bits & 8) ? 30000 : 20000;
+                    q.gpc = bits & 1;
+                    q.ads_personalization = (bits >> 1) & 1;
+                    q.feature_mask = (bits >> 2) & 1;
+                    q.consent_mask = consents;
+                    fg_decision a, b;
+                    const int sa = fg_decide(narrow, &q, &a), sb = fg_decide(medium, &q, &b);
+                    ++compared;
+                    if (sa != sb || (sa == FG_OK && fg_decision_index(&a) != fg_decision_index(&b)))
+                      ++disagreements;
+                  }
+  CHECK(compared == 414720);
+  CHECK(disagreements == 0);
+  fg_close(narrow);
+  fg_close(medium);
 }
 
 /* Rollback: a holder running serial 2 refuses serial 1, another bundle under serial 2, and a
@@ -440,6 +492,7 @@ int main(int argc, char** argv) {
   fg_close(bundle);
   fg_close(NULL);
   check_rollback(dir, &production);
+  check_medium_children(dir);
   free(unsigned_path);
   free(signed_path);
   if (failures != 0) {

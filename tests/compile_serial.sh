@@ -31,6 +31,16 @@ after=$(date -u +%s)
 [ -n "$serial" ] && [ "$serial" -ge "$before" ] && [ "$serial" -le "$after" ] ||
   fail "default serial '$serial' is not the UTC time in [$before, $after]"
 
+# For version-4 runtimes: the shipped diagram is small (u16 children), so version 4 either way and
+# the same bytes; 3 is not a version that carries a serial.
+"$fg" compile --policy "$policy" -o "$out/a4.fgb" --sign "$out/k.key" --serial 42 \
+  --max-format-version 4 > /dev/null
+cmp -s "$out/a.fgb" "$out/a4.fgb" || fail "--max-format-version 4 changed a small bundle"
+if "$fg" compile --policy "$policy" -o "$out/h.fgb" --max-format-version 3 2> "$out/h.err"; then
+  fail "--max-format-version 3 was accepted"
+fi
+grep -q "max-format-version" "$out/h.err" || fail "--max-format-version 3: $(cat "$out/h.err")"
+
 text=$("$fg" compile --policy "$policy" -o "$out/f.fgb" --serial 0)
 echo "$text" | grep -q '^  no serial (format version 3' || fail "--serial 0: $text"
 

@@ -3,7 +3,8 @@
 //                             DIR/test.pub, DIR/other.pub (a key that did not sign);
 //                             signed by test.key with serials: DIR/serial-1.fgb, DIR/serial-2.fgb
 //                             (policy version 2026-01-30-b) and DIR/serial-2-other.fgb (serial 2,
-//                             policy version 2026-01-30-c: another bundle under the same serial)
+//                             policy version 2026-01-30-c: another bundle under the same serial);
+//                             DIR/test-medium.fgb: test.fgb with 3-byte children (format 5)
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -31,6 +32,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "write_test_bundle: %s\n", s.message().c_str());
         return 1;
       }
+    }
+    // The same policy with 3-byte children (format version 5), which `flowgate compile` writes only
+    // for diagrams past 32,767 nodes: c_api_test decides it alike on every target.
+    if (auto s = flowgate::write_file_atomically(
+            dir + "/test-medium.fgb",
+            flowgate::encode_bundle(flowgate::testing::test_policy(),
+                                    {.width = flowgate::ChildWidth::kMedium, .serial = 1}));
+        !s.ok()) {
+      std::fprintf(stderr, "write_test_bundle: %s\n", s.message().c_str());
+      return 1;
     }
     struct Serialled {
       const char* name;

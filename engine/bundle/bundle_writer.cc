@@ -225,6 +225,9 @@ std::string errno_text() {
 
 }  // namespace
 
+static_assert(EncodeOptions{}.max_format_version == bf::kFormatVersion,
+              "the writer writes the newest version by default");
+
 std::string encode_bundle(const CompiledPolicy& p, ChildWidth width) {
   return encode_bundle(p, EncodeOptions{.width = width});
 }
@@ -239,15 +242,22 @@ std::string encode_bundle(const CompiledPolicy& p, const EncodeOptions& options)
   bf::Header h{};
   std::memcpy(h.magic, bf::kMagic, 8);
   h.format_version = format_version_of(p);
+  const Diagram diagram = order_bottom_up(p);
   const auto fits = [&](uint32_t limit) {
-    return p.nodes.size() < limit && p.decisions.size() < limit;
+    return diagram.nodes.size() < limit && p.decisions.size() < limit;
   };
   const bool smallest = options.width == ChildWidth::kNarrowWhenPossible;
+  const bool medium_allowed = options.max_format_version >= bf::kFirstMediumVersion;
+  if (options.width == ChildWidth::kMedium && !medium_allowed)
+    bad("3-byte children need format version 5");
   if (smallest && fits(bf::kLeaf16)) {
     h.flags |= bf::kFlagNarrowChildren;
     h.format_version = std::max(h.format_version, 3u);
-  } else if ((smallest && options.serial != 0) || options.width == ChildWidth::kMedium) {
+  } else if ((smallest && options.serial != 0 && medium_allowed) ||
+             options.width == ChildWidth::kMedium) {
     if (options.serial == 0) bad("3-byte children need a serial (format version 5)");
+    // Past 2^23 nodes or decisions u32 refs remain, though such a bundle passes the format's
+    // 64 MiB anyway (8 bytes a node record) and is refused below.
     if (fits(bf::kLeaf24)) h.flags |= bf::kFlagMediumChildren;
   }
   if (options.serial != 0) h.format_version = std::max(h.format_version, bf::kFirstSerialVersion);
@@ -297,7 +307,6 @@ std::string encode_bundle(const CompiledPolicy& p, const EncodeOptions& options)
   }
   put(bf::kVariables, bytes_of(variables), variables.size());
 
-  Diagram diagram = order_bottom_up(p);
   h.root = diagram.root;
   put(bf::kNodes, bytes_of(diagram.nodes), diagram.nodes.size());
   const uint32_t width = bf::element_size(bf::kChildren, h.flags);
@@ -309,6 +318,8 @@ std::string encode_bundle(const CompiledPolicy& p, const EncodeOptions& options)
     std::string narrow;
     narrow.reserve(diagram.children.size() * width);
     for (uint32_t ref : diagram.children) {
+      // A node or decision index that does not fit would alias another: a compiler bug.
+      if ((ref & ~CompiledPolicy::kLeaf) >= leaf) bad("a child ref does not fit its width");
       if (ref & CompiledPolicy::kLeaf) ref = leaf | (ref & ~CompiledPolicy::kLeaf);
       for (uint32_t b = 0; b < width; ++b) narrow.push_back(static_cast<char>(ref >> (8 * b)));
     }

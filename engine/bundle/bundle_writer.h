@@ -30,12 +30,15 @@ namespace flowgate {
 enum class ChildWidth { kNarrowWhenPossible, kMedium, kWide };
 struct EncodeOptions {
   ChildWidth width = ChildWidth::kNarrowWhenPossible;
-  // The bundle's serial (format version 4): a release number that only grows, covered by the
-  // digest and the signature; BundleHolder refuses to replace a running bundle with one of a
+  // The bundle's serial (format version 4 and later): a release number that only grows, covered by
+  // the digest and the signature; BundleHolder refuses to replace a running bundle with one of a
   // lower serial. 0 writes none, and the lowest version (1–3) the policy needs, as runtimes before
   // version 4 read; such a bundle counts as serial 0 in a holder. `flowgate compile` always gives
   // one (docs/bundle-format.md, "Serial").
   uint64_t serial = 0;
+  // The newest format version to write: 4 keeps u32 children where 3-byte ones would do (version
+  // 5), for runtimes of version 4 (`flowgate compile --max-format-version 4`).
+  uint32_t max_format_version = 5;
 };
 std::string encode_bundle(const CompiledPolicy& policy, const EncodeOptions& options);
 std::string encode_bundle(const CompiledPolicy& policy,

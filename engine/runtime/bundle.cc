@@ -394,7 +394,7 @@ class Loader {
     return Status();
   }
 
-  // Version 4: exactly one u64, nonzero (0 means "no serial" and is written as a version 1–3
+  // Versions 4 and 5: exactly one u64, nonzero (0 means "no serial" and is written as a version 1–3
   // bundle). Covered by the digest like every section.
   Status read_serial() {
     if (sections_ <= bf::kSerial) return Status();
@@ -706,7 +706,11 @@ class Loader {
     const uint32_t width = bf::element_size(bf::kChildren, h_.flags);
     const auto* bytes = reinterpret_cast<const unsigned char*>(data_.data()) + children.offset;
     r_.children.resize(children.count);
-    for (uint32_t i = 0; i < children.count; ++i) r_.children[i] = bf::child_at(bytes, i, width);
+    if (width == 4) {
+      copy_section(bf::kChildren, r_.children.data());
+    } else {
+      for (uint32_t i = 0; i < children.count; ++i) r_.children[i] = bf::child_at(bytes, i, width);
+    }
     const uint32_t decisions = static_cast<uint32_t>(r_.decisions.size());
     r_.nodes.resize(n);
     for (uint32_t i = 0; i < n; ++i) {

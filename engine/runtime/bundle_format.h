@@ -44,8 +44,8 @@ inline constexpr char kMagic[8] = {'F', 'L', 'O', 'W', 'G', 'A', 'T', 'E'};
 // Version 3 added kBitParentalConsent.
 // Version 4 added section kSerial: the bundle's serial, a u64 above 0 that grows with every
 // release, so that a holder can refuse a rollback to an older bundle (BundleHolder). Bundles of
-// versions 1–3 have no serial: Bundle::serial() is 0 for them. The writer stamps version 4 only
-// when it is given a serial.
+// versions 1–3 have no serial: Bundle::serial() is 0 for them. The writer stamps version 4 or 5
+// only when it is given a serial.
 // Version 5 added kFlagMediumChildren, and otherwise has version 4's layout (the serial too).
 inline constexpr uint32_t kFormatVersion = 5;
 inline constexpr uint32_t kFirstSerialVersion = 4;
@@ -87,10 +87,10 @@ enum Section : uint32_t {
   kBits = 11,             // BitRecord[]
   kVariables = 12,        // VariableRecord[]
   kNodes = 13,            // NodeRecord[]
-  kChildren = 14,         // u32 child ref[]
+  kChildren = 14,         // child ref[]: u32, u16 or 3 bytes (element_size)
   kDecisions = 15,        // DecisionRecord[]
   kStringLists = 16,      // u32 string ref[]: the decisions' lists
-  kSerial = 17,           // u64[1]: the bundle's serial, nonzero (format version 4)
+  kSerial = 17,           // u64[1]: the bundle's serial, nonzero (format versions 4 and 5)
   kSectionCount = 18,     // the most sections a bundle has; section_count(version) is exact
 };
 
