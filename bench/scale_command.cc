@@ -485,10 +485,10 @@ std::optional<json> multi_app_row(const fs::path& src, const fs::path& work, siz
   std::vector<Finding> findings = lint_policy(*loaded.policy, LintOptions{on}, &lint_stats);
   row["lint_ms"] = ms_since(t0);
   row["lint_findings"] = findings.size();
-  row["lint_rule_sets"] = lint_stats.rule_sets;
-  // No rule sets: lint did not analyse them, and its error finding says why.
+  row["lint_analysis_nodes"] = lint_stats.diagram_nodes;
+  // Not analysed: past the analysis budget, and its error finding says why.
   for (const auto& f : findings) {
-    if (lint_stats.rule_sets > 0 || f.severity != Severity::kError) continue;
+    if (lint_stats.analysed || f.severity != Severity::kError) continue;
     row["lint_error"] = f.code + ": " + f.message;
     break;
   }

@@ -1,4 +1,4 @@
-// lint_policy: builds the rule-set diagram once and runs the passes on it (lint_passes.h).
+// lint_policy: analyses the rules once (RuleAnalysis) and runs the passes on it (lint_passes.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -36,63 +36,37 @@ bool at_or_above(Severity s, Severity threshold) {
 
 namespace lint {
 
-LintContext::LintContext(const Policy& p, const LintOptions& o, RuleSetDiagram d)
-    : policy(p), options(o), diagram(std::move(d)) {
-  const CompiledPolicy& shape = diagram.domains.shape;
-  // Every leaf reachable from the root: nodes are exported children first, so each node's
-  // children are plain indices to visit.
-  std::vector<bool> seen_set(diagram.rule_sets.size(), false);
-  std::vector<bool> seen_node(shape.nodes.size(), false);
-  std::vector<uint32_t> stack;
-  if (!diagram.rule_sets.empty()) stack.push_back(shape.root);  // empty: not analysed
-  while (!stack.empty()) {
-    uint32_t ref = stack.back();
-    stack.pop_back();
-    if (ref & CompiledPolicy::kLeaf) {
-      uint32_t set = ref & ~CompiledPolicy::kLeaf;
-      if (!seen_set[set]) {
-        seen_set[set] = true;
-        reachable.push_back(set);
-      }
-      continue;
-    }
-    if (seen_node[ref]) continue;
-    seen_node[ref] = true;
-    const DiagramNode& node = shape.nodes[ref];
-    uint32_t domain = shape.variables[node.variable].domain;
-    for (uint32_t v = 0; v < domain; ++v) stack.push_back(shape.children[node.first_child + v]);
-  }
-  std::sort(reachable.begin(), reachable.end());
-  for (uint32_t s : reachable) {
-    const auto& set = diagram.rule_sets[s];
-    for (size_t i = 0; i < set.size(); ++i) {
-      for (size_t j = i + 1; j < set.size(); ++j) co_matching.emplace(set[i], set[j]);
-      if (policy.rules[set[i]].effect != Effect::kAllow) continue;
-      for (uint16_t d : set) {
-        if (policy.rules[d].effect == Effect::kDeny) allow_deny_pairs.emplace(set[i], d);
-      }
-    }
-  }
+bool LintContext::meet(uint16_t allow, uint16_t other) const {
+  const auto& pairs = analysis->allows_meeting();
+  return std::binary_search(pairs.begin(), pairs.end(), std::make_pair(allow, other));
 }
 
-uint32_t LintContext::leaf(const std::vector<uint32_t>& values) const {
-  const CompiledPolicy& shape = diagram.domains.shape;
-  uint32_t ref = shape.root;
-  while (!(ref & CompiledPolicy::kLeaf)) {
-    const DiagramNode& node = shape.nodes[ref];
-    ref = shape.children[node.first_child + values[node.variable]];
+const std::vector<std::string>& LintContext::covered(const Rule& rule, VocabularyKind kind) const {
+  auto [it, fresh] = covered_.try_emplace({&rule, kind});
+  if (fresh) {
+    const IdSet& set = kind == VocabularyKind::kData      ? rule.data
+                       : kind == VocabularyKind::kPurpose ? rule.purpose
+                                                          : rule.recipient;
+    it->second = leaves_covered(set, policy.vocabulary(kind));
   }
-  return ref & ~CompiledPolicy::kLeaf;
+  return it->second;
+}
+
+const std::string& LintContext::compact(VocabularyKind kind,
+                                        const std::vector<std::string>& leaves) const {
+  auto [it, fresh] = compact_.try_emplace({kind, leaves});
+  if (fresh) it->second = compact_ids(policy.vocabulary(kind), leaves);
+  return it->second;
 }
 
 uint32_t LintContext::date_class(Date on) const {
-  const auto& points = diagram.domains.shape.date_breakpoints;
+  const auto& points = analysis->domains().shape.date_breakpoints;
   return static_cast<uint32_t>(std::upper_bound(points.begin(), points.end(), on.days) -
                                points.begin());
 }
 
 uint32_t LintContext::age_band(int age) const {
-  const auto& thresholds = diagram.domains.shape.age_thresholds;
+  const auto& thresholds = analysis->domains().shape.age_thresholds;
   return 1 + static_cast<uint32_t>(std::upper_bound(thresholds.begin(), thresholds.end(), age) -
                                    thresholds.begin());
 }
@@ -217,15 +191,6 @@ Finding rule_finding(const Rule& rule, std::string code, FindingKind kind, Sever
   return f;
 }
 
-std::string decision_effect(const Decision& decision) {
-  std::vector<std::string> obligations = decision.obligations;
-  std::vector<std::string> bases = decision.legal_basis;
-  std::sort(obligations.begin(), obligations.end());
-  std::sort(bases.begin(), bases.end());
-  return fmt::format("{}|{}|{}", decision.allow ? "allow" : "deny", fmt::join(obligations, ","),
-                     fmt::join(bases, ","));
-}
-
 std::vector<const Rule*> rules_of(const Policy& policy, const std::vector<uint16_t>& set) {
   std::vector<const Rule*> out;
   for (uint16_t r : set) out.push_back(&policy.rules[r]);
@@ -238,9 +203,9 @@ std::vector<Finding> lint_policy(const Policy& policy, const LintOptions& option
                                  LintStats* stats) {
   auto start = std::chrono::steady_clock::now();
   std::vector<Finding> findings;
-  auto folded = compile_rule_sets(policy, options.budget);
-  if (auto* over = std::get_if<Diagnostic>(&folded)) {
-    // Contradictions, dead rules and gaps need the sets of rules that match together; the rules'
+  auto analysed = RuleAnalysis::analyse(policy, options.budget);
+  if (auto* over = std::get_if<Diagnostic>(&analysed)) {
+    // Contradictions, dead rules and gaps need to know which rules match together; the rules'
     // own checks do not, and still run.
     Finding f;
     f.code = kAnalysisBudgetCode;
@@ -252,9 +217,9 @@ std::vector<Finding> lint_policy(const Policy& policy, const LintOptions& option
     f.fingerprint = f.code;
     findings.push_back(std::move(f));
   }
-  auto* diagram = std::get_if<RuleSetDiagram>(&folded);
-  lint::LintContext context(policy, options, diagram ? std::move(*diagram) : RuleSetDiagram{});
-  if (diagram) {
+  const auto* analysis = std::get_if<RuleAnalysis>(&analysed);
+  lint::LintContext context(policy, options, analysis);
+  if (analysis) {
     lint::find_contradictions(context, findings);
     lint::find_dead_rules(context, findings);
     lint::find_gaps(context, findings);
@@ -271,8 +236,8 @@ std::vector<Finding> lint_policy(const Policy& policy, const LintOptions& option
                            b.location.line, b.location.column, b.fingerprint);
   });
   if (stats) {
-    stats->rule_sets = context.reachable.size();
-    stats->diagram_nodes = context.diagram.domains.shape.nodes.size();
+    stats->analysed = analysis != nullptr;
+    stats->diagram_nodes = analysis ? analysis->diagram_nodes() : 0;
     stats->milliseconds =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }

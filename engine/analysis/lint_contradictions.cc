@@ -1,9 +1,9 @@
-// find_contradictions: allow and deny rules that match the same flows. Which pairs meet is read off
-// the compiled rule-set diagram (a reachable leaf holding both), so conditions, dates and region
-// classes are taken into account exactly; the flows they share are the intersection of their match
-// blocks (a product of leaf sets, i.e. one cube) under both conditions. Kinds follow PolicyLint
-// (Andow et al., USENIX Security 2019), with the recipient as its entity and the data as its data
-// object: C1–C5 logical contradictions, N1–N4 narrowing definitions.
+// find_contradictions: allow and deny rules that match the same flows. Which pairs meet is the
+// compiler's (RuleAnalysis: their predicates hold together somewhere), so conditions, dates and
+// region classes are taken into account exactly; the flows they share are the intersection of their
+// match blocks (a product of leaf sets, i.e. one cube) under both conditions. Kinds follow
+// PolicyLint (Andow et al., USENIX Security 2019), with the recipient as its entity and the data as
+// its data object: C1–C5 logical contradictions, N1–N4 narrowing definitions.
 #include <fmt/format.h>
 
 #include <map>
@@ -96,7 +96,8 @@ std::string context_text(const Rule& a, const Rule& b) {
 
 // An allow that would have let an item leave the device without the condition it is collected
 // under, had the model not carried that condition along (model/travel.h).
-Finding condition_escape(const Policy& policy, const Rule& allow, const Rule& derived) {
+Finding condition_escape(const LintContext& context, const Rule& allow, const Rule& derived) {
+  const Policy& policy = context.policy;
   Finding f =
       rule_finding(allow, "condition-escape", FindingKind::kContradiction, Severity::kWarning);
   std::vector<std::string> sources;
@@ -107,7 +108,7 @@ Finding condition_escape(const Policy& policy, const Rule& allow, const Rule& de
       f.related.push_back(related_rule(rule, "collected only under a condition"));
     }
   }
-  f.flows.push_back(shared_cube(policy, allow, derived));
+  f.flows.push_back(shared_cube(context, allow, derived));
   f.message = fmt::format(
       "{} allows sending data the policy collects only under a condition: {}; without it the "
       "data would leave the device where it may not even be collected, so {} denies those flows",
@@ -122,8 +123,9 @@ Finding condition_escape(const Policy& policy, const Rule& allow, const Rule& de
 
 // A statute that narrows what the policy's rules allow, for the subjects it protects: the policy's
 // words alone would let these flows through.
-Finding law_narrows_policy(const Policy& policy, const Rule& statute,
+Finding law_narrows_policy(const LintContext& context, const Rule& statute,
                            const std::vector<uint16_t>& allows) {
+  const Policy& policy = context.policy;
   Finding f =
       rule_finding(statute, "law-narrows-policy", FindingKind::kContradiction, Severity::kNote);
   std::vector<std::string> ids;
@@ -131,7 +133,7 @@ Finding law_narrows_policy(const Policy& policy, const Rule& statute,
     const Rule& allow = policy.rules[ai];
     ids.push_back(allow.id);
     f.flows.push_back(
-        fmt::format("{}: allow by {}", shared_cube(policy, allow, statute), rule_label(allow)));
+        fmt::format("{}: allow by {}", shared_cube(context, allow, statute), rule_label(allow)));
     f.related.push_back(related_rule(allow, "narrowed allow"));
   }
   f.message =
@@ -150,43 +152,38 @@ Finding law_narrows_policy(const Policy& policy, const Rule& statute,
 }  // namespace
 
 // The flows two rules share, as one cube.
-std::string shared_cube(const Policy& policy, const Rule& a, const Rule& b) {
-  const auto& data = policy.vocabulary(VocabularyKind::kData);
-  const auto& purposes = policy.vocabulary(VocabularyKind::kPurpose);
-  const auto& recipients = policy.vocabulary(VocabularyKind::kRecipient);
-  std::string purpose = compact_ids(purposes, intersect(leaves_covered(a.purpose, purposes),
-                                                        leaves_covered(b.purpose, purposes)));
-  return fmt::format(
-      "{} → {} for {}, {}{}, {}",
-      compact_ids(data, intersect(leaves_covered(a.data, data), leaves_covered(b.data, data))),
-      compact_ids(recipients, intersect(leaves_covered(a.recipient, recipients),
-                                        leaves_covered(b.recipient, recipients))),
-      purpose == "any" ? "any purpose" : purpose, action_text(a.action, b.action),
-      destination_text(a, b), context_text(a, b));
+std::string shared_cube(const LintContext& context, const Rule& a, const Rule& b) {
+  auto both = [&](VocabularyKind kind) {
+    return context.compact(kind, intersect(context.covered(a, kind), context.covered(b, kind)));
+  };
+  const std::string& purpose = both(VocabularyKind::kPurpose);
+  return fmt::format("{} → {} for {}, {}{}, {}", both(VocabularyKind::kData),
+                     both(VocabularyKind::kRecipient), purpose == "any" ? "any purpose" : purpose,
+                     action_text(a.action, b.action), destination_text(a, b), context_text(a, b));
 }
 
 void find_contradictions(const LintContext& context, std::vector<Finding>& out) {
   const Policy& policy = context.policy;
-  const auto& data = policy.vocabulary(VocabularyKind::kData);
-  const auto& recipients = policy.vocabulary(VocabularyKind::kRecipient);
   std::map<uint16_t, std::vector<uint16_t>> narrowed;  // deny → allows it narrows per flow
-  for (const auto& [ai, di] : context.allow_deny_pairs) {
+  for (const auto& [ai, di] : context.analysis->allows_meeting()) {
     const Rule& allow = policy.rules[ai];
     const Rule& deny = policy.rules[di];
+    if (deny.effect != Effect::kDeny) continue;  // a require_basis rule: a gap, not a conflict
     if (!deny.derived_from.empty()) {
-      out.push_back(condition_escape(policy, allow, deny));
+      out.push_back(condition_escape(context, allow, deny));
       continue;
     }
     if (deny.statute || (deny.when && reads_flow_context(deny.when->root))) {
       narrowed[di].push_back(ai);
       continue;
     }
-    Kind kind = taxonomy(relate(leaves_covered(allow.recipient, recipients),
-                                leaves_covered(deny.recipient, recipients)),
-                         relate(leaves_covered(allow.data, data), leaves_covered(deny.data, data)));
+    Kind kind = taxonomy(relate(context.covered(allow, VocabularyKind::kRecipient),
+                                context.covered(deny, VocabularyKind::kRecipient)),
+                         relate(context.covered(allow, VocabularyKind::kData),
+                                context.covered(deny, VocabularyKind::kData)));
     Finding f =
         rule_finding(allow, "contradiction", FindingKind::kContradiction, Severity::kWarning);
-    std::string cube = shared_cube(policy, allow, deny);
+    std::string cube = shared_cube(context, allow, deny);
     f.taxonomy = kind.code;
     f.flows.push_back(cube);
     f.message = fmt::format("{}: allow by {} vs deny by {}; deny wins ({}: {})", cube,
@@ -201,7 +198,7 @@ void find_contradictions(const LintContext& context, std::vector<Finding>& out) 
   for (const auto& [di, allows] : narrowed) {
     const Rule& deny = policy.rules[di];
     if (deny.statute) {
-      out.push_back(law_narrows_policy(policy, deny, allows));
+      out.push_back(law_narrows_policy(context, deny, allows));
       continue;
     }
     Finding f = rule_finding(deny, "narrowing", FindingKind::kContradiction, Severity::kNote);
@@ -210,7 +207,7 @@ void find_contradictions(const LintContext& context, std::vector<Finding>& out) 
       const Rule& allow = policy.rules[ai];
       ids.push_back(allow.id);
       f.flows.push_back(
-          fmt::format("{}: allow by {}", shared_cube(policy, allow, deny), rule_label(allow)));
+          fmt::format("{}: allow by {}", shared_cube(context, allow, deny), rule_label(allow)));
       f.related.push_back(related_rule(allow, "narrowed allow"));
     }
     f.message = fmt::format(

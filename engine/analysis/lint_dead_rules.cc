@@ -1,10 +1,9 @@
 // find_dead_rules: a rule that matches no flow anywhere (dead), or whose removal changes no
 // decision — verdict, obligations, legal basis — on any flow it matches (shadowed). Exact on the
-// compiled model: every reachable leaf of the rule-set diagram is combined with and without it.
+// compiled model (RuleAnalysis: where the rule is the only one giving a part of the decision).
 #include <fmt/format.h>
 
 #include <map>
-#include <set>
 
 #include "analysis/lint_passes.h"
 #include "model/combine.h"
@@ -13,40 +12,16 @@ namespace flowgate::lint {
 
 void find_dead_rules(const LintContext& context, std::vector<Finding>& out) {
   const Policy& policy = context.policy;
+  const RuleAnalysis& analysis = *context.analysis;
   const size_t n = policy.rules.size();
-  std::vector<bool> matches(n, false), changes(n, false);
-  std::vector<std::set<std::string>> deciders(n);
-  auto effect_of = [&](const std::vector<uint16_t>& set) -> std::pair<std::string, Decision> {
-    // Consent for the flow's purpose changes only the bases reported: compare both ways.
-    auto rules = rules_of(policy, set);
-    Decision without_consent = combine(rules, false);
-    return {decision_effect(without_consent) + "/" + decision_effect(combine(rules, true)),
-            without_consent};
-  };
-  for (uint32_t s : context.reachable) {
-    const auto& set = context.diagram.rule_sets[s];
-    if (set.empty()) continue;
-    std::string with = effect_of(set).first;
-    for (size_t i = 0; i < set.size(); ++i) {
-      uint16_t r = set[i];
-      matches[r] = true;
-      if (changes[r]) continue;
-      std::vector<uint16_t> without = set;
-      without.erase(without.begin() + static_cast<std::ptrdiff_t>(i));
-      auto [effect, decision] = effect_of(without);
-      if (effect != with) {
-        changes[r] = true;
-      } else {
-        for (const auto& id : decision.rules) deciders[r].insert(id);
-      }
-    }
-  }
+  std::map<std::string, const Rule*> by_id;
+  for (const Rule& rule : policy.rules) by_id.emplace(rule.id, &rule);
   for (uint16_t r = 0; r < n; ++r) {
     const Rule& rule = policy.rules[r];
     const bool expired_before_policy = rule.statute && rule.statute->until &&
                                        policy.info.effective &&
                                        *rule.statute->until < *policy.info.effective;
-    if (!matches[r] && expired_before_policy) {
+    if (!analysis.matches(r) && expired_before_policy) {
       Finding f = rule_finding(rule, "dead-rule", FindingKind::kDeadRule, Severity::kNote);
       f.message = fmt::format(
           "statute rule {} applies only until {}, before this version of the policy took effect "
@@ -57,7 +32,7 @@ void find_dead_rules(const LintContext& context, std::vector<Finding>& out) {
       out.push_back(std::move(f));
       continue;
     }
-    if (!matches[r]) {
+    if (!analysis.matches(r)) {
       Finding f = rule_finding(rule, "dead-rule", FindingKind::kDeadRule, Severity::kWarning);
       f.message = fmt::format(
           "{} rule {} matches no flow: its match block and condition never hold together",
@@ -67,18 +42,17 @@ void find_dead_rules(const LintContext& context, std::vector<Finding>& out) {
       out.push_back(std::move(f));
       continue;
     }
-    if (changes[r]) continue;
+    if (analysis.changes(r)) continue;
     // Laws overlap by design (COPPA and the states' known-child rules): a statute that another
     // rule already enforces is worth knowing, not worth a warning.
     Finding f = rule_finding(rule, "shadowed-rule", FindingKind::kDeadRule,
                              rule.statute ? Severity::kNote : Severity::kWarning);
     std::vector<std::string> ids;
-    for (const auto& id : deciders[r]) {
+    for (const auto& id : analysis.decided_without(r)) {
       if (id == rule.id) continue;
       ids.push_back(id);
-      for (const Rule& other : policy.rules) {
-        if (other.id == id) f.related.push_back(related_rule(other, "decides instead"));
-      }
+      if (auto other = by_id.find(id); other != by_id.end())
+        f.related.push_back(related_rule(*other->second, "decides instead"));
     }
     const char* what = rule.effect == Effect::kAllow  ? "every flow it allows is decided the same "
                                                         "way without it"

@@ -64,21 +64,21 @@ struct Finding {
   std::string baseline_reason;
 };
 
-// The finding lint gives when the sets of rules matching together pass its budget: it is never
+// The finding lint gives when its analysis of the rules passes its budget: it is never
 // baselined, and while it stands no baseline entry is stale and --update-baseline keeps the file.
 inline constexpr const char* kAnalysisBudgetCode = "analysis-budget";
 
 struct LintOptions {
   Date as_of;  // the law in force on this date (default: today, set by the caller)
-  // What the analyses that need the sets of rules matching together may cost; past it lint
+  // What the analyses that need to know which rules match together may cost; past it lint
   // reports analysis-budget and runs the per-rule checks only (compile/compiler.h).
   CompileBudget budget = {};
 };
 
 struct LintStats {
   double milliseconds = 0;
-  size_t rule_sets = 0;
-  size_t diagram_nodes = 0;
+  bool analysed = false;     // false: past the analysis budget (an analysis-budget finding)
+  size_t diagram_nodes = 0;  // what the analysis built
 };
 
 // Runs every pass on a policy that passed check_policy without errors. Findings are sorted by

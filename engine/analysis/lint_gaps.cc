@@ -1,6 +1,6 @@
 // find_gaps: what the rules leave uncovered or get wrong against the world —
 //   inventory-flow-denied   a flow data_inventory.yaml declares that the rules deny (for whom, by
-//                           which rules), walked on the compiled rule-set diagram per region class;
+//                           which rules), decided per region class on the compiler's classes;
 //   missing-legal-basis     an allow whose flows a require_basis rule denies for want of a basis
 //                           row (EU/EEA: the §11.1.1 table);
 //   disclosure-mismatch     a recipient, or data for a recipient, that one disclosure section (§3)
@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "analysis/lint_passes.h"
 #include "analysis/retention.h"
@@ -71,7 +72,7 @@ std::string describe_regions(const Policy& policy, const std::vector<std::string
 
 void inventory_gaps(const LintContext& context, std::vector<Finding>& out) {
   const Policy& policy = context.policy;
-  const Domains& d = context.diagram.domains;
+  const Domains& d = context.analysis->domains();
   const CompiledPolicy& shape = d.shape;
   std::vector<uint32_t> values(shape.variables.size(), 0);
   auto set_value = [&](VariableKind kind, uint32_t value) {
@@ -96,6 +97,31 @@ void inventory_gaps(const LintContext& context, std::vector<Finding>& out) {
   };
   set_value(VariableKind::kDate, context.date_class(context.options.as_of));
   set_value(VariableKind::kAge, context.age_band(kAdultAge));
+  // Decisions by the rules matching (region classes often share them) and the subject's consent.
+  struct Hash {
+    size_t operator()(const std::pair<std::vector<uint16_t>, bool>& key) const {
+      size_t h = key.second;
+      for (uint16_t r : key.first) h = h * 0x100000001B3ull ^ r;
+      return h;
+    }
+  };
+  struct Decided {
+    Decision decision;
+    std::string rules;  // the rules it names, joined
+  };
+  std::unordered_map<std::pair<std::vector<uint16_t>, bool>, Decided, Hash> decisions;
+  auto decision_of = [&](const std::vector<uint16_t>& matching, bool consented) -> const Decided& {
+    auto [it, fresh] = decisions.try_emplace({matching, consented});
+    if (fresh) {
+      it->second.decision = combine(rules_of(policy, matching), consented);
+      it->second.rules = fmt::to_string(fmt::join(it->second.decision.rules, ","));
+    }
+    return it->second;
+  };
+  const uint32_t region = d.variable(VariableKind::kRegion);
+  std::map<std::vector<std::string>, std::string> region_text;  // describe_regions, once each
+  std::map<std::string, size_t> rule_index;
+  for (size_t r = 0; r < policy.rules.size(); ++r) rule_index.emplace(policy.rules[r].id, r);
   std::map<std::pair<std::string, std::string>, Finding> by_item_rules;  // (item, rules)
   std::vector<std::pair<std::string, std::string>> order;
   for (const InventoryItem& item : policy.inventory) {
@@ -120,19 +146,17 @@ void inventory_gaps(const LintContext& context, std::vector<Finding>& out) {
       std::map<std::string, std::vector<uint16_t>> denied_by;  // rules → region classes
       std::map<std::string, std::vector<std::string>> deciding;
       size_t denied_classes = 0, denied_with_consent = 0;
+      set_bits(false);
+      const auto matching = context.analysis->matching_each(values, region);
+      set_bits(true);
+      const auto matching_permissive = context.analysis->matching_each(values, region);
       for (uint16_t rc = 0; rc < shape.region_classes; ++rc) {
-        set_value(VariableKind::kRegion, rc);
-        set_bits(false);
-        Decision decision =
-            combine(rules_of(policy, context.diagram.rule_sets[context.leaf(values)]), false);
-        if (decision.allow) continue;
+        const Decided& decided = decision_of(matching[rc], false);
+        if (decided.decision.allow) continue;
         ++denied_classes;
-        std::string key = fmt::to_string(fmt::join(decision.rules, ","));
-        denied_by[key].push_back(rc);
-        deciding[key] = decision.rules;
-        set_bits(true);
-        if (!combine(rules_of(policy, context.diagram.rule_sets[context.leaf(values)]), true)
-                 .allow) {
+        denied_by[decided.rules].push_back(rc);
+        deciding.try_emplace(decided.rules, decided.decision.rules);
+        if (!decision_of(matching_permissive[rc], true).decision.allow) {
           ++denied_with_consent;
         }
       }
@@ -149,8 +173,12 @@ void inventory_gaps(const LintContext& context, std::vector<Finding>& out) {
             regions.push_back(shape.region_ids[r]);
           }
         }
-        std::string who =
-            describe_regions(policy, regions, shape.region_ids, context.options.as_of);
+        auto [described, fresh] = region_text.try_emplace(regions);
+        if (fresh) {
+          described->second =
+              describe_regions(policy, regions, shape.region_ids, context.options.as_of);
+        }
+        const std::string& who = described->second;
         cubes.push_back(fmt::format(
             "{}, subjects in {}: deny by {}{}", what, who, fmt::join(deciding[key], ", "),
             denied_with_consent < denied_classes ? " (allowed with consent or the feature in use)"
@@ -168,9 +196,12 @@ void inventory_gaps(const LintContext& context, std::vector<Finding>& out) {
         f.subject = item.id;
         f.location = flow.location;
         f.citations = sections_of(item.citations);
-        for (const Rule& rule : policy.rules) {
-          if (all_rules.count(rule.id)) f.related.push_back(related_rule(rule, "deny"));
+        std::vector<size_t> denying;  // in rule order
+        for (const auto& id : all_rules) {
+          if (auto at = rule_index.find(id); at != rule_index.end()) denying.push_back(at->second);
         }
+        std::sort(denying.begin(), denying.end());
+        for (size_t r : denying) f.related.push_back(related_rule(policy.rules[r], "deny"));
         f.fingerprint = fmt::format("inventory-flow-denied:{}:{}", item.id, key);
         order.push_back(it->first);
       }
@@ -193,19 +224,20 @@ void inventory_gaps(const LintContext& context, std::vector<Finding>& out) {
   }
 }
 
-bool content_covers(const Rule& rule, const Policy& policy, const std::string& data,
+bool content_covers(const LintContext& context, const Rule& rule, const std::string& data,
                     const std::string& purpose, const std::string& recipient, Action action) {
-  return covers(rule.data, policy.vocabulary(VocabularyKind::kData), data) &&
-         covers(rule.purpose, policy.vocabulary(VocabularyKind::kPurpose), purpose) &&
-         covers(rule.recipient, policy.vocabulary(VocabularyKind::kRecipient), recipient) &&
+  auto has = [&](VocabularyKind kind, const std::string& leaf) {
+    const auto& leaves = context.covered(rule, kind);
+    return std::binary_search(leaves.begin(), leaves.end(), leaf);
+  };
+  return has(VocabularyKind::kData, data) && has(VocabularyKind::kPurpose, purpose) &&
+         has(VocabularyKind::kRecipient, recipient) &&
          (rule.action == Action::kAny || action == Action::kAny || rule.action == action);
 }
 
 void legal_basis_gaps(const LintContext& context, std::vector<Finding>& out) {
   const Policy& policy = context.policy;
   const auto& data_v = policy.vocabulary(VocabularyKind::kData);
-  const auto& purpose_v = policy.vocabulary(VocabularyKind::kPurpose);
-  const auto& recipient_v = policy.vocabulary(VocabularyKind::kRecipient);
   std::vector<const Rule*> bases;
   for (const Rule& r : policy.rules) {
     if (r.effect == Effect::kBasis) bases.push_back(&r);
@@ -215,30 +247,35 @@ void legal_basis_gaps(const LintContext& context, std::vector<Finding>& out) {
     if (requirement.effect != Effect::kRequireBasis) continue;
     for (uint16_t a = 0; a < policy.rules.size(); ++a) {
       const Rule& allow = policy.rules[a];
-      if (allow.effect != Effect::kAllow ||
-          !context.co_matching.count({std::min(a, q), std::max(a, q)})) {
+      if (allow.effect != Effect::kAllow || !context.meet(a, q)) {
         continue;
       }
       Action action = allow.action == Action::kAny ? requirement.action : allow.action;
       // Uncovered (purpose, recipients) → data leaves.
       std::map<std::pair<std::string, std::string>, std::vector<std::string>> gaps;
-      auto data =
-          intersect(leaves_covered(allow.data, data_v), leaves_covered(requirement.data, data_v));
-      auto purposes = intersect(leaves_covered(allow.purpose, purpose_v),
-                                leaves_covered(requirement.purpose, purpose_v));
-      auto recipients = intersect(leaves_covered(allow.recipient, recipient_v),
-                                  leaves_covered(requirement.recipient, recipient_v));
+      auto both = [&](VocabularyKind kind) {
+        return intersect(context.covered(allow, kind), context.covered(requirement, kind));
+      };
+      auto data = both(VocabularyKind::kData);
+      auto purposes = both(VocabularyKind::kPurpose);
+      auto recipients = both(VocabularyKind::kRecipient);
+      // The basis rows that cover some of this data at all.
+      std::vector<const Rule*> rows;
+      for (const Rule* b : bases) {
+        if (!intersect(context.covered(*b, VocabularyKind::kData), data).empty()) rows.push_back(b);
+      }
       for (const auto& p : purposes) {
         std::map<std::string, std::vector<std::string>> by_data;  // data → uncovered recipients
         for (const auto& dd : data) {
           for (const auto& r : recipients) {
-            bool covered = std::any_of(bases.begin(), bases.end(), [&](const Rule* b) {
-              return content_covers(*b, policy, dd, p, r, action);
+            bool covered = std::any_of(rows.begin(), rows.end(), [&](const Rule* b) {
+              return content_covers(context, *b, dd, p, r, action);
             });
             if (!covered) by_data[dd].push_back(r);
           }
         }
-        for (const auto& [dd, rs] : by_data) gaps[{p, compact_ids(recipient_v, rs)}].push_back(dd);
+        for (const auto& [dd, rs] : by_data)
+          gaps[{p, context.compact(VocabularyKind::kRecipient, rs)}].push_back(dd);
       }
       if (gaps.empty()) continue;
       Finding f = rule_finding(allow, "missing-legal-basis", FindingKind::kGap, Severity::kWarning);
@@ -357,7 +394,7 @@ void disclosure_gaps(const LintContext& context, std::vector<Finding>& out) {
 void law_gaps(const LintContext& context, std::vector<Finding>& out) {
   const Policy& policy = context.policy;
   const Date now = context.options.as_of;
-  const auto& regions = context.diagram.domains.shape.region_ids;
+  const auto& regions = context.analysis->domains().shape.region_ids;
   for (const RightsEntry& entry : policy.rights) {
     if (entry.grant != Grant::kExcluded) continue;
     // The dates to try: today, then each later date a law grants this right from.

@@ -1,8 +1,10 @@
-// The lint passes and what they share (internal to engine/analysis): the rule-set diagram of the
-// compiled model, the rule sets reachable on it, and helpers that describe flows as compact cubes.
+// The lint passes and what they share (internal to engine/analysis): the compiler's analysis of
+// the rules (which match, which change a decision, which meet), and helpers that describe flows as
+// compact cubes.
 // lint_policy (lint.cc) builds one LintContext and runs every pass on it.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -18,21 +20,27 @@ namespace flowgate::lint {
 struct LintContext {
   const Policy& policy;
   LintOptions options;
-  RuleSetDiagram diagram;
-  std::vector<uint32_t> reachable;  // indices into diagram.rule_sets reachable from the root
-  // Pairs (allow, deny) of rule indices that match some flow together.
-  std::set<std::pair<uint16_t, uint16_t>> allow_deny_pairs;
-  // Pairs (rule, rule) that match some flow together, for any effects (first < second).
-  std::set<std::pair<uint16_t, uint16_t>> co_matching;
+  // The rule analysis, or null when the policy passed the analysis budget (then only the passes
+  // that read the rules alone run).
+  const RuleAnalysis* analysis;
 
-  // `d`: the rule-set diagram, or empty when the policy passed the analysis budget (then only the
-  // passes that read the rules alone run).
-  LintContext(const Policy& p, const LintOptions& o, RuleSetDiagram d);
+  LintContext(const Policy& p, const LintOptions& o, const RuleAnalysis* a)
+      : policy(p), options(o), analysis(a) {}
 
-  // The leaf reached by a full assignment (one value per variable): an index into rule_sets.
-  uint32_t leaf(const std::vector<uint32_t>& values) const;
+  // Whether an allow and a deny or require_basis rule match some flow together.
+  bool meet(uint16_t allow, uint16_t other) const;
   uint32_t date_class(Date on) const;
   uint32_t age_band(int age) const;
+
+  // The leaves of a vocabulary (data, purpose or recipient) a rule's match covers, sorted; each
+  // computed once, as the passes ask for every pair of rules that meet.
+  const std::vector<std::string>& covered(const Rule& rule, VocabularyKind kind) const;
+  // compact_ids, each set of leaves written once.
+  const std::string& compact(VocabularyKind kind, const std::vector<std::string>& leaves) const;
+
+ private:
+  mutable std::map<std::pair<const Rule*, VocabularyKind>, std::vector<std::string>> covered_;
+  mutable std::map<std::pair<VocabularyKind, std::vector<std::string>>, std::string> compact_;
 };
 
 void find_contradictions(const LintContext& context, std::vector<Finding>& out);
@@ -55,12 +63,10 @@ std::string rule_label(const Rule& rule);
 RelatedStatement related_rule(const Rule& rule, std::string role);
 // A finding about a rule: its location, citations and quote filled in.
 Finding rule_finding(const Rule& rule, std::string code, FindingKind kind, Severity severity);
-// What a decision does to a flow, without the record's prose: verdict, obligations, bases.
-std::string decision_effect(const Decision& decision);
-// The rules a rule set holds.
+// The rules of these indices into policy.rules.
 std::vector<const Rule*> rules_of(const Policy& policy, const std::vector<uint16_t>& set);
 // The flows two rules both match, as one compact cube (lint_contradictions.cc).
-std::string shared_cube(const Policy& policy, const Rule& a, const Rule& b);
+std::string shared_cube(const LintContext& context, const Rule& a, const Rule& b);
 // Up to `limit` ids, then "and N more".
 std::string abbreviate(const std::vector<std::string>& ids, size_t limit);
 

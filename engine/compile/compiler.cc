@@ -1,5 +1,5 @@
-// compile_policy: rule predicates → a diagram of combinations → decision diagram; and the rule-set
-// diagram lint needs (compile_rule_sets).
+// compile_policy: rule predicates → a diagram of combinations → decision diagram; and the analysis
+// of the rules lint needs (RuleAnalysis).
 #include "compile/compiler.h"
 
 #include <fmt/format.h>
@@ -35,7 +35,6 @@ class Compiler {
         predicates_(policy_, d_, builder_) {
     combinations_.emplace_back();  // combination 0: no rule matches
     combination_index_.emplace(combination_key(combinations_[0]), 0);
-    sets_.push_back({0, 0});  // set 0: no rule matches
   }
 
   CompiledPolicy run(CompileStats* stats) { return finish(fold_combinations(), stats); }
@@ -128,46 +127,403 @@ class Compiler {
       }
       for (size_t r : in) ++count[r];
     }
-    // Each set is its last rule added to an earlier set: count every rule of the chain.
-    for (uint32_t s = 1; s < sets_.size(); ++s) {
-      for (uint32_t in = s; in != 0; in = sets_[in].parent) ++count[sets_[in].rule];
+    for (const auto& summary : summaries_) {  // lint's (names_without)
+      for (uint16_t r : summary) ++count[r];
     }
     return count;
   }
 
-  // The rule-set diagram (compile_rule_sets), under `limits` and at most `max_leaves` sets.
-  RuleSetDiagram rule_sets(const DiagramBuilder::Limits& limits, size_t max_leaves) {
+  // What RuleAnalysis (compiler.h) answers, under `limits` and at most `max_leaves` combinations.
+  struct Analysis {
+    std::vector<Ref> predicates;                 // per rule
+    std::vector<std::vector<uint16_t>> by_data;  // per data class, the rules that can match there
+    std::vector<bool> matches, changes;
+    std::vector<std::vector<std::string>> decided_without;
+    std::vector<std::pair<uint16_t, uint16_t>> allows_meeting;
+  };
+  Analysis analyse(const DiagramBuilder::Limits& limits, size_t max_leaves) {
     builder_.set_limits(limits);
     max_leaves_ = max_leaves;
-    Ref acc = fold_rule_sets();
-    RuleSetDiagram out{std::move(d_), {}};
-    for (uint32_t s = 0; s < sets_.size(); ++s) out.rule_sets.push_back(rules_in(s));
-    out.domains.shape.root = export_diagram(acc, out.domains.shape);
+    const size_t n = policy_.rules.size();
+    Analysis out;
+    out.matches.assign(n, false);
+    out.changes.assign(n, false);
+    out.decided_without.assign(n, {});
+    for (uint16_t r = 0; r < n; ++r) {
+      folding_ = r;
+      out.predicates.push_back(predicates_.rule(policy_.rules[r]));
+      out.matches[r] = out.predicates[r] != DiagramBuilder::leaf(kFalse);
+    }
+    const uint32_t data = d_.variable(VariableKind::kData);
+    out.by_data.assign(builder_.domain(data), {});
+    for (uint16_t r = 0; r < n; ++r) {
+      for (uint32_t v : data_classes(out.predicates[r], data)) out.by_data[v].push_back(r);
+    }
+    // Whether a rule changes a decision: where it is the only rule giving a part that shows.
+    Effects where = effects(out.predicates);
+    for (uint16_t r = 0; r < n; ++r) {
+      if (!out.matches[r]) continue;
+      folding_ = r;
+      auto meets = [&](Ref effect) { return builder_.meet(out.predicates[r], effect, kTrue); };
+      const Rule& rule = policy_.rules[r];
+      switch (rule.effect) {
+        case Effect::kDeny:
+          out.changes[r] = meets(where.sole_deny);
+          break;
+        case Effect::kRequireBasis:
+          out.changes[r] = meets(where.sole_requirement);
+          break;
+        case Effect::kAllow:
+        case Effect::kOblige:
+          out.changes[r] = rule.effect == Effect::kAllow && meets(where.sole_allow);
+          for (const auto& o : rule.obligations) {
+            out.changes[r] = out.changes[r] || meets(where.sole_obligation.at(o.id));
+          }
+          break;
+        case Effect::kBasis:
+          for (const auto& b : rule.bases) {
+            out.changes[r] = out.changes[r] || meets(where.sole_basis.at(b.id));
+          }
+          break;
+      }
+    }
+    for (uint16_t r = 0; r < n; ++r) {
+      const Effect effect = policy_.rules[r].effect;
+      if (!out.matches[r] || (effect != Effect::kDeny && effect != Effect::kRequireBasis)) continue;
+      auto allow = [](const Rule& rule) { return rule.effect == Effect::kAllow; };
+      for (uint16_t a : meeting(out, r, allow)) out.allows_meeting.emplace_back(a, r);
+    }
+    std::sort(out.allows_meeting.begin(), out.allows_meeting.end());
+    // What decides instead of the rules that change nothing.
+    std::vector<uint16_t> unchanging;  // rules other than denies that change nothing
+    for (uint16_t r = 0; r < n; ++r) {
+      if (!out.matches[r] || out.changes[r]) continue;
+      if (policy_.rules[r].effect != Effect::kDeny) {
+        unchanging.push_back(r);
+        continue;
+      }
+      if (where.instead_of_deny == kNoDiagram)
+        where.instead_of_deny = deciders_of_denies(out.predicates, where.some_allow);
+      out.decided_without[r] = names_instead_of_deny(out.predicates[r], where, r);
+    }
+    if (!unchanging.empty()) names_without(out, unchanging);
+    // Only the predicates are read from here on (matching_each).
+    summaries_.clear();
+    summary_index_.clear();
+    summary_steps_.clear();
     return out;
   }
+  const Domains& domains() const { return d_; }
+  const DiagramBuilder& builder() const { return builder_; }
 
  private:
-  // Every rule's predicate folded in order: where it holds, a leaf becomes step(leaf, rule).
-  template <typename Step>
-  Ref fold_rules(Step step) {
+  // Every rule's predicate folded in precedence order into a diagram whose leaves are combinations
+  // (model/combine.h): what compile needs. A combination a deny decided stays as it is, so the
+  // fold does not walk below it.
+  Ref fold_combinations() {
     Ref acc = DiagramBuilder::leaf(0);
     for (uint16_t i = 0; i < policy_.rules.size(); ++i) {
       folding_ = i;
-      Ref predicate = predicates_.rule(policy_.rules[i]);
       acc = builder_.apply(
-          acc, predicate,
-          [&](uint32_t leaf, uint32_t holds) { return holds == kTrue ? step(leaf, i) : leaf; },
-          kFalse);
+          acc, predicates_.rule(policy_.rules[i]),
+          [&](uint32_t c, uint32_t holds) { return holds == kTrue ? with_rule_combined(c, i) : c; },
+          kFalse, [this](uint32_t c) { return combinations_[c].deny != nullptr; });
     }
     return acc;
   }
-  // Leaves are combinations (model/combine.h): what compile needs.
-  Ref fold_combinations() {
-    return fold_rules([this](uint32_t c, uint16_t rule) { return with_rule_combined(c, rule); });
+  // A leaf outside the part of the diagram a fold is about (names_without), which no rule changes.
+  static constexpr uint32_t kOutside = DiagramBuilder::kLeaf - 2;
+  static_assert(DiagramBuilder::leaf(kOutside) != DiagramBuilder::kNoIdentity);
+  static constexpr Ref kNoDiagram = DiagramBuilder::kNoIdentity;  // not built yet
+
+  // The data classes where a predicate is not false everywhere: the children of its root when
+  // that tests the data (the first variable), else every class.
+  std::vector<uint32_t> data_classes(Ref predicate, uint32_t data) const {
+    std::vector<uint32_t> out;
+    if (predicate == DiagramBuilder::leaf(kFalse)) return out;
+    const bool tests_data =
+        !DiagramBuilder::is_leaf(predicate) && builder_.variable_of(predicate) == data;
+    for (uint32_t v = 0; v < builder_.domain(data); ++v) {
+      if (!tests_data || builder_.child(predicate, v) != DiagramBuilder::leaf(kFalse))
+        out.push_back(v);
+    }
+    return out;
   }
-  // Leaves are the sets of matching rules: what lint needs.
-  Ref fold_rule_sets() {
-    return fold_rules([this](uint32_t set, uint16_t rule) { return with_rule_in_set(set, rule); });
+
+  // The rules other than `r` that `wanted` selects and that match some flow together with it,
+  // ascending.
+  template <typename Wanted>
+  std::vector<uint16_t> meeting(const Analysis& a, uint16_t r, Wanted wanted) {
+    std::vector<bool> seen(policy_.rules.size(), false);
+    std::vector<uint16_t> out;
+    for (uint32_t v : data_classes(a.predicates[r], d_.variable(VariableKind::kData))) {
+      for (uint16_t other : a.by_data[v]) {
+        if (seen[other] || other == r) continue;
+        seen[other] = true;
+        if (!wanted(policy_.rules[other])) continue;
+        if (builder_.meet(a.predicates[other], a.predicates[r], kTrue)) out.push_back(other);
+      }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // Where removing a rule that gives one part of a decision changes that decision (0/1 leaves):
+  // where it is the only rule giving that part, and the part shows in the decision.
+  struct Effects {
+    Ref no_deny, some_allow;
+    Ref sole_deny, sole_requirement, sole_allow;
+    // Built when a deny changes nothing: deciders_of_denies.
+    Ref instead_of_deny = kNoDiagram;
+    std::map<std::string, Ref> sole_obligation, sole_basis;
+  };
+  Effects effects(const std::vector<Ref>& predicates) {
+    // How many rules give a part (0, 1, or 2 for two and more), for the rules `gives` selects.
+    auto count = [&](const std::function<bool(const Rule&)>& gives) {
+      Ref acc = DiagramBuilder::leaf(0);
+      for (uint16_t r = 0; r < policy_.rules.size(); ++r) {
+        if (!gives(policy_.rules[r])) continue;
+        folding_ = r;
+        acc = builder_.apply(
+            acc, predicates[r],
+            [](uint32_t c, uint32_t holds) { return holds == kTrue ? std::min(c + 1, 2u) : c; },
+            kFalse, [](uint32_t c) { return c == 2; });
+      }
+      return acc;
+    };
+    auto is = [&](Ref counts, uint32_t c) {
+      return builder_.map_leaves(counts, [c](uint32_t x) { return x == c ? kTrue : kFalse; });
+    };
+    auto both = [&](Ref a, Ref b) {
+      return builder_.apply(
+          a, b, [](uint32_t x, uint32_t y) { return x & y; }, kTrue);
+    };
+    auto either = [&](Ref a, Ref b) {
+      return builder_.apply(
+          a, b, [](uint32_t x, uint32_t y) { return x | y; }, kFalse);
+    };
+    auto not_ = [&](Ref a) {
+      return builder_.map_leaves(a, [](uint32_t x) { return x == kTrue ? kFalse : kTrue; });
+    };
+    const Ref denies = count([](const Rule& r) { return r.effect == Effect::kDeny; });
+    const Ref allows = count([](const Rule& r) { return r.effect == Effect::kAllow; });
+    const Ref requirements = count([](const Rule& r) { return r.effect == Effect::kRequireBasis; });
+    const Ref some_basis = not_(
+        is(count([](const Rule& r) { return r.effect == Effect::kBasis && !r.bases.empty(); }), 0));
+    const Ref no_deny = is(denies, 0), some_allow = not_(is(allows, 0));
+    const Ref no_requirement = is(requirements, 0);
+    // Allowed for a subject who consented, at least (decide(): a requirement denies unless a
+    // basis holds; with consent every basis of a matching row holds), when no deny matches and
+    // some allow does.
+    const Ref allowable = either(no_requirement, some_basis);
+    const Ref allowed = both(both(no_deny, some_allow), allowable);
+    Effects out;
+    out.no_deny = no_deny;
+    out.some_allow = some_allow;
+    // The only deny where the rest allow; the only requirement where no deny and an allow match.
+    out.sole_deny = both(both(is(denies, 1), some_allow), allowable);
+    out.sole_requirement = both(both(no_deny, some_allow), is(requirements, 1));
+    // The only allow where it allows; the only giver of an obligation or a basis there.
+    out.sole_allow = both(allowed, is(allows, 1));
+    std::set<std::string> obligations, bases;
+    for (const Rule& rule : policy_.rules) {
+      for (const auto& o : rule.obligations) obligations.insert(o.id);
+      for (const auto& b : rule.bases) bases.insert(b.id);
+    }
+    for (const auto& id : obligations) {
+      const Ref givers = count([&](const Rule& r) {
+        return (r.effect == Effect::kAllow || r.effect == Effect::kOblige) &&
+               std::any_of(r.obligations.begin(), r.obligations.end(),
+                           [&](const IdRef& o) { return o.id == id; });
+      });
+      out.sole_obligation[id] = both(allowed, is(givers, 1));
+    }
+    // A basis shows only where a requirement asks for one (decide()).
+    const Ref asked = both(both(no_deny, some_allow), not_(no_requirement));
+    for (const auto& id : bases) {
+      const Ref givers = count([&](const Rule& r) {
+        return r.effect == Effect::kBasis &&
+               std::any_of(r.bases.begin(), r.bases.end(),
+                           [&](const IdRef& b) { return b.id == id; });
+      });
+      out.sole_basis[id] = both(asked, is(givers, 1));
+    }
+    return out;
+  }
+
+  // What decides a flow a deny matches without it, for every deny that changes nothing: there
+  // the rest deny in both consent modes (else it would change the verdict) — by the other deny
+  // first in precedence, else by default (no allow), else by the first basis requirement (which no
+  // basis meets). One diagram for all of them, whose leaves index deciders_.
+  struct Deciders {
+    static constexpr uint16_t kNone = UINT16_MAX;
+    uint16_t first_deny = kNone, second_deny = kNone, requirement = kNone;
+    bool allow = false;
+    uint64_t key() const {
+      return (uint64_t{first_deny} << 48) | (uint64_t{second_deny} << 32) |
+             (uint64_t{requirement} << 16) | (allow ? 1 : 0);
+    }
+  };
+  Ref deciders_of_denies(const std::vector<Ref>& predicates, Ref some_allow) {
+    std::unordered_map<uint64_t, uint32_t> index;
+    auto intern = [&](const Deciders& d) {
+      auto [it, fresh] = index.emplace(d.key(), static_cast<uint32_t>(deciders_.size()));
+      if (fresh) deciders_.push_back(d);
+      return it->second;
+    };
+    Ref acc = DiagramBuilder::leaf(intern(Deciders{}));
+    // Folds the rules of `effect` in precedence order; a leaf `done` says no later one changes
+    // is left as it is.
+    auto fold = [&](Effect effect, auto step, auto done) {
+      for (uint16_t r = 0; r < policy_.rules.size(); ++r) {
+        if (policy_.rules[r].effect != effect) continue;
+        folding_ = r;
+        acc = builder_.apply(
+            acc, predicates[r],
+            [&](uint32_t d, uint32_t holds) { return holds == kTrue ? step(deciders_[d], r) : d; },
+            kFalse, [&](uint32_t d) { return done(deciders_[d]); });
+      }
+    };
+    fold(
+        Effect::kDeny,
+        [&](Deciders d, uint16_t r) {
+          (d.first_deny == Deciders::kNone ? d.first_deny : d.second_deny) = r;
+          return intern(d);
+        },
+        [](const Deciders& d) { return d.second_deny != Deciders::kNone; });
+    fold(
+        Effect::kRequireBasis,
+        [&](Deciders d, uint16_t r) {
+          d.requirement = r;
+          return intern(d);
+        },
+        [](const Deciders& d) { return d.requirement != Deciders::kNone; });
+    return builder_.apply(acc, some_allow, [&](uint32_t d, uint32_t allows) {
+      Deciders with = deciders_[d];
+      with.allow = allows == kTrue;
+      return intern(with);
+    });
+  }
+  std::vector<std::string> names_instead_of_deny(Ref predicate, const Effects& where, uint16_t r) {
+    std::set<std::string> named;
+    for (uint32_t leaf : builder_.leaves_where(predicate, where.instead_of_deny, kTrue)) {
+      const Deciders& d = deciders_[leaf];
+      const uint16_t other = d.first_deny == r ? d.second_deny : d.first_deny;
+      if (other != Deciders::kNone) {
+        named.insert(policy_.rules[other].id);
+      } else if (!d.allow) {
+        named.insert(decide(Combination{}, false).rules.front());  // the default deny
+      } else if (d.requirement != Deciders::kNone) {
+        named.insert(policy_.rules[d.requirement].id);
+      }
+    }
+    return {named.begin(), named.end()};
+  }
+
+  // For each rule of `rules` (none a deny): the names of the decisions of the flows it matches,
+  // were it removed (consent not given). One fold, within where any of them matches, of the rules
+  // meeting them into summaries: the rules matching there that removing one of `rules` can matter
+  // for. A deny decides whatever else matches and is never removed, so the first is kept alone;
+  // else, per part of a combination (an allow, a requirement, each obligation and basis id), the
+  // first rule giving it, and the first two where one of `rules` gives it. Without one of its
+  // rules a summary decides as the set of matching rules would without it; without another rule,
+  // as the set does.
+  void names_without(Analysis& a, const std::vector<uint16_t>& rules) {
+    if (slots_.empty()) slots_ = combination_slots(policy_);
+    Ref anywhere = DiagramBuilder::leaf(kFalse);
+    std::vector<bool> folded(policy_.rules.size(), false);
+    kept_givers_.clear();
+    for (uint16_t r : rules) {
+      anywhere = builder_.apply(
+          anywhere, a.predicates[r], [](uint32_t x, uint32_t y) { return x | y; }, kFalse);
+      folded[r] = true;
+      for (uint16_t other : meeting(a, r, [](const Rule&) { return true; })) folded[other] = true;
+      for (uint32_t slot : slots_[r]) {
+        if (slot >= kept_givers_.size()) kept_givers_.resize(slot + 1, 1);
+        kept_givers_[slot] = 2;
+      }
+    }
+    summaries_.assign(1, {});
+    summary_index_.clear();
+    summary_index_.emplace(std::vector<uint16_t>{}, 0);
+    summary_steps_.clear();
+    Ref acc =
+        builder_.map_leaves(anywhere, [](uint32_t holds) { return holds == kTrue ? 0 : kOutside; });
+    for (uint16_t g = 0; g < policy_.rules.size(); ++g) {
+      if (!folded[g]) continue;
+      folding_ = g;
+      acc = builder_.apply(
+          acc, a.predicates[g],
+          [&](uint32_t s, uint32_t holds) { return holds == kTrue ? summarised(s, g) : s; }, kFalse,
+          [&](uint32_t s) { return s == kOutside || decided_by_deny(s); });
+    }
+    for (uint16_t r : rules) {
+      std::set<std::string> named;
+      for (uint32_t s : builder_.leaves_where(a.predicates[r], acc, kTrue)) {
+        std::vector<const Rule*> without;
+        for (uint16_t kept : summaries_[s]) {
+          if (kept != r) without.push_back(&policy_.rules[kept]);
+        }
+        for (auto& id : combine(without, false).rules) named.insert(std::move(id));
+      }
+      a.decided_without[r] = {named.begin(), named.end()};
+    }
+  }
+  bool decided_by_deny(uint32_t s) const {
+    const auto& kept = summaries_[s];
+    return kept.size() == 1 && policy_.rules[kept[0]].effect == Effect::kDeny;
+  }
+  // Summary `s` with rule `g` matched too (g comes after its rules), memoised.
+  uint32_t summarised(uint32_t s, uint16_t g) {
+    auto [step, fresh] = summary_steps_.emplace((uint64_t{s} << 16) | g, 0);
+    if (!fresh) return step->second;
+    std::vector<uint16_t> kept = summaries_[s];
+    bool keep = false;
+    if (policy_.rules[g].effect == Effect::kDeny) {
+      kept.clear();
+      keep = true;
+    } else {
+      for (uint32_t slot : slots_[g]) {
+        size_t givers = 0;
+        for (uint16_t k : kept) {
+          givers += std::binary_search(slots_[k].begin(), slots_[k].end(), slot);
+        }
+        keep = keep || givers < (slot < kept_givers_.size() ? kept_givers_[slot] : 1);
+      }
+    }
+    if (keep) kept.push_back(g);
+    auto [it, added] =
+        summary_index_.emplace(std::move(kept), static_cast<uint32_t>(summaries_.size()));
+    if (added) {
+      count_leaf(summaries_.size());
+      summaries_.push_back(it->first);
+    }
+    return step->second = it->second;
+  }
+  // Per rule, the parts of a combination it gives (model/combine.h), as sorted numbers: allowing,
+  // requiring a basis, and each obligation and basis id.
+  static std::vector<std::vector<uint32_t>> combination_slots(const Policy& policy) {
+    std::map<std::pair<int, std::string>, uint32_t> numbers;
+    auto number = [&](int kind, const std::string& id) {
+      return numbers.emplace(std::make_pair(kind, id), static_cast<uint32_t>(numbers.size()))
+          .first->second;
+    };
+    std::vector<std::vector<uint32_t>> out(policy.rules.size());
+    for (size_t r = 0; r < policy.rules.size(); ++r) {
+      const Rule& rule = policy.rules[r];
+      std::vector<uint32_t>& slots = out[r];
+      if (rule.effect == Effect::kAllow) slots.push_back(number(0, ""));
+      if (rule.effect == Effect::kRequireBasis) slots.push_back(number(1, ""));
+      if (rule.effect == Effect::kAllow || rule.effect == Effect::kOblige) {
+        for (const auto& o : rule.obligations) slots.push_back(number(2, o.id));
+      }
+      if (rule.effect == Effect::kBasis) {
+        for (const auto& b : rule.bases) slots.push_back(number(3, b.id));
+      }
+      std::sort(slots.begin(), slots.end());
+      slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+    }
+    return out;
   }
 
   static std::string record_key(const Decision& r) {
@@ -211,26 +567,6 @@ class Compiler {
     return step->second = it->second;
   }
 
-  // The set with `rule` added. Rules are folded in order, so `rule` is the set's largest and
-  // (set, rule) names the result: no set is compared or copied while folding.
-  uint32_t with_rule_in_set(uint32_t set, uint16_t rule) {
-    auto [it, fresh] =
-        set_index_.emplace((uint64_t{set} << 16) | rule, static_cast<uint32_t>(sets_.size()));
-    if (fresh) {
-      count_leaf(sets_.size());
-      sets_.push_back({set, rule});
-    }
-    return it->second;
-  }
-
-  // A set's rules, ascending.
-  std::vector<uint16_t> rules_in(uint32_t set) const {
-    std::vector<uint16_t> out;
-    for (; set != 0; set = sets_[set].parent) out.push_back(sets_[set].rule);
-    std::reverse(out.begin(), out.end());
-    return out;
-  }
-
   // Copies the nodes reachable from `root` into `out`, children before parents, so a loader can
   // check that every child index is below its parent's.
   uint32_t export_diagram(Ref root, CompiledPolicy& out) {
@@ -257,18 +593,18 @@ class Compiler {
   std::vector<Combination> combinations_;
   std::unordered_map<std::string, uint32_t> combination_index_;  // combination_key → index
   std::unordered_map<uint64_t, uint32_t> combination_steps_;     // (c << 16 | rule) → c'
-  // A rule set is the set it extends (an earlier index) and the rule added to it.
-  struct SetLink {
-    uint32_t parent;
-    uint16_t rule;
-  };
-  std::vector<SetLink> sets_;
-  std::unordered_map<uint64_t, uint32_t> set_index_;  // (parent << 16 | rule) → set
+  std::vector<Deciders> deciders_;                               // deciders_of_denies' leaves
+  // names_without's summaries, their index and steps, and each rule's parts of a combination.
+  std::vector<std::vector<uint16_t>> summaries_;
+  std::map<std::vector<uint16_t>, uint32_t> summary_index_;
+  std::unordered_map<uint64_t, uint32_t> summary_steps_;
+  std::vector<std::vector<uint32_t>> slots_;
+  std::vector<uint8_t> kept_givers_;  // per slot, how many givers a summary keeps (1 if absent)
   uint16_t folding_ = 0;
   size_t max_leaves_ = SIZE_MAX;
 };
 
-// Combinations' memo and rule sets key rule indices as 16 bits: kMaxRules, which
+// Combinations' memo keys rule indices as 16 bits: kMaxRules, which
 // check_policy enforces as `too-many-rules`. Reaching here with more is a caller's bug (an
 // unchecked policy), reported as the compiler's other precondition failures are.
 static_assert(kMaxRules < UINT16_MAX);
@@ -384,18 +720,74 @@ Diagnostic over_budget(const Policy& policy, uint16_t stopped_at,
 
 }  // namespace
 
-std::variant<RuleSetDiagram, Diagnostic> compile_rule_sets(const Policy& policy,
-                                                           const CompileBudget& budget) {
+struct RuleAnalysis::State {
+  explicit State(const Policy& policy) : compiler(policy, analyse_domains(policy)) {}
+  Compiler compiler;
+  Compiler::Analysis answers;
+};
+
+RuleAnalysis::RuleAnalysis(std::unique_ptr<State> state) : state_(std::move(state)) {}
+RuleAnalysis::RuleAnalysis(RuleAnalysis&&) noexcept = default;
+RuleAnalysis& RuleAnalysis::operator=(RuleAnalysis&&) noexcept = default;
+RuleAnalysis::~RuleAnalysis() = default;
+
+std::variant<RuleAnalysis, Diagnostic> RuleAnalysis::analyse(const Policy& policy,
+                                                             const CompileBudget& budget) {
   check_rule_count(policy);
-  Compiler compiler(policy, analyse_domains(policy));
+  auto state = std::make_unique<State>(policy);
+  Compiler& compiler = state->compiler;
   try {
-    return compiler.rule_sets(
+    state->answers = compiler.analyse(
         {budget.max_nodes, std::chrono::steady_clock::now() + budget.max_time}, budget.max_leaves);
   } catch (const DiagramBuilder::BudgetExceeded& exceeded) {
     return over_budget(policy, compiler.folding(), compiler.leaves_holding(), exceeded.what, budget,
-                       "analysis-budget", "analyse as a whole",
-                       "distinct sets of rules matching together");
+                       "analysis-budget", "analyse",
+                       "distinct summaries of the rules matching together");
   }
+  return RuleAnalysis(std::move(state));
+}
+
+const Domains& RuleAnalysis::domains() const {
+  return state_->compiler.domains();
+}
+bool RuleAnalysis::matches(uint16_t rule) const {
+  return state_->answers.matches[rule];
+}
+bool RuleAnalysis::changes(uint16_t rule) const {
+  return state_->answers.changes[rule];
+}
+const std::vector<std::string>& RuleAnalysis::decided_without(uint16_t rule) const {
+  return state_->answers.decided_without[rule];
+}
+const std::vector<std::pair<uint16_t, uint16_t>>& RuleAnalysis::allows_meeting() const {
+  return state_->answers.allows_meeting;
+}
+size_t RuleAnalysis::diagram_nodes() const {
+  return state_->compiler.builder().node_count();
+}
+
+std::vector<std::vector<uint16_t>> RuleAnalysis::matching_each(const std::vector<uint32_t>& values,
+                                                               uint32_t variable) const {
+  using Builder = DiagramBuilder;
+  const Builder& builder = state_->compiler.builder();
+  const Compiler::Analysis& a = state_->answers;
+  std::vector<std::vector<uint16_t>> out(builder.domain(variable));
+  for (uint16_t r : a.by_data[values[domains().variable(VariableKind::kData)]]) {
+    // The walk down to `variable` is the same for every class of it.
+    Builder::Ref above = a.predicates[r];
+    while (!Builder::is_leaf(above) && builder.variable_of(above) < variable)
+      above = builder.child(above, values[builder.variable_of(above)]);
+    if (above == Builder::leaf(kFalse)) continue;
+    for (uint32_t c = 0; c < out.size(); ++c) {
+      Builder::Ref at = above;
+      while (!Builder::is_leaf(at)) {
+        const uint32_t tested = builder.variable_of(at);
+        at = builder.child(at, tested == variable ? c : values[tested]);
+      }
+      if (Builder::value(at) == kTrue) out[c].push_back(r);
+    }
+  }
+  return out;
 }
 
 bool within_compile_budget(const Policy& policy, DiagnosticSink& sink, const CompileBudget& budget,

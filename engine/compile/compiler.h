@@ -8,12 +8,14 @@
 // are combinations (model/combine.h: the first deny, the first allow, obligations and bases with
 // the first rule giving each — not the set of rules that matched, whose number grows exponentially
 // with overlapping rules), and each combination becomes its decision record; leaves with equal
-// records merge and the diagram re-reduces. Lint, which needs the sets themselves, folds those
-// separately (compile_rule_sets).
+// records merge and the diagram re-reduces. Lint asks its own questions of the same predicates
+// (RuleAnalysis).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -47,7 +49,7 @@ CompiledPolicy compile_policy(const Policy& policy, CompileStats* stats = nullpt
 // milliseconds.
 struct CompileBudget {
   size_t max_nodes = size_t{8} << 20;   // about 600 MB of nodes, children and tables
-  size_t max_leaves = size_t{1} << 20;  // combinations (compile) or rule sets (lint)
+  size_t max_leaves = size_t{1} << 20;  // combinations
   std::chrono::milliseconds max_time{20'000};
 };
 
@@ -59,18 +61,54 @@ struct CompileBudget {
 bool within_compile_budget(const Policy& policy, DiagnosticSink& sink,
                            const CompileBudget& budget = {}, CompiledPolicy* compiled = nullptr);
 
-// For analysis (lint): a diagram whose leaves are the sets of rules matching there. Its nodes are
-// in domains.shape (nodes, children, root; no decisions); a leaf's value indexes rule_sets, each
-// the sorted indices into policy.rules of the rules matching there. Only sets reachable from the
-// root occur on a path. The policy must have passed check_policy without errors (as
-// compile_policy). Unlike compile's combinations, the sets can multiply exponentially with rules
-// that overlap at random: past `budget` the answer is the `analysis-budget` error, naming the rules
-// as within_compile_budget does.
-struct RuleSetDiagram {
-  Domains domains;
-  std::vector<std::vector<uint16_t>> rule_sets;
+// For analysis (lint): what each rule does to the decisions of the flows it matches, and which
+// rules match some flow together. Found from the rules' predicates and, for each part a decision
+// can have (a deny, an allow, a basis requirement, each obligation and each legal basis), a diagram
+// that counts the rules giving it: none, one, or two and more. For a rule that changes nothing,
+// what decides instead comes from diagrams of the first deciders (the first two denies) and a fold
+// of the rules meeting it into summaries (per part of a decision, its first givers). Whether
+// removing a rule changes a decision depends only on those counts where it matches
+// (model/combine.h: which deny or allow decides is a name, not an effect). So nothing enumerates
+// the sets of rules that match together, which multiply with every rule that overlaps others (a
+// policy of 20 apps in 60 regions has over a million). The policy must have passed check_policy
+// without errors (as compile_policy), and must outlive the analysis, which reads it and keeps the
+// rules' predicates (for matching_each).
+class RuleAnalysis {
+ public:
+  // Past `budget` (its nodes, its time, or as many summaries of the rules matching together as it
+  // allows combinations, where names are sought for rules that change nothing) the answer is the
+  // `analysis-budget` error, naming the rules as within_compile_budget does.
+  static std::variant<RuleAnalysis, Diagnostic> analyse(const Policy& policy,
+                                                        const CompileBudget& budget = {});
+  RuleAnalysis(RuleAnalysis&&) noexcept;  // the moved-from analysis answers nothing
+  RuleAnalysis& operator=(RuleAnalysis&&) noexcept;
+  ~RuleAnalysis();
+
+  // The variables and classes the predicates are over; `matching` takes values of these.
+  const Domains& domains() const;
+  // Whether the rule (an index into policy.rules) matches some flow.
+  bool matches(uint16_t rule) const;
+  // Whether removing the rule changes the decision of some flow it matches: its verdict,
+  // obligations or legal bases, with or without the subject's consent to the flow's purpose.
+  bool changes(uint16_t rule) const;
+  // For a rule that matches and changes nothing: the names (Decision::rules) of the decisions, for
+  // a subject who did not consent, of the flows it matches were it removed, sorted. Empty
+  // otherwise.
+  const std::vector<std::string>& decided_without(uint16_t rule) const;
+  // The pairs (allow, deny) and (allow, require_basis) of rules that match some flow together,
+  // ascending.
+  const std::vector<std::pair<uint16_t, uint16_t>>& allows_meeting() const;
+  // Per class of `variable`, the rules matching where it has that class and every other variable
+  // the value given (an index into its classes; one per variable of domains()), ascending.
+  std::vector<std::vector<uint16_t>> matching_each(const std::vector<uint32_t>& values,
+                                                   uint32_t variable) const;
+  // The nodes the analysis built.
+  size_t diagram_nodes() const;
+
+ private:
+  struct State;
+  explicit RuleAnalysis(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
 };
-std::variant<RuleSetDiagram, Diagnostic> compile_rule_sets(const Policy& policy,
-                                                           const CompileBudget& budget = {});
 
 }  // namespace flowgate

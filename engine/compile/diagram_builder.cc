@@ -63,10 +63,14 @@ size_t DiagramBuilder::unique_slot(uint64_t hash, uint32_t variable,
   }
 }
 
-DiagramBuilder::Ref DiagramBuilder::make(uint32_t variable, const std::vector<Ref>& children) {
+void DiagramBuilder::tick() {
   if ((++calls_ & 0x3FFF) == 0 && std::chrono::steady_clock::now() > limits_.deadline) {
     throw BudgetExceeded{BudgetExceeded::kTime};
   }
+}
+
+DiagramBuilder::Ref DiagramBuilder::make(uint32_t variable, const std::vector<Ref>& children) {
+  tick();
   bool all_same = true;
   for (Ref c : children) all_same = all_same && c == children.front();
   if (all_same) return children.front();
@@ -110,6 +114,51 @@ DiagramBuilder::Ref DiagramBuilder::tabulate(
     const std::function<uint32_t(const std::vector<uint32_t>&)>& f) {
   std::vector<uint32_t> values(domains_.size(), 0);
   return tabulate_from(0, variables, values, f);
+}
+
+bool DiagramBuilder::meet_pair(Ref x, Ref y, Ref target) {
+  tick();
+  if (is_leaf(x) && is_leaf(y)) return x == target && y == target;
+  if ((is_leaf(x) && x != target) || (is_leaf(y) && y != target)) return false;
+  const uint64_t key = (uint64_t{x} << 32) | y;
+  if (memo_.find(key)) return false;
+  const uint32_t vx = is_leaf(x) ? UINT32_MAX : variable_of(x);
+  const uint32_t vy = is_leaf(y) ? UINT32_MAX : variable_of(y);
+  const uint32_t top = std::min(vx, vy);
+  for (uint32_t v = 0; v < domains_[top]; ++v) {
+    const Ref cx = vx == top ? child(x, v) : x, cy = vy == top ? child(y, v) : y;
+    // Most children of a wide node are the other leaf: skipped without a call.
+    if ((is_leaf(cx) && cx != target) || (is_leaf(cy) && cy != target)) continue;
+    if (meet_pair(cx, cy, target)) return true;
+  }
+  memo_.insert(key, 0);
+  return false;
+}
+
+std::vector<uint32_t> DiagramBuilder::leaves_where(Ref where, Ref b, uint32_t where_value) {
+  memo_.clear();  // here: the pairs already walked
+  const Ref target = leaf(where_value);
+  std::vector<uint32_t> out;
+  std::function<void(Ref, Ref)> walk = [&](Ref x, Ref y) {
+    tick();
+    if (is_leaf(x) && x != target) return;
+    if (is_leaf(x) && is_leaf(y)) {
+      out.push_back(DiagramBuilder::value(y));
+      return;
+    }
+    const uint64_t key = (uint64_t{x} << 32) | y;
+    if (memo_.find(key)) return;
+    memo_.insert(key, 0);
+    const uint32_t vx = is_leaf(x) ? UINT32_MAX : variable_of(x);
+    const uint32_t vy = is_leaf(y) ? UINT32_MAX : variable_of(y);
+    const uint32_t top = std::min(vx, vy);
+    for (uint32_t v = 0; v < domains_[top]; ++v)
+      walk(vx == top ? child(x, v) : x, vy == top ? child(y, v) : y);
+  };
+  walk(where, b);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 DiagramBuilder::Ref DiagramBuilder::map_leaves(Ref root,

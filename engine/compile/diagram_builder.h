@@ -1,8 +1,8 @@
 // DiagramBuilder: a multi-valued decision diagram under construction — hash-consed nodes (one
 // node per distinct (variable, children), so equal sub-diagrams are shared) that are reduced as
 // they are made (a node whose children are all the same is that child). Leaves carry a value whose
-// meaning belongs to the caller: 0/1 for a predicate, a rule-set or decision index otherwise.
-// Variables are ordered by index; a child always tests a later variable than its parent.
+// meaning belongs to the caller: 0/1 for a predicate, a combination, count or decision index
+// otherwise. Variables are ordered by index; a child always tests a later variable than its parent.
 #pragma once
 
 #include <algorithm>
@@ -20,7 +20,8 @@ class DiagramBuilder {
   static constexpr Ref kLeaf = 0x8000'0000u;
 
   // What a build may cost: make() throws BudgetExceeded when a new node would pass max_nodes (the
-  // diagram's memory) or, checked every few thousand calls, once the deadline has passed. The
+  // diagram's memory) or, checked every few thousand calls, once the deadline has passed (so do
+  // meet and leaves_where, which build nothing but can walk for long). The
   // exception unwinds a recursion thousands of frames deep in one step; it stays inside the compile
   // stage, whose entry point turns it into a diagnostic (compile/compiler.h).
   struct Limits {
@@ -36,9 +37,9 @@ class DiagramBuilder {
     for (size_t v = 0; v < domains_.size(); ++v) scratch_[v].resize(domains_[v]);
   }
 
-  static Ref leaf(uint32_t value) { return kLeaf | value; }
-  static bool is_leaf(Ref r) { return (r & kLeaf) != 0; }
-  static uint32_t value(Ref r) { return r & ~kLeaf; }
+  static constexpr Ref leaf(uint32_t value) { return kLeaf | value; }
+  static constexpr bool is_leaf(Ref r) { return (r & kLeaf) != 0; }
+  static constexpr uint32_t value(Ref r) { return r & ~kLeaf; }
 
   // The node testing `variable` with these children (one per value), reduced and shared.
   Ref make(uint32_t variable, const std::vector<Ref>& children);
@@ -53,11 +54,25 @@ class DiagramBuilder {
   // the predicates touch, not the whole diagram each time.
   // `op` is a template parameter: it runs at every pair of leaves, and a fold calls apply
   // thousands of times.
-  template <typename Op>
-  Ref apply(Ref a, Ref b, Op op, uint32_t b_identity = kNoIdentity) {
+  // `absorbs(x)`, when given, says a leaf value of `a` that op leaves as it is whatever `b`
+  // holds (a combination a deny has decided): the parts of `a` under it are not walked at all.
+  template <typename Op, typename Absorbs = bool (*)(uint32_t)>
+  Ref apply(
+      Ref a, Ref b, Op op, uint32_t b_identity = kNoIdentity,
+      Absorbs absorbs = [](uint32_t) { return false; }) {
     memo_.clear();
-    return apply_pair(a, b, op, b_identity == kNoIdentity ? kNoIdentity : leaf(b_identity));
+    return apply_pair(a, b, op, b_identity == kNoIdentity ? kNoIdentity : leaf(b_identity),
+                      absorbs);
   }
+  // Whether some assignment reaches leaf `value` in both diagrams: a walk of the pairs of nodes
+  // the two reach together, which builds nothing and stops at the first such assignment.
+  bool meet(Ref a, Ref b, uint32_t value) {
+    memo_.clear();  // here: the pairs already walked without finding one
+    return meet_pair(a, b, leaf(value));
+  }
+  // The distinct leaf values of `b` (ascending) at the assignments where `where` reaches leaf
+  // `value`.
+  std::vector<uint32_t> leaves_where(Ref where, Ref b, uint32_t value);
   // The diagram with each leaf value replaced by map(value).
   Ref map_leaves(Ref root, const std::function<uint32_t(uint32_t)>& map);
 
@@ -94,9 +109,10 @@ class DiagramBuilder {
     uint32_t generation_ = 1;
   };
 
-  template <typename Op>
-  Ref apply_pair(Ref x, Ref y, Op& op, Ref identity) {
+  template <typename Op, typename Absorbs>
+  Ref apply_pair(Ref x, Ref y, Op& op, Ref identity, Absorbs& absorbs) {
     if (y == identity) return x;
+    if (is_leaf(x) && absorbs(value(x))) return x;
     if (is_leaf(x) && is_leaf(y)) return leaf(op(value(x), value(y)));
     uint64_t key = (uint64_t{x} << 32) | y;
     if (const Ref* known = memo_.find(key)) return *known;
@@ -104,15 +120,23 @@ class DiagramBuilder {
     uint32_t vy = is_leaf(y) ? UINT32_MAX : variable_of(y);
     uint32_t top = std::min(vx, vy);
     std::vector<Ref>& children = scratch_[top];
+    bool unchanged = vx == top;  // then x is the node, and need not be looked up again
     for (uint32_t v = 0; v < domains_[top]; ++v) {
-      children[v] =
-          apply_pair(vx == top ? child(x, v) : x, vy == top ? child(y, v) : y, op, identity);
+      const Ref cx = vx == top ? child(x, v) : x, cy = vy == top ? child(y, v) : y;
+      // Most children of a wide node are kept as they are: no call for those.
+      children[v] = cy == identity || (is_leaf(cx) && absorbs(value(cx)))
+                        ? cx
+                        : apply_pair(cx, cy, op, identity, absorbs);
+      unchanged = unchanged && children[v] == child(x, v);
     }
-    Ref result = make(top, children);
+    Ref result = unchanged ? x : make(top, children);
     memo_.insert(key, result);
     return result;
   }
 
+  bool meet_pair(Ref x, Ref y, Ref target);
+  // Counts a step of work; throws BudgetExceeded past the deadline (checked every few thousand).
+  void tick();
   // The unique table's slot for (variable, children): the slot holding that node, or the empty
   // slot where it belongs.
   size_t unique_slot(uint64_t hash, uint32_t variable, const std::vector<Ref>& children) const;
@@ -130,7 +154,7 @@ class DiagramBuilder {
   std::vector<std::vector<Ref>> scratch_;
   Memo memo_;
   Limits limits_;
-  uint32_t calls_ = 0;  // make() calls, for the deadline check
+  uint32_t calls_ = 0;  // steps of work, for the deadline check
 };
 
 }  // namespace flowgate

@@ -320,7 +320,12 @@ Predicates::Ref Predicates::rule(const Rule& rule) {
     p = both(p, over(VariableKind::kDate,
                      [&](uint32_t date) { return rule.in_force(d_.date_representative[date]); }));
   }
-  if (rule.when) p = both(p, condition(rule.when->root));
+  if (rule.when) {
+    // Rules often share a condition (one per region, copied across apps): compiled once each.
+    auto [known, fresh] = conditions_.try_emplace(rule.when->text, 0);
+    if (fresh) known->second = condition(rule.when->root);
+    p = both(p, known->second);
+  }
   // A basis row whose only basis is consent holds only with consent for the flow's purpose.
   if (rule.effect == Effect::kBasis && rule.bases.size() == 1 && rule.bases[0].id == "consent") {
     p = both(p, bit(Bit::Kind::kConsentForPurpose));

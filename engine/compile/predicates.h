@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "compile/diagram_builder.h"
@@ -58,6 +59,7 @@ class Predicates {
   const Policy& policy_;
   const Domains& d_;
   DiagramBuilder& builder_;
+  std::unordered_map<std::string, Ref> conditions_;  // by the condition's text
 };
 
 // The domains of a builder for `domains`' variables.

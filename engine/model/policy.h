@@ -237,7 +237,7 @@ struct PolicyInfo {
   SourceLocation location;
 };
 
-// The most rules a policy may hold, derived rules included: the compiler's rule sets keep a rule's
+// The most rules a policy may hold, derived rules included: the compiler's memo keeps a rule's
 // index in 16 bits, one value reserved. check_policy reports more as `too-many-rules`, so a checked
 // policy always compiles (compile/compiler.h).
 inline constexpr size_t kMaxRules = 0xFFFF - 1;
