@@ -114,6 +114,7 @@ class DiagramBuilder {
     if (y == identity) return x;
     if (is_leaf(x) && absorbs(value(x))) return x;
     if (is_leaf(x) && is_leaf(y)) return leaf(op(value(x), value(y)));
+    tick();  // also where nothing changes, so no make() would count it
     uint64_t key = (uint64_t{x} << 32) | y;
     if (const Ref* known = memo_.find(key)) return *known;
     uint32_t vx = is_leaf(x) ? UINT32_MAX : variable_of(x);

@@ -322,8 +322,9 @@ Predicates::Ref Predicates::rule(const Rule& rule) {
   }
   if (rule.when) {
     // Rules often share a condition (one per region, copied across apps): compiled once each.
-    auto [known, fresh] = conditions_.try_emplace(rule.when->text, 0);
-    if (fresh) known->second = condition(rule.when->root);
+    auto known = conditions_.find(rule.when->text);
+    if (known == conditions_.end())
+      known = conditions_.emplace(rule.when->text, condition(rule.when->root)).first;
     p = both(p, known->second);
   }
   // A basis row whose only basis is consent holds only with consent for the flow's purpose.
